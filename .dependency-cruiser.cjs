@@ -1,0 +1,111 @@
+/** Dependency rules of STYLE.md, checked over the whole tree (also catches cycles). */
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    {
+      name: 'engine-not-to-src',
+      comment: 'engine/ runs headless; it never imports the desktop (src/).',
+      severity: 'error',
+      from: { path: '^engine/' },
+      to: { path: '^src/' },
+    },
+    {
+      name: 'engine-not-to-electron',
+      severity: 'error',
+      from: { path: '^engine/' },
+      to: { path: '(^|/)node_modules/electron/' },
+    },
+    {
+      name: 'engine-not-to-sim',
+      severity: 'error',
+      from: { path: '^engine/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^sim/' },
+    },
+    {
+      name: 'sim-independent',
+      comment:
+        'sim/ is an independent cluster; tests against it mean nothing if it shares engine code.',
+      severity: 'error',
+      from: { path: '^sim/' },
+      to: { path: '^(engine|src)/' },
+    },
+    {
+      name: 'renderer-types-only-from-engine',
+      comment: 'The renderer may import only types from engine/ (domain, base, api/contracts).',
+      severity: 'error',
+      from: { path: '^src/renderer/', pathNot: '\\.test\\.tsx?$' },
+      to: { path: '^engine/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'renderer-engine-types-from-public-parts',
+      severity: 'error',
+      from: { path: '^src/renderer/', pathNot: '\\.test\\.tsx?$' },
+      to: { path: '^engine/', pathNot: '^engine/(domain|base)/|^engine/api/contracts\\.ts$' },
+    },
+    {
+      name: 'renderer-not-to-electron-or-main',
+      severity: 'error',
+      from: { path: '^src/renderer/' },
+      to: { path: '^(src/main|src/preload)/|(^|/)node_modules/electron/' },
+    },
+    {
+      name: 'preload-only-shared',
+      severity: 'error',
+      from: { path: '^src/preload/' },
+      to: { path: '^(engine|src/main|src/renderer)/' },
+    },
+    {
+      name: 'main-only-engine-entry',
+      comment: 'src/main composes the engine through engine.ts and config.ts only.',
+      severity: 'error',
+      from: { path: '^src/main/', pathNot: '\\.test\\.tsx?$' },
+      to: { path: '^engine/', pathNot: '^engine/(engine|config)\\.ts$' },
+    },
+    {
+      name: 'base-domain-runtime-free',
+      severity: 'error',
+      from: { path: '^engine/(base|domain)/', pathNot: '\\.test\\.ts$' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'base-domain-only-zod',
+      severity: 'error',
+      from: { path: '^engine/(base|domain)/', pathNot: '\\.test\\.ts$' },
+      to: { dependencyTypes: ['npm'], pathNot: '(^|/)node_modules/zod/' },
+    },
+    {
+      name: 'kubedb-pure',
+      severity: 'error',
+      from: { path: '^engine/kubedb/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^engine/', pathNot: '^engine/(base|domain|kubedb)/' },
+    },
+    {
+      name: 'adapters-below-services',
+      severity: 'error',
+      from: { path: '^engine/(kube|store|queue|vault)/' },
+      to: { path: '^engine/(services|loops|api)/' },
+    },
+    {
+      name: 'services-use-ports-not-adapters',
+      severity: 'error',
+      from: { path: '^engine/(services|loops|api)/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^engine/(store|queue|vault)/(sqlite|mongo|bullmq|file|keytar)/' },
+    },
+    {
+      name: 'api-not-to-adapters',
+      severity: 'error',
+      from: { path: '^engine/api/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^engine/(store|queue|vault|kube|loops)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(out|dist|\\.tsbuild|node_modules)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.base.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+    },
+  },
+};

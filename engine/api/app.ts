@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { registerErrorHandling } from './plugins/errors';
+import { registerHealthRoutes, type HealthDependencies } from './routes/health';
+
+/** The page's Content-Security-Policy: only our own scripts, no inline script, no framing. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  // recharts and React set style attributes; styles cannot run code.
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'self'",
+].join('; ');
+
+export interface ApiDependencies {
+  logger: Logger;
+  health: HealthDependencies;
+  /** The built renderer; served at `/` when the folder exists. */
+  rendererDir?: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * Builds the HTTP API without listening, so that the daemon serves it on a port, the desktop
+ * reaches it through `app.inject()`, and tests drive it either way.
+ */
+export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> {
+  // Typed as fastify's base logger so that pino's own generic does not leak into every route type.
+  const loggerInstance: FastifyBaseLogger = deps.logger;
+  const app = Fastify({
+    loggerInstance,
+    bodyLimit: 1024 * 1024,
+    requestIdHeader: 'x-request-id',
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+    void reply.header('x-content-type-options', 'nosniff');
+  });
+
+  const hasRenderer =
+    deps.rendererDir !== undefined && existsSync(join(deps.rendererDir, 'index.html'));
+  registerErrorHandling(app, {
+    // Client-side routes (/databases/123) load the page; unknown API routes stay JSON 404s.
+    pageFallback: hasRenderer
+      ? (_request, reply) => {
+          void reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+          return reply.sendFile('index.html');
+        }
+      : undefined,
+  });
+  registerHealthRoutes(app, deps.health);
+  if (hasRenderer && deps.rendererDir) await serveRenderer(app, deps.rendererDir);
+  else {
+    app.get('/', async (_request, reply) =>
+      reply
+        .type('text/plain; charset=utf-8')
+        .send('The console is not built. Run `npm run build`, then reload this page.\n'),
+    );
+  }
+  return app;
+}
+
+async function serveRenderer(app: FastifyInstance, rendererDir: string): Promise<void> {
+  await app.register(fastifyStatic, {
+    root: rendererDir,
+    index: ['index.html'],
+    setHeaders: (response) => {
+      response.setHeader('content-security-policy', CONTENT_SECURITY_POLICY);
+    },
+  });
+}

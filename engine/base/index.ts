@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './disposable';
+export * from './clock';
+export * from './backoff';
+export * from './emitter';

@@ -1,0 +1,154 @@
+// Shared set-up for npm test, npm run demo and npm start: system packages, npm dependencies, and
+// a private Redis. Plain Node so that it runs before node_modules exists.
+import { spawnSync, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+/** System commands the test run needs, and the Debian package that brings each. */
+const SYSTEM_NEEDS = [
+  {
+    check: () => has('redis-server'),
+    pkg: 'redis-server',
+    why: 'Redis for queue and rate-limit tests',
+  },
+  { check: () => has('chromium'), pkg: 'chromium', why: 'Chromium for the Playwright tests' },
+  {
+    check: () => has('dbus-run-session'),
+    pkg: 'dbus-daemon',
+    why: 'a private D-Bus for the keychain tests',
+  },
+  {
+    check: () => has('gnome-keyring-daemon'),
+    pkg: 'gnome-keyring',
+    why: 'a throwaway keyring for keytar',
+  },
+  {
+    check: () => spawnSync('pkg-config', ['--exists', 'libsecret-1']).status === 0,
+    pkg: 'libsecret-1-dev',
+    why: 'libsecret headers to build keytar',
+  },
+  { check: () => has('pkg-config'), pkg: 'pkg-config', why: 'to find libsecret' },
+];
+
+export function has(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+export function log(message) {
+  process.stdout.write(`[setup] ${message}\n`);
+}
+
+/**
+ * Installs missing system packages with apt-get where we run as root on Debian; otherwise stops
+ * with one line naming them.
+ */
+export function ensureSystemPackages(needs = SYSTEM_NEEDS.map((n) => n.pkg)) {
+  const missing = SYSTEM_NEEDS.filter((n) => needs.includes(n.pkg) && !n.check());
+  if (missing.length === 0) return;
+  const packages = [...new Set(missing.map((m) => m.pkg))];
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !has('apt-get')) {
+    process.stderr.write(
+      `missing system packages: ${packages.join(' ')} (install them with apt-get install ${packages.join(' ')})\n`,
+    );
+    process.exit(1);
+  }
+  log(`installing system packages: ${packages.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  run('apt-get', ['update', '-qq'], { env });
+  run('apt-get', ['install', '-y', '-qq', ...packages], { env });
+}
+
+/** Installs npm dependencies when node_modules is missing or older than the lockfile. */
+export function ensureNodeModules() {
+  const marker = join('node_modules', '.package-lock.json');
+  if (existsSync(marker)) return;
+  log(
+    'node_modules is missing: running npm ci (ELECTRON_SKIP_BINARY_DOWNLOAD=1, since the Electron binary cannot be downloaded here)',
+  );
+  run('npm', ['ci', '--no-audit', '--no-fund'], {
+    env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' },
+  });
+}
+
+export function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { stdio: 'inherit', ...options });
+  if (result.status !== 0) {
+    process.stderr.write(`${command} ${args.join(' ')} failed with exit code ${result.status}\n`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Waits for a condition, polling with a deadline; throws with `what` when it never holds. */
+export async function waitFor(condition, what, timeoutMs = 10_000, intervalMs = 100) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * Starts a private Redis on a free loopback port, without persistence, and returns its URL and
+ * a stop function that kills it by pid.
+ */
+export async function startPrivateRedis(workDir) {
+  mkdirSync(workDir, { recursive: true });
+  const port = await freePort();
+  const pidFile = join(workDir, 'redis.pid');
+  rmSync(pidFile, { force: true });
+  run('redis-server', [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'yes',
+    '--pidfile',
+    pidFile,
+    '--dir',
+    workDir,
+    '--logfile',
+    join(workDir, 'redis.log'),
+  ]);
+  await waitFor(
+    () =>
+      spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout?.trim() ===
+      'PONG',
+    `redis on port ${port}`,
+  );
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop() {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    },
+  };
+}
+
+export function gitRoot() {
+  return execFileSync('git', ['rev-parse', '--show-toplevel'], { encoding: 'utf8' }).trim();
+}

@@ -1,0 +1,162 @@
+// npm test: sets up what the tests need on this machine, runs every suite that can run here
+// (vitest, then Playwright in Debian's Chromium), and ends with one plain line of counts.
+//   npm test                 everything
+//   npm test -- --no-e2e     skip Playwright (says so in the summary)
+//   npm test -- PATTERN...   only vitest files matching PATTERN (and no Playwright)
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  ensureNodeModules,
+  ensureSystemPackages,
+  freePort,
+  log,
+  run,
+  startPrivateRedis,
+} from './lib/setup.mjs';
+
+const args = process.argv.slice(2);
+const noE2e = args.includes('--no-e2e');
+const patterns = args.filter((a) => !a.startsWith('--'));
+const runE2e = !noE2e && patterns.length === 0;
+
+ensureSystemPackages();
+ensureNodeModules();
+
+const work = mkdtempSync(join(tmpdir(), 'dbaas-test-'));
+const redis = await startPrivateRedis(join(work, 'redis'));
+log(`private Redis at ${redis.url}`);
+const cleanup = () => {
+  redis.stop();
+  rmSync(work, { recursive: true, force: true });
+};
+process.on('SIGINT', () => {
+  cleanup();
+  process.exit(130);
+});
+
+const summary = [];
+let exitCode = 0;
+try {
+  if (runE2e) {
+    log('building the renderer, main, preload and daemon bundles');
+    run('npm', ['run', '--silent', 'build']);
+  }
+
+  // The keychain tests need a Secret Service: a private D-Bus session with an unlocked throwaway
+  // keyring in a fresh HOME, so nothing touches the user's own keyring.
+  const home = join(work, 'home');
+  mkdirSync(join(home, '.cache'), { recursive: true });
+  mkdirSync(join(home, '.local/share'), { recursive: true });
+  const runtime = join(work, 'run');
+  mkdirSync(runtime, { recursive: true });
+  chmodSync(runtime, 0o700);
+  const vitestJson = join(work, 'vitest.json');
+  const vitestArgs = [
+    'vitest',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${vitestJson}`,
+    ...patterns,
+  ];
+  const vitestCode = await spawnAndWait(
+    'dbus-run-session',
+    [
+      '--',
+      'sh',
+      '-c',
+      `echo -n ci | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec npx ${vitestArgs.map(shellQuote).join(' ')}`,
+    ],
+    {
+      ...process.env,
+      HOME: home,
+      XDG_DATA_HOME: join(home, '.local/share'),
+      XDG_RUNTIME_DIR: runtime,
+      npm_config_cache: process.env.npm_config_cache ?? join(process.env.HOME ?? home, '.npm'),
+      TEST_REDIS_URL: redis.url,
+      DBAAS_REPO_ROOT: resolve('.'),
+    },
+  );
+  const vitest = readVitestCounts(vitestJson);
+  summary.push({ name: 'vitest', ...vitest });
+  if (vitestCode !== 0 || vitest.failed > 0 || vitest.passed === 0) exitCode = 1;
+
+  if (runE2e) {
+    const pwJson = join(work, 'playwright.json');
+    const port = await freePort();
+    const pwCode = await spawnAndWait('npx', ['playwright', 'test', '--reporter=list,json'], {
+      ...process.env,
+      PLAYWRIGHT_JSON_OUTPUT_NAME: pwJson,
+      E2E_PORT: String(port),
+      E2E_DATA_DIR: join(work, 'e2e-data'),
+      TEST_REDIS_URL: redis.url,
+    });
+    const pw = readPlaywrightCounts(pwJson);
+    summary.push({ name: 'playwright', ...pw });
+    if (pwCode !== 0 || pw.failed > 0 || pw.passed === 0) exitCode = 1;
+  } else {
+    summary.push({
+      name: 'playwright',
+      skippedSuite: noE2e ? 'skipped by --no-e2e' : 'skipped: a vitest filter was given',
+    });
+  }
+} catch (error) {
+  process.stderr.write(`test run failed: ${error.message}\n`);
+  exitCode = 1;
+} finally {
+  cleanup();
+}
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+process.stdout.write('\n');
+for (const part of summary) {
+  if (part.skippedSuite) {
+    process.stdout.write(`${part.name} suite SKIPPED (${part.skippedSuite})\n`);
+    continue;
+  }
+  process.stdout.write(
+    `${part.name}: ${part.passed} passed, ${part.failed} failed, ${part.skipped} skipped\n`,
+  );
+  passed += part.passed;
+  failed += part.failed;
+  skipped += part.skipped;
+}
+process.stdout.write(`${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+process.exit(exitCode || (failed > 0 ? 1 : 0));
+
+function spawnAndWait(command, commandArgs, env) {
+  return new Promise((resolveCode) => {
+    const child = spawn(command, commandArgs, { stdio: 'inherit', env });
+    child.on('exit', (code, signal) => resolveCode(code ?? (signal ? 1 : 0)));
+    child.on('error', () => resolveCode(1));
+  });
+}
+
+function shellQuote(value) {
+  return `'${value.replaceAll("'", "'\\''")}'`;
+}
+
+function readVitestCounts(file) {
+  if (!existsSync(file)) return { passed: 0, failed: 1, skipped: 0 };
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  return {
+    passed: report.numPassedTests ?? 0,
+    // A file that fails to load has no failed test of its own: count it as one failure.
+    failed: (report.numFailedTests ?? 0) || (report.numFailedTestSuites ?? 0),
+    skipped: (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0),
+  };
+}
+
+function readPlaywrightCounts(file) {
+  if (!existsSync(file)) return { passed: 0, failed: 1, skipped: 0 };
+  const stats = JSON.parse(readFileSync(file, 'utf8')).stats ?? {};
+  return {
+    passed: (stats.expected ?? 0) + (stats.flaky ?? 0),
+    failed: stats.unexpected ?? 0,
+    skipped: stats.skipped ?? 0,
+  };
+}

@@ -1,0 +1,22 @@
+/**
+ * Electron's entry point. Kept to wiring: the logic lives in app.ts and is tested with an injected
+ * electron, because the Electron binary cannot run on the build machines.
+ */
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as electron from 'electron';
+import { loadConfig } from '../../engine/config';
+import { createEngine } from '../../engine/engine';
+import { startDesktop } from './app';
+
+const bundleDir = dirname(fileURLToPath(import.meta.url));
+
+startDesktop({
+  electron,
+  bundleDir,
+  devServerUrl: process.env.ELECTRON_RENDERER_URL,
+  openEngine: (dataDir) => createEngine(loadConfig(process.env, { mode: 'desktop', dataDir })),
+}).catch((error: unknown) => {
+  process.stderr.write(`the console failed to start: ${(error as Error).message}\n`);
+  electron.app.quit();
+});

@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../../../engine/config';
+import { createEngine, type Engine } from '../../../../../engine/engine';
+import { createLogger } from '../../../../../engine/logging';
+import { createHttpClient, createIpcClient } from '../../api';
+import { createHealthStore } from './health-store';
+
+describe('the health store', () => {
+  let engine: Engine;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    engine = await createEngine(loadConfig({}, { port: 0 }), { logger: createLogger('silent') });
+    await engine.start();
+    baseUrl = await engine.api.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(() => engine.stop());
+
+  it('loads health and readiness over HTTP', async () => {
+    const store = createHealthStore();
+    await store.getState().refresh(createHttpClient(baseUrl));
+    expect(store.getState()).toMatchObject({
+      error: null,
+      loading: false,
+      health: { status: 'ok', mode: 'daemon' },
+      readiness: { ready: true, role: 'leader' },
+    });
+  });
+
+  it('loads the same through the IPC client', async () => {
+    const store = createHealthStore();
+    const client = createIpcClient({
+      request: async ({ method, url }) => {
+        const response = await engine.api.inject({ method, url });
+        return { status: response.statusCode, body: response.json<unknown>() };
+      },
+      onEvent: () => () => undefined,
+    });
+    await store.getState().refresh(client);
+    expect(store.getState().health?.status).toBe('ok');
+    expect(client.transport).toBe('ipc');
+  });
+
+  it('shows an unreachable engine as an error', async () => {
+    const store = createHealthStore();
+    await store.getState().refresh(createHttpClient('http://127.0.0.1:9'));
+    expect(store.getState().health).toBeNull();
+    expect(store.getState().error).toBeTruthy();
+  });
+});

@@ -1,0 +1,2 @@
+export { HealthPanel } from './HealthPanel';
+export { createHealthStore, useHealthStore } from './health-store';
