@@ -1,0 +1,134 @@
+/**
+ * The built-in kinds the simulator serves, described the way the real API server's discovery
+ * describes them (verbs, short names, categories, status subresource).
+ */
+import type { ListMergeKeys, ResourceType } from './resource-types';
+
+const CRUD = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+/** Strategic-merge keys of the core kinds (from the Kubernetes Go types' patchMergeKey tags). */
+export const CORE_MERGE_KEYS: ListMergeKeys = {
+  containers: 'name',
+  initContainers: 'name',
+  ephemeralContainers: 'name',
+  env: 'name',
+  volumes: 'name',
+  volumeMounts: 'mountPath',
+  volumeDevices: 'devicePath',
+  imagePullSecrets: 'name',
+  // Container ports merge by containerPort, service ports by port: the item decides (see patch-strategic).
+  ports: 'containerPort|port',
+  conditions: 'type',
+  ownerReferences: 'uid',
+  hostAliases: 'ip',
+  topologySpreadConstraints: 'topologySpreadKey',
+};
+
+function builtin(
+  partial: Pick<ResourceType, 'group' | 'plural' | 'singular' | 'kind' | 'namespaced'> &
+    Partial<ResourceType>,
+): ResourceType {
+  return {
+    versions: ['v1'],
+    listKind: `${partial.kind}List`,
+    shortNames: [],
+    categories: [],
+    verbs: CRUD,
+    statusSubresource: false,
+    builtin: true,
+    schemas: {},
+    printerColumns: {},
+    mergeKeys: CORE_MERGE_KEYS,
+    ...partial,
+  };
+}
+
+/** Every built-in resource type, fresh copies. */
+export function builtinResourceTypes(): ResourceType[] {
+  return [
+    builtin({
+      group: '',
+      plural: 'namespaces',
+      singular: 'namespace',
+      kind: 'Namespace',
+      namespaced: false,
+      shortNames: ['ns'],
+      statusSubresource: true,
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    }),
+    builtin({ group: '', plural: 'secrets', singular: 'secret', kind: 'Secret', namespaced: true }),
+    builtin({
+      group: '',
+      plural: 'configmaps',
+      singular: 'configmap',
+      kind: 'ConfigMap',
+      namespaced: true,
+      shortNames: ['cm'],
+    }),
+    builtin({
+      group: '',
+      plural: 'services',
+      singular: 'service',
+      kind: 'Service',
+      namespaced: true,
+      shortNames: ['svc'],
+      categories: ['all'],
+      statusSubresource: true,
+      verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+    }),
+    builtin({
+      group: '',
+      plural: 'pods',
+      singular: 'pod',
+      kind: 'Pod',
+      namespaced: true,
+      shortNames: ['po'],
+      categories: ['all'],
+      statusSubresource: true,
+    }),
+    builtin({
+      group: '',
+      plural: 'persistentvolumeclaims',
+      singular: 'persistentvolumeclaim',
+      kind: 'PersistentVolumeClaim',
+      namespaced: true,
+      shortNames: ['pvc'],
+      statusSubresource: true,
+    }),
+    builtin({
+      group: '',
+      plural: 'events',
+      singular: 'event',
+      kind: 'Event',
+      namespaced: true,
+      shortNames: ['ev'],
+    }),
+    builtin({
+      group: 'coordination.k8s.io',
+      plural: 'leases',
+      singular: 'lease',
+      kind: 'Lease',
+      namespaced: true,
+    }),
+    builtin({
+      group: 'apiextensions.k8s.io',
+      plural: 'customresourcedefinitions',
+      singular: 'customresourcedefinition',
+      kind: 'CustomResourceDefinition',
+      namespaced: false,
+      shortNames: ['crd', 'crds'],
+      categories: ['api-extensions'],
+      statusSubresource: true,
+    }),
+    builtin({
+      group: 'metrics.k8s.io',
+      versions: ['v1beta1'],
+      plural: 'pods',
+      singular: '',
+      kind: 'PodMetrics',
+      namespaced: true,
+      verbs: ['get', 'list'],
+      virtual: true,
+    }),
+  ];
+}

@@ -1,0 +1,430 @@
+/**
+ * One KubeStash backup run: a BackupSession goes Pending -> Running -> Succeeded | Failed | Skipped,
+ * leaves a Snapshot per repository, updates the Repository, applies the retention policy and prunes
+ * old sessions beyond `sessionHistoryLimit`.
+ */
+import type { ClusterState, KubeObject } from '../core/contract';
+import { DB_API, isEngineKind } from './engines';
+import { CORE_API, STORAGE_API, parseSize, ref, sessionsOf } from './kubestash-common';
+import type { Runtime } from './runtime';
+import {
+  asNumber,
+  asRecord,
+  formatBytes,
+  formatGoDuration,
+  getConditions,
+  getPath,
+  nowIso,
+  setCondition,
+  text,
+} from './util';
+
+/** Simulated durations of a backup run. */
+const PENDING_MS = 1000;
+const BACKUP_MS = 5000;
+
+export class BackupSessionRunner {
+  private readonly running = new Set<string>();
+
+  constructor(
+    private readonly state: ClusterState,
+    private readonly runtime: Runtime,
+    private readonly random: () => number,
+    private readonly onStorageChanged: (storage: KubeObject) => void,
+  ) {}
+
+  /** Starts the run of a new BackupSession (once). */
+  reconcileSession(bs: KubeObject): void {
+    const uid = bs.metadata.uid ?? '';
+    if (this.running.has(uid) || getPath(bs, ['status', 'phase']) !== undefined) return;
+    this.running.add(uid);
+    void this.runSession(bs)
+      .catch(() => undefined)
+      .finally(() => this.running.delete(uid));
+  }
+
+  private writeSession(
+    bs: KubeObject,
+    patch: Record<string, unknown>,
+    condition?: Parameters<typeof setCondition>[1],
+  ): KubeObject | undefined {
+    const current = this.state.get(
+      CORE_API,
+      'BackupSession',
+      bs.metadata.namespace,
+      bs.metadata.name ?? '',
+    );
+    if (!current) return undefined;
+    const conditions = condition
+      ? setCondition(getConditions(current), condition)
+      : getConditions(current);
+    return this.state.updateStatus(
+      { ...current, status: { ...asRecord(current.status), ...patch, conditions } },
+      { skipAdmission: true },
+    );
+  }
+
+  private async runSession(bs: KubeObject): Promise<void> {
+    const started = Date.now();
+    const namespace = bs.metadata.namespace ?? '';
+    const bcName = text(getPath(bs, ['spec', 'invoker', 'name']));
+    const sessionName = text(getPath(bs, ['spec', 'session']));
+    const bc = this.state.get(CORE_API, 'BackupConfiguration', namespace, bcName);
+    const session = bc ? sessionsOf(bc).find((s) => s.name === sessionName) : undefined;
+    this.writeSession(
+      bs,
+      { phase: 'Pending' },
+      {
+        type: 'BackupSkipped',
+        status: 'False',
+        reason: 'SkipCheckPassed',
+        message: 'Skip check passed',
+      },
+    );
+    if (!bc || !session) {
+      this.writeSession(
+        bs,
+        { phase: 'Failed', duration: formatGoDuration(0) },
+        {
+          type: 'BackupExecutorEnsured',
+          status: 'False',
+          reason: 'InvokerNotFound',
+          message: `BackupConfiguration ${namespace}/${bcName} or its session ${sessionName} not found`,
+        },
+      );
+      return;
+    }
+    const others = this.state
+      .list(CORE_API, 'BackupSession', { namespace })
+      .filter(
+        (o) =>
+          o.metadata.uid !== bs.metadata.uid &&
+          getPath(o, ['spec', 'invoker', 'name']) === bcName &&
+          getPath(o, ['spec', 'session']) === sessionName &&
+          getPath(o, ['status', 'phase']) === 'Running',
+      );
+    if (others.length > 0) {
+      this.writeSession(
+        bs,
+        { phase: 'Skipped' },
+        {
+          type: 'BackupSkipped',
+          status: 'True',
+          reason: 'PreviousBackupRunning',
+          message: `Skipped because ${others[0]?.metadata.name} is still running`,
+        },
+      );
+      return;
+    }
+    await this.runtime.sleep(PENDING_MS);
+    const target = asRecord(getPath(bc, ['spec', 'target']));
+    const kind = text(target.kind);
+    const db = isEngineKind(kind)
+      ? this.state.get(DB_API, kind, text(target.namespace, namespace), text(target.name))
+      : undefined;
+    const dbPhase = text(getPath(db, ['status', 'phase']));
+    const repos = (Array.isArray(session.repositories) ? session.repositories : []).map(asRecord);
+    const snapshots = repos.map((r) => ({
+      name: `${String(r.name)}-${bs.metadata.name}`,
+      repository: String(r.name),
+      phase: 'Running',
+      appRef: {
+        apiGroup: 'kubedb.com',
+        kind,
+        name: text(target.name),
+        namespace: text(target.namespace, namespace),
+      },
+    }));
+    this.writeSession(
+      bs,
+      { phase: 'Running', totalSnapshots: snapshots.length, snapshots },
+      {
+        type: 'BackupExecutorEnsured',
+        status: 'True',
+        reason: 'SuccessfullyEnsuredBackupExecutor',
+        message: 'Backup executor has been ensured successfully',
+      },
+    );
+    const failed = !db
+      ? `target ${kind} ${String(target.name)} not found`
+      : !['Ready', 'Critical'].includes(dbPhase)
+        ? `target ${kind} ${String(target.name)} is ${dbPhase || 'not provisioned'}`
+        : undefined;
+    for (const s of snapshots)
+      this.createSnapshot(bs, s, sessionName, text(getPath(db, ['spec', 'version'])));
+    await this.runtime.sleep(BACKUP_MS * (0.8 + this.random() * 0.4));
+    const time = nowIso();
+    for (const s of snapshots) {
+      s.phase = failed ? 'Failed' : 'Succeeded';
+      this.finishSnapshot(namespace, s.name, failed, time, sessionName);
+      this.updateRepository(namespace, s.repository);
+    }
+    const duration = formatGoDuration((Date.now() - started) * this.runtime.speed);
+    if (failed) {
+      this.writeSession(
+        bs,
+        { phase: 'Failed', duration, snapshots },
+        { type: 'SnapshotsEnsured', status: 'False', reason: 'BackupFailed', message: failed },
+      );
+    } else {
+      const retention = this.applyRetention(
+        bc,
+        session,
+        namespace,
+        snapshots.map((s) => s.repository),
+      );
+      this.writeSession(
+        bs,
+        { phase: 'Succeeded', duration, snapshots, retentionPolicy: retention },
+        {
+          type: 'SnapshotsEnsured',
+          status: 'True',
+          reason: 'SuccessfullyEnsuredSnapshots',
+          message: 'Snapshots have been ensured successfully',
+        },
+      );
+    }
+    this.pruneSessions(namespace, bcName, sessionName, asNumber(session.sessionHistoryLimit, 1));
+    for (const backend of (Array.isArray(getPath(bc, ['spec', 'backends']))
+      ? (getPath(bc, ['spec', 'backends']) as unknown[])
+      : []
+    ).map(asRecord)) {
+      const storageRef = ref(backend.storageRef);
+      const storage = this.state.get(
+        STORAGE_API,
+        'BackupStorage',
+        storageRef.namespace ?? namespace,
+        storageRef.name,
+      );
+      if (storage) this.onStorageChanged(storage);
+    }
+  }
+
+  private createSnapshot(
+    bs: KubeObject,
+    s: { name: string; repository: string; appRef: Record<string, string> },
+    session: string,
+    dbVersion: string,
+  ): void {
+    const namespace = bs.metadata.namespace ?? '';
+    const repo = this.state.get(STORAGE_API, 'Repository', namespace, s.repository);
+    const created = this.state.create(
+      {
+        apiVersion: STORAGE_API,
+        kind: 'Snapshot',
+        metadata: {
+          name: s.name,
+          namespace,
+          labels: {
+            'kubestash.com/repo-name': s.repository,
+            'kubestash.com/app-ref-kind': s.appRef.kind ?? '',
+            'kubestash.com/app-ref-name': s.appRef.name ?? '',
+            'kubestash.com/app-ref-namespace': s.appRef.namespace ?? '',
+          },
+          annotations: { 'kubedb.com/db-version': dbVersion },
+          ...(repo
+            ? {
+                ownerReferences: [
+                  {
+                    apiVersion: repo.apiVersion,
+                    kind: repo.kind,
+                    name: repo.metadata.name ?? '',
+                    uid: repo.metadata.uid ?? '',
+                    controller: true,
+                    blockOwnerDeletion: true,
+                  },
+                ],
+              }
+            : {}),
+        },
+        spec: {
+          appRef: s.appRef,
+          repository: s.repository,
+          session,
+          backupSession: bs.metadata.name,
+          snapshotID: Math.floor(this.random() * 2 ** 48)
+            .toString(16)
+            .padStart(12, '0'),
+          type: 'FullBackup',
+          version: 'v1',
+          deletionPolicy: 'Delete',
+        },
+      },
+      { skipAdmission: true },
+    );
+    this.state.updateStatus(
+      { ...created, status: { phase: 'Running', totalComponents: 1 } },
+      { skipAdmission: true },
+    );
+  }
+
+  private finishSnapshot(
+    namespace: string,
+    name: string,
+    failed: string | undefined,
+    time: string,
+    session: string,
+  ): void {
+    const snap = this.state.get(STORAGE_API, 'Snapshot', namespace, name);
+    if (!snap) return;
+    const bytes = Math.floor((5 + this.random() * 500) * 2 ** 20);
+    const size = formatBytes(bytes);
+    const component = failed
+      ? { driver: 'Restic', phase: 'Failed', error: failed }
+      : {
+          driver: 'Restic',
+          phase: 'Succeeded',
+          path: `repository/v1/${session}/dump`,
+          size,
+          duration: formatGoDuration(BACKUP_MS),
+          integrity: true,
+        };
+    const status = failed
+      ? {
+          phase: 'Failed',
+          snapshotTime: time,
+          totalComponents: 1,
+          components: { dump: component },
+          conditions: [
+            {
+              type: 'SnapshotMetadataUploaded',
+              status: 'False',
+              reason: 'BackupFailed',
+              message: failed,
+              lastTransitionTime: time,
+            },
+          ],
+        }
+      : {
+          phase: 'Succeeded',
+          snapshotTime: time,
+          size,
+          integrity: true,
+          totalComponents: 1,
+          components: { dump: component },
+          conditions: [
+            {
+              type: 'SnapshotMetadataUploaded',
+              status: 'True',
+              reason: 'SnapshotMetadataUploadSucceeded',
+              message: 'Snapshot metadata uploaded',
+              lastTransitionTime: time,
+            },
+          ],
+        };
+    this.state.updateStatus({ ...snap, status }, { skipAdmission: true });
+  }
+
+  private snapshotsOf(namespace: string, repository: string): KubeObject[] {
+    return this.state
+      .list(STORAGE_API, 'Snapshot', {
+        namespace,
+        labels: { 'kubestash.com/repo-name': repository },
+      })
+      .sort(
+        (a, b) =>
+          text(getPath(a, ['status', 'snapshotTime'])).localeCompare(
+            text(getPath(b, ['status', 'snapshotTime'])),
+          ) || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
+      );
+  }
+
+  private updateRepository(namespace: string, name: string): void {
+    const repo = this.state.get(STORAGE_API, 'Repository', namespace, name);
+    if (!repo) return;
+    const snaps = this.snapshotsOf(namespace, name);
+    const done = snaps.filter((s) => getPath(s, ['status', 'phase']) === 'Succeeded');
+    const total = done.reduce(
+      (n, s) => n + parseSize(text(getPath(s, ['status', 'size']), '0 B')),
+      0,
+    );
+    const last = done[done.length - 1];
+    const status = {
+      ...asRecord(repo.status),
+      phase: 'Ready',
+      integrity: true,
+      snapshotCount: snaps.length,
+      size: formatBytes(total),
+      ...(last ? { lastBackupTime: getPath(last, ['status', 'snapshotTime']) } : {}),
+      recentSnapshots: snaps
+        .slice(-5)
+        .reverse()
+        .map((s) => ({
+          name: s.metadata.name,
+          phase: getPath(s, ['status', 'phase']),
+          session: getPath(s, ['spec', 'session']),
+          size: getPath(s, ['status', 'size']),
+          snapshotTime: getPath(s, ['status', 'snapshotTime']),
+        })),
+    };
+    this.state.updateStatus({ ...repo, status }, { skipAdmission: true });
+  }
+
+  private applyRetention(
+    bc: KubeObject,
+    session: Record<string, unknown>,
+    namespace: string,
+    repositories: string[],
+  ): Record<string, unknown>[] {
+    const out: Record<string, unknown>[] = [];
+    const backends = (
+      Array.isArray(getPath(bc, ['spec', 'backends']))
+        ? (getPath(bc, ['spec', 'backends']) as unknown[])
+        : []
+    ).map(asRecord);
+    for (const repoName of repositories) {
+      const repo = (Array.isArray(session.repositories) ? session.repositories : [])
+        .map(asRecord)
+        .find((r) => r.name === repoName);
+      const policyRef = ref(backends.find((b) => b.name === repo?.backend)?.retentionPolicy);
+      if (!policyRef.name) continue;
+      const policy = this.state.get(
+        STORAGE_API,
+        'RetentionPolicy',
+        policyRef.namespace ?? namespace,
+        policyRef.name,
+      );
+      const keep = asNumber(getPath(policy, ['spec', 'successfulSnapshots', 'last']), Infinity);
+      const keepFailed = asNumber(getPath(policy, ['spec', 'failedSnapshots', 'last']), 1);
+      const snaps = this.snapshotsOf(namespace, repoName);
+      const ok = snaps.filter((s) => getPath(s, ['status', 'phase']) === 'Succeeded');
+      const bad = snaps.filter((s) => getPath(s, ['status', 'phase']) === 'Failed');
+      for (const s of [
+        ...ok.slice(0, Math.max(0, ok.length - keep)),
+        ...bad.slice(0, Math.max(0, bad.length - keepFailed)),
+      ]) {
+        this.state.delete(STORAGE_API, 'Snapshot', namespace, s.metadata.name ?? '', {
+          skipAdmission: true,
+        });
+      }
+      this.updateRepository(namespace, repoName);
+      out.push({
+        ref: { name: policyRef.name, namespace: policyRef.namespace ?? namespace },
+        repository: repoName,
+        phase: policy ? 'Applied' : 'FailedToApply',
+        ...(policy ? {} : { error: 'retention policy not found' }),
+      });
+    }
+    return out;
+  }
+
+  /** Keeps the newest `limit` finished sessions of one configuration session. */
+  private pruneSessions(namespace: string, bc: string, session: string, limit: number): void {
+    const finished = this.state
+      .list(CORE_API, 'BackupSession', { namespace })
+      .filter(
+        (o) =>
+          getPath(o, ['spec', 'invoker', 'name']) === bc &&
+          getPath(o, ['spec', 'session']) === session &&
+          ['Succeeded', 'Failed', 'Skipped'].includes(String(getPath(o, ['status', 'phase']))),
+      )
+      .sort((a, b) =>
+        (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '', undefined, { numeric: true }),
+      );
+    for (const o of finished.slice(0, Math.max(0, finished.length - Math.max(1, limit)))) {
+      this.state.delete(CORE_API, 'BackupSession', namespace, o.metadata.name ?? '', {
+        skipAdmission: true,
+      });
+    }
+  }
+}
