@@ -9,6 +9,7 @@ export default defineConfig({
       'test/integration/**/*.test.ts',
       'test/unit/**/*.test.ts',
     ],
+    globalSetup: ['test/helpers/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

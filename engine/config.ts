@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { LIMITS } from './domain/limits';
 
 const booleanFromEnv = z
   .union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no'])])
@@ -27,9 +28,42 @@ export const ConfigSchema = z.object({
   /** Kubeconfig guard relaxations (daemon); the desktop allows what the user's kubectl allows. */
   allowExecAuth: booleanFromEnv.default(false),
   allowPrivateClusterAddresses: booleanFromEnv.default(false),
+  /** Operation workers (API.md: 3 by default, at most 10). */
+  workers: z.coerce.number().int().min(1).max(10).default(3),
+  /** Attempts per operation before it fails. */
+  maxAttempts: z.coerce.number().int().min(1).max(10).default(3),
+  /** How long Critical/NotReady must last, with no operation running, before a database shows FAILED. */
+  failureThresholdMs: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+  /** How often pod CPU and memory are sampled from metrics.k8s.io. */
+  metricsIntervalMs: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
+  /** The reconciler's periodic pass over every database. */
+  reconcileIntervalMs: z.coerce.number().int().min(1_000).max(86_400_000).default(300_000),
+  /** How long a running operation's lease lasts without renewal: after a crash, it runs again after about this. */
+  queueLeaseMs: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  /** Prefix of every Redis key (queue, leader lease), so deployments can share one Redis. */
+  redisPrefix: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, { error: 'redisPrefix must be 1-40 letters, digits, _ or -' }).default('dbaas'),
+  /** This instance's name in leader election (shared mode); random when unset. */
+  instanceId: z.string().min(1).max(100).optional(),
+  /** How often every cluster's health is checked. */
+  providerHealthIntervalMs: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+  /** The first start's `admin` password; generated and printed once by the daemon when unset. */
+  adminPassword: z.string().min(12, { error: 'must be at least 12 characters' }).max(256).optional(),
+  /** HS256 key of access tokens (share it between replicas); a generated one is kept in the vault otherwise. */
+  tokenKey: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
+  /** Prefix of the engine's own Redis keys (rate limits), so that several engines or test runs can share one Redis. */
+  redisKeyPrefix: z.string().min(1).max(64).regex(/^[A-Za-z0-9:_-]+$/).default('dbaas'),
+  /** Set by the desktop's main process only (no variable): the per-process token of its IPC requests. */
+  desktopIdentityToken: z.string().min(32).optional(),
+  /** Requests per minute per identity (API.md: reads 100, writes 60, bulk 10 at most). */
+  rateLimitReadsPerMinute: z.coerce.number().int().min(1).max(LIMITS.rateLimitReadsPerMinute.max).default(LIMITS.rateLimitReadsPerMinute.default),
+  rateLimitWritesPerMinute: z.coerce.number().int().min(1).max(LIMITS.rateLimitWritesPerMinute.max).default(LIMITS.rateLimitWritesPerMinute.default),
+  rateLimitBulkPerMinute: z.coerce.number().int().min(1).max(LIMITS.rateLimitBulkPerMinute.max).default(LIMITS.rateLimitBulkPerMinute.default),
 });
 
 export type EngineConfig = Readonly<z.infer<typeof ConfigSchema>>;
+
+/** The header that carries the desktop's identity token on IPC requests (set by main, never by the page). */
+export const DESKTOP_IDENTITY_HEADER = 'x-dbaas-local-identity';
 
 /** The environment variables the engine understands, and the config field each one sets. */
 const ENV_KEYS = {
@@ -45,6 +79,21 @@ const ENV_KEYS = {
   DBAAS_RENDERER_DIR: 'rendererDir',
   DBAAS_ALLOW_EXEC_AUTH: 'allowExecAuth',
   DBAAS_ALLOW_PRIVATE_CLUSTER_ADDRESSES: 'allowPrivateClusterAddresses',
+  DBAAS_PROVIDER_HEALTH_INTERVAL_MS: 'providerHealthIntervalMs',
+  DBAAS_ADMIN_PASSWORD: 'adminPassword',
+  DBAAS_TOKEN_KEY: 'tokenKey',
+  DBAAS_REDIS_KEY_PREFIX: 'redisKeyPrefix',
+  DBAAS_RATE_LIMIT_READS_PER_MINUTE: 'rateLimitReadsPerMinute',
+  DBAAS_RATE_LIMIT_WRITES_PER_MINUTE: 'rateLimitWritesPerMinute',
+  DBAAS_RATE_LIMIT_BULK_PER_MINUTE: 'rateLimitBulkPerMinute',
+  DBAAS_WORKERS: 'workers',
+  DBAAS_MAX_ATTEMPTS: 'maxAttempts',
+  DBAAS_FAILURE_THRESHOLD_MS: 'failureThresholdMs',
+  DBAAS_RECONCILE_INTERVAL_MS: 'reconcileIntervalMs',
+  DBAAS_METRICS_INTERVAL_MS: 'metricsIntervalMs',
+  DBAAS_INSTANCE_ID: 'instanceId',
+  DBAAS_REDIS_PREFIX: 'redisPrefix',
+  DBAAS_QUEUE_LEASE_MS: 'queueLeaseMs',
 } as const satisfies Record<string, keyof z.input<typeof ConfigSchema>>;
 
 /** A config problem, naming the field (and its variable) and the rule it broke. */

@@ -1,64 +1,258 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApi } from './api/app';
+import type { ReadinessProbe } from './api/routes/health';
+import { databaseRoutes, versionRoutes } from './api/routes/databases';
+import { databaseChangeRoutes, eventRoutes, operationRoutes } from './api/routes/operations';
+import { providerRoutes } from './api/routes/providers';
+import { systemClock, type Clock } from './base/clock';
 import { DisposableStack } from './base/disposable';
 import type { EngineConfig } from './config';
+import { DEFAULT_LIMITS } from './domain';
+import { createClusterConnector, DAEMON_POLICY, DESKTOP_POLICY, type ClusterConnector } from './kube';
 import { createLogger } from './logging';
+import { createEmbeddedLeadership, createLoops, type Leadership, type Loops } from './loops';
+import { RedisLeadership } from './loops/leadership/redis/redis-leadership';
+import { RedisStatusCache } from './loops/status-cache/redis/redis-status-cache';
+import type { OperationQueue } from './queue';
+import { openSqliteOperationQueue } from './queue/sqlite';
+import { createServices, EventBus, type ServiceContext, type Services } from './services';
+import { createIdentityServices, MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './services/auth';
+import { identityRoutes } from './api/routes/auth';
+import type { Store } from './store';
+import { openSqliteStore } from './store/sqlite';
+import type { Vault } from './vault';
+import { openFileVault } from './vault/file';
+import { openKeytarVault } from './vault/keytar';
 import { ENGINE_VERSION } from './version';
 
-/** A running control engine: the API (not listening) and its lifecycle. */
+/** A running control engine: the API (not listening), its services and loops, and its lifecycle. */
 export interface Engine {
   readonly api: FastifyInstance;
   readonly config: EngineConfig;
   readonly logger: Logger;
-  /** Starts the loops (none yet) and makes the API ready. */
+  readonly services: Services;
+  readonly loops: Loops;
+  readonly leadership: Leadership;
+  /** Starts the loops (when leading) and the health timer. */
   start(): Promise<void>;
   /** Stops everything in reverse order of start; safe to call twice. */
   stop(): Promise<void>;
 }
 
+/** Seams for tests and embedders; production uses the defaults. */
 export interface EngineOptions {
   logger?: Logger;
-  now?: () => number;
+  clock?: Clock;
+  store?: Store;
+  vault?: Vault;
+  queue?: OperationQueue;
+  clusters?: ClusterConnector;
+  /** The rate limiter; by default Redis with REDIS_URL, in memory otherwise. */
+  rateLimiter?: RateLimiter;
+  /** Receives the first start's generated admin password, to show it once (never logged). */
+  onGeneratedAdminPassword?: (password: string) => void;
+}
+
+/** The shared rate limiter on Redis; its connection closes with the engine. */
+async function openRedisRateLimiter(url: string, prefix: string, resources: DisposableStack): Promise<RateLimiter> {
+  const { Redis } = await import('ioredis');
+  const client = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 2_000, lazyConnect: true });
+  await client.connect().catch(() => undefined);
+  resources.defer(async () => {
+    await client.quit().catch(() => client.disconnect());
+  });
+  return new RedisRateLimiter(client, prefix);
+}
+
+async function openStore(config: EngineConfig): Promise<Store> {
+  if (config.store === 'mongodb' && config.mongodbUrl) {
+    const { openMongoStore } = await import('./store/mongo');
+    return openMongoStore({ url: config.mongodbUrl, dbName: 'kubedb_dbaas' });
+  }
+  return openSqliteStore({ file: join(config.dataDir, 'engine.sqlite') });
+}
+
+async function openVault(config: EngineConfig): Promise<Vault> {
+  if (config.vault === 'keytar') return openKeytarVault({ service: 'kubedb-dbaas-console' });
+  const file = join(config.dataDir, 'vault.enc');
+  return config.vaultKey
+    ? openFileVault({ file, key: config.vaultKey })
+    : openFileVault({ file, keyFile: join(config.dataDir, 'vault.key') });
+}
+
+async function openQueue(config: EngineConfig, logger: Logger): Promise<OperationQueue> {
+  const leaseMs = config.queueLeaseMs;
+  if (config.redisUrl) {
+    const { openBullmqOperationQueue } = await import('./queue/bullmq');
+    return openBullmqOperationQueue(
+      { url: config.redisUrl, prefix: config.redisPrefix, name: 'operations' },
+      { leaseMs, onError: (error) => logger.warn({ err: error }, 'operation queue error') },
+    );
+  }
+  return openSqliteOperationQueue({ file: join(config.dataDir, 'queue.sqlite') }, { leaseMs });
 }
 
 /**
  * The composition root: builds every adapter and hands collaborators to the pieces that need them.
- * This is the only place that names concrete adapters.
+ * This is the only place that names concrete adapters (SQLite, MongoDB, BullMQ, keytar, Redis).
  */
-export async function createEngine(
-  config: EngineConfig,
-  options: EngineOptions = {},
-): Promise<Engine> {
+export async function createEngine(config: EngineConfig, options: EngineOptions = {}): Promise<Engine> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
   const resources = new DisposableStack();
-  const api = await buildApi({
-    logger,
-    rendererDir: config.rendererDir,
-    health: {
-      version: ENGINE_VERSION,
-      mode: config.mode,
-      startedAt: now(),
-      now,
-      probes: [],
-      role: () => 'leader',
-    },
-  });
-  resources.defer(() => api.close());
+  try {
+    const store = options.store ?? resources.add(await openStore(config));
+    const vault = options.vault ?? resources.add(await openVault(config));
+    const queue = options.queue ?? resources.add(await openQueue(config, logger));
+    const clusters = options.clusters ?? createClusterConnector(() => new Date(clock.now()));
+    const events = new EventBus();
+    const policy =
+      config.mode === 'desktop'
+        ? DESKTOP_POLICY
+        : {
+            ...DAEMON_POLICY,
+            allowExecAuth: config.allowExecAuth,
+            allowFileReferences: config.allowExecAuth,
+            allowPrivateAddresses: config.allowPrivateClusterAddresses,
+            ownHosts: [config.host],
+          };
+    const serviceContext: ServiceContext = {
+      store,
+      vault,
+      clusters,
+      logger,
+      events,
+      limits: DEFAULT_LIMITS,
+      kubeconfigPolicy: policy,
+      now: () => new Date(clock.now()),
+      newId: () => randomUUID(),
+    };
+    const services = createServices(serviceContext, { queue, events });
+    const identity = createIdentityServices(serviceContext, services.tenancy, { tokenKey: config.tokenKey });
+    const rateLimiter =
+      options.rateLimiter ??
+      (config.redisUrl
+      ? await openRedisRateLimiter(config.redisUrl, `${config.redisKeyPrefix}:ratelimit:`, resources)
+      : new MemoryRateLimiter(() => clock.now()));
+    if (config.redisUrl) resources.add(new RedisStatusCache({ url: config.redisUrl, prefix: config.redisPrefix, events, logger }));
+    const leadership: Leadership = config.redisUrl
+      ? new RedisLeadership({ url: config.redisUrl, prefix: config.redisPrefix, instanceId: config.instanceId ?? randomUUID(), logger })
+      : createEmbeddedLeadership();
+    const loops = createLoops({
+      context: {
+        store,
+        events,
+        logger,
+        clock,
+        clientFor: async (providerId) => services.providers.clientFor(await store.providers.get(providerId)),
+        fence: () => leadership.fence(),
+      },
+      services,
+      queue,
+      leadership,
+      options: {
+        workers: config.workers,
+        maxAttempts: config.maxAttempts,
+        reconcileIntervalMs: config.reconcileIntervalMs,
+        metricsIntervalMs: config.metricsIntervalMs,
+        statusSync: { failureThresholdMs: config.failureThresholdMs },
+      },
+    });
+    const probes: ReadinessProbe[] = [
+      {
+        name: 'store',
+        check: async () => {
+          await store.ping();
+          return { name: 'store', ok: true };
+        },
+      },
+      {
+        name: 'queue',
+        check: async () => {
+          const counts = await queue.counts();
+          return { name: 'queue', ok: true, message: `${counts.queued} queued, ${counts.running} running` };
+        },
+      },
+    ];
+    const api = await buildApi({
+      logger,
+      rendererDir: config.rendererDir,
+      routes: [
+        ...providerRoutes(services),
+        ...databaseRoutes(services),
+        ...databaseChangeRoutes(services),
+        ...operationRoutes(services),
+        ...eventRoutes(services),
+        ...versionRoutes(services),
+        ...identityRoutes(identity),
+      ],
+      auth: {
+        authenticateBearer: (token) => identity.sessions.authenticate(token),
+        authenticateApiKey: (key) => identity.apiKeys.authenticate(key),
+        desktopIdentityToken: config.desktopIdentityToken,
+        tenantOf: (resource, id) => services.tenancy.tenantOf(resource, id),
+      },
+      rateLimit: {
+        limiter: rateLimiter,
+        logger,
+        limits: {
+          readsPerWindow: config.rateLimitReadsPerMinute,
+          writesPerWindow: config.rateLimitWritesPerMinute,
+          bulkPerWindow: config.rateLimitBulkPerMinute,
+        },
+      },
+      audit: identity.audit,
+      health: {
+        version: ENGINE_VERSION,
+        mode: config.mode,
+        startedAt: clock.now(),
+        now: () => clock.now(),
+        probes,
+        role: () => leadership.role,
+      },
+    });
+    resources.defer(() => api.close());
 
-  let stopped = false;
-  return {
-    api,
-    config,
-    logger,
-    async start() {
-      await api.ready();
-    },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await resources.dispose();
-    },
-  };
+    let stopped = false;
+    return {
+      api,
+      config,
+      logger,
+      services,
+      loops,
+      leadership,
+      async start() {
+        await api.ready();
+        // The desktop's local admin needs no password; a daemon's first start creates `admin`.
+        if (config.mode === 'daemon' || config.adminPassword) {
+          const boot = await identity.users.bootstrap(config.adminPassword);
+          if (boot.generatedPassword) options.onGeneratedAdminPassword?.(boot.generatedPassword);
+        }
+        await leadership.start();
+        resources.add(leadership);
+        await loops.start();
+        resources.add(loops);
+        const refresh = new AbortController();
+        const timer = clock.setInterval(() => void services.providers.refreshAll(refresh.signal), config.providerHealthIntervalMs);
+        resources.defer(() => {
+          refresh.abort();
+          void timer.dispose();
+        });
+      },
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await resources.dispose();
+      },
+    };
+  } catch (error) {
+    await resources.dispose();
+    throw error;
+  }
 }
+
+export { isCacheable, type OfflineCache } from './cache';
+export { openSqliteOfflineCache } from './cache/sqlite/sqlite-offline-cache';

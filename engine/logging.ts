@@ -28,6 +28,14 @@ export const REDACTED_PATHS = [
   '*.vaultKey',
   'mongodbUrl',
   'redisUrl',
+  'adminPassword',
+  'tokenKey',
+  'desktopIdentityToken',
+  'passwordHash',
+  '*.passwordHash',
+  'tokenHash',
+  '*.tokenHash',
+  'req.headers["x-dbaas-local-identity"]',
 ];
 
 /** The engine's structured JSON logger (pino), with redaction. */

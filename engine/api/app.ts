@@ -4,8 +4,13 @@ import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { registerAudit, type AuditSink } from './plugins/audit';
+import { registerAuth, type AuthDependencies } from './plugins/auth';
 import { registerErrorHandling } from './plugins/errors';
-import { registerHealthRoutes, type HealthDependencies } from './routes/health';
+import { createRateLimitCheck, type RateLimitOptions } from './plugins/rate-limit';
+import { buildOpenApiDocument } from './openapi';
+import { defineRoute, registerRoutes, type RouteSpec } from './route-table';
+import { healthRoutes, type HealthDependencies } from './routes/health';
 
 /** The page's Content-Security-Policy: only our own scripts, no inline script, no framing. */
 export const CONTENT_SECURITY_POLICY = [
@@ -24,8 +29,16 @@ export const CONTENT_SECURITY_POLICY = [
 export interface ApiDependencies {
   logger: Logger;
   health: HealthDependencies;
+  /** The routes of the services (providers, databases, ...); health and OpenAPI are added here. */
+  routes?: readonly RouteSpec[];
   /** The built renderer; served at `/` when the folder exists. */
   rendererDir?: string;
+  /** How callers are identified; without it every non-public route answers 401. */
+  auth?: AuthDependencies;
+  /** Rate limits per identity; none when absent. */
+  rateLimit?: RateLimitOptions;
+  /** Where the audit trail goes; nothing is audited when absent. */
+  audit?: AuditSink;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -63,7 +76,9 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
         }
       : undefined,
   });
-  registerHealthRoutes(app, deps.health);
+  registerAuth(app, deps.auth, deps.rateLimit ? createRateLimitCheck(deps.rateLimit) : undefined);
+  if (deps.audit) registerAudit(app, deps.audit);
+  registerRoutes(app, allRoutes(deps));
   if (hasRenderer && deps.rendererDir) await serveRenderer(app, deps.rendererDir);
   else {
     app.get('/', async (_request, reply) =>
@@ -73,6 +88,20 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     );
   }
   return app;
+}
+
+/** The whole route table: health, the services' routes, and the OpenAPI document of all of them. */
+export function allRoutes(deps: Pick<ApiDependencies, 'health' | 'routes'>): RouteSpec[] {
+  const routes = [...healthRoutes(deps.health), ...(deps.routes ?? [])];
+  const openApi = defineRoute({
+    method: 'GET',
+    url: '/api/v1/openapi.json',
+    permission: 'public',
+    summary: 'This document',
+    handler: async () => document,
+  });
+  const document = buildOpenApiDocument([...routes, openApi], deps.health.version);
+  return [...routes, openApi];
 }
 
 async function serveRenderer(app: FastifyInstance, rendererDir: string): Promise<void> {

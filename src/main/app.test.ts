@@ -6,6 +6,8 @@ import { createFakeElectron } from '../../test/helpers/fake-electron';
 import { loadConfig } from '../../engine/config';
 import { createEngine } from '../../engine/engine';
 import { createLogger } from '../../engine/logging';
+import type { Store } from '../../engine/store';
+import { openSqliteStore } from '../../engine/store/sqlite';
 import { REQUEST_CHANNEL } from '../shared/ipc';
 import { startDesktop, type Desktop } from './app';
 
@@ -13,6 +15,7 @@ describe('the desktop main process (with a fake electron)', () => {
   let userData: string;
   let fake: ReturnType<typeof createFakeElectron>;
   let desktop: Desktop;
+  let store: Store;
   const bundleDir = '/opt/console/out/main';
   const pageUrl = 'file:///opt/console/out/renderer/index.html';
 
@@ -22,15 +25,20 @@ describe('the desktop main process (with a fake electron)', () => {
     desktop = await startDesktop({
       electron: fake.electron,
       bundleDir,
-      openEngine: (dataDir) =>
-        createEngine(loadConfig({}, { mode: 'desktop', dataDir }), {
+      openEngine: async (dataDir, desktopIdentityToken) => {
+        store = await openSqliteStore({ file: join(dataDir, 'engine.sqlite') });
+        // The file vault stands in for the OS keychain here; the keytar vault has its own suite.
+        return createEngine(loadConfig({}, { mode: 'desktop', dataDir, vault: 'file', desktopIdentityToken }), {
           logger: createLogger('silent'),
-        }),
+          store,
+        });
+      },
     });
   });
 
   afterEach(async () => {
     await desktop.stop();
+    await store.close();
     rmSync(userData, { recursive: true, force: true });
   });
 
@@ -82,6 +90,30 @@ describe('the desktop main process (with a fake electron)', () => {
     expect(answer).toMatchObject({ status: 200, body: { status: 'ok', mode: 'desktop' } });
   });
 
+  it('gives the page the local admin identity, which only main can assert', async () => {
+    const sender = { id: fake.windows()[0]!.webContents.id, frameUrl: pageUrl };
+    const me = await fake.ipcMain.invoke(REQUEST_CHANNEL, sender, { method: 'GET', url: '/api/v1/auth/me' });
+    expect(me).toMatchObject({ status: 200, body: { kind: 'desktop', bindings: [{ role: 'admin' }] } });
+    // Headers the page puts in a bridge request are dropped; main's identity header is the only one.
+    const forged = await fake.ipcMain.invoke(REQUEST_CHANNEL, sender, {
+      method: 'GET',
+      url: '/api/v1/auth/me',
+      headers: { 'x-dbaas-local-identity': 'forged', authorization: 'Bearer forged' },
+    });
+    expect(forged).toMatchObject({ status: 200, body: { kind: 'desktop' } });
+    // Straight to the engine (as a browser or the page over HTTP would), the header is not honoured.
+    for (const value of ['desktop-admin', 'forged', '']) {
+      const direct = await desktop.engine.api.inject({
+        method: 'GET',
+        url: '/api/v1/auth/me',
+        headers: { 'x-dbaas-local-identity': value },
+      });
+      expect(direct.statusCode).toBe(401);
+    }
+    const anonymous = await desktop.engine.api.inject({ method: 'GET', url: '/api/v1/databases' });
+    expect(anonymous.statusCode).toBe(401);
+  });
+
   it('refuses IPC from another sender or a foreign frame', async () => {
     const window = fake.windows()[0]!;
     const otherSender = await fake.ipcMain.invoke(
@@ -126,6 +158,40 @@ describe('the desktop main process (with a fake electron)', () => {
         args: [{ type: 'provider.health', data: { id: 'p1', reachable: true } }],
       },
     ]);
+  });
+
+  it('forwards what the engine publishes to the window', () => {
+    const window = fake.windows()[0]!;
+    const health = { reachable: false, kubedbInstalled: false, engines: [], lastSeenAt: null, message: 'down' };
+    desktop.engine.services.events.publish({ type: 'provider.health', data: { id: 'p2', name: 'prod', health } });
+    expect(window.webContents.sent).toContainEqual({
+      channel: 'dbaas:event',
+      args: [{ type: 'provider.health', data: { id: 'p2', name: 'prod', health } }],
+    });
+  });
+
+  it('answers from the offline cache, marked stale, when the engine cannot answer', async () => {
+    const sender = { id: fake.windows()[0]!.webContents.id, frameUrl: pageUrl };
+    const fresh = (await fake.ipcMain.invoke(REQUEST_CHANNEL, sender, { method: 'GET', url: '/api/v1/databases' })) as {
+      status: number;
+      body: unknown;
+      stale?: unknown;
+    };
+    expect(fresh.status).toBe(200);
+    expect(fresh.stale).toBeUndefined();
+    // The store goes away (as a shared MongoDB would): reads now fail with 503.
+    await store.close();
+    const offline = (await fake.ipcMain.invoke(REQUEST_CHANNEL, sender, { method: 'GET', url: '/api/v1/databases' })) as {
+      status: number;
+      body: unknown;
+      stale?: { ageSeconds: number; reason: string };
+    };
+    expect(offline.status).toBe(200);
+    expect(offline.body).toEqual(fresh.body);
+    expect(offline.stale?.ageSeconds).toBeGreaterThanOrEqual(0);
+    expect(offline.stale?.reason).toBeTruthy();
+    const uncached = (await fake.ipcMain.invoke(REQUEST_CHANNEL, sender, { method: 'GET', url: '/api/v1/operations' })) as { status: number };
+    expect(uncached.status).toBe(503);
   });
 
   it('stops the engine and quits when the window closes', async () => {

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Engine } from '../../engine/engine';
+import { DESKTOP_IDENTITY_HEADER } from '../../engine/config';
+import { isCacheable, openSqliteOfflineCache, type Engine } from '../../engine/engine';
 import type { BrowserWindowLike, ElectronLike } from './electron-types';
 import { forwardEvent, registerIpcBridge } from './ipc-bridge';
 import {
@@ -11,8 +13,12 @@ import {
 
 export interface DesktopOptions {
   electron: ElectronLike;
-  /** Builds the in-process engine once the app is ready (its data lives in `userData`). */
-  openEngine: (dataDir: string) => Promise<Engine>;
+  /**
+   * Builds the in-process engine once the app is ready (its data lives in `userData`).
+   * `identityToken` goes into the engine's config (`desktopIdentityToken`): the engine honours the
+   * desktop identity header only with this per-process value.
+   */
+  openEngine: (dataDir: string, identityToken: string) => Promise<Engine>;
   /** Folder of the built main bundle, to find the preload and the page. */
   bundleDir: string;
   /** The renderer dev server, when running under `electron-vite dev`. */
@@ -27,8 +33,15 @@ export interface Desktop {
   stop(): Promise<void>;
 }
 
-/** The local desktop user's identity, attached by main to every request it forwards. */
-export const DESKTOP_IDENTITY_HEADERS = { 'x-dbaas-local-identity': 'desktop-admin' } as const;
+/**
+ * The local desktop user's identity, attached by main to every request it forwards: a random token
+ * made fresh for each run of the app, known only to main and the engine in this process. The page
+ * cannot set headers on bridge requests, and a browser that guessed the header name lacks the token.
+ */
+export function createDesktopIdentity(): { token: string; headers: () => Record<string, string> } {
+  const token = randomBytes(32).toString('base64url');
+  return { token, headers: () => ({ [DESKTOP_IDENTITY_HEADER]: token }) };
+}
 
 /**
  * Starts the desktop app: the engine in this process, one hardened window, and the IPC bridge that
@@ -38,7 +51,10 @@ export async function startDesktop(options: DesktopOptions): Promise<Desktop> {
   const { app, BrowserWindow, ipcMain, session } = options.electron;
   await app.whenReady();
 
-  const engine = await options.openEngine(join(app.getPath('userData'), 'engine'));
+  const identity = createDesktopIdentity();
+  // The last known answers of read routes, for inspecting the fleet when the engine cannot answer.
+  const offlineCache = openSqliteOfflineCache(join(app.getPath('userData'), 'offline-cache.sqlite'));
+  const engine = await options.openEngine(join(app.getPath('userData'), 'engine'), identity.token);
   await engine.start();
 
   const pageUrl =
@@ -66,7 +82,12 @@ export async function startDesktop(options: DesktopOptions): Promise<Desktop> {
       senderId === window.webContents.id &&
       frameUrl !== undefined &&
       isAppUrl(frameUrl),
-    identityHeaders: () => ({ ...DESKTOP_IDENTITY_HEADERS }),
+    identityHeaders: identity.headers,
+    cache: { store: offlineCache, isCacheable, now: Date.now },
+  });
+  // Live data reaches the page as events over IPC (the browser gets the same through SSE).
+  const events = engine.services.events.subscribe((event) => {
+    if (!window.isDestroyed()) forwardEvent(window.webContents, { type: event.type, data: event.data });
   });
 
   window.once('ready-to-show', () => window.show());
@@ -77,8 +98,10 @@ export async function startDesktop(options: DesktopOptions): Promise<Desktop> {
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    void events.dispose();
     bridge.dispose();
     await engine.stop();
+    offlineCache.close();
   };
   app.on('window-all-closed', () => {
     void stop().finally(() => app.quit());

@@ -15,7 +15,8 @@ startDesktop({
   electron,
   bundleDir,
   devServerUrl: process.env.ELECTRON_RENDERER_URL,
-  openEngine: (dataDir) => createEngine(loadConfig(process.env, { mode: 'desktop', dataDir })),
+  openEngine: (dataDir, desktopIdentityToken) =>
+    createEngine(loadConfig(process.env, { mode: 'desktop', dataDir, desktopIdentityToken })),
 }).catch((error: unknown) => {
   process.stderr.write(`the console failed to start: ${(error as Error).message}\n`);
   electron.app.quit();

@@ -21,6 +21,11 @@ export interface BridgeRequest {
 export interface BridgeResponse {
   status: number;
   body: unknown;
+  /**
+   * Set when the engine could not answer and main answered from the offline cache instead: the
+   * body is the last known answer, `ageSeconds` old.
+   */
+  stale?: { since: string; ageSeconds: number; reason: string };
 }
 
 /** A server-sent event as the page receives it. */

@@ -1,5 +1,5 @@
-import type { FastifyInstance } from 'fastify';
 import type { HealthResponse, ReadinessCheck, ReadinessResponse } from '../contracts';
+import { defineRoute, type RouteSpec } from '../route-table';
 
 /** A readiness probe of one dependency (store, queue, leadership). */
 export interface ReadinessProbe {
@@ -17,26 +17,39 @@ export interface HealthDependencies {
 }
 
 /** Liveness and readiness; both need no authentication (API.md). */
-export function registerHealthRoutes(app: FastifyInstance, deps: HealthDependencies): void {
-  app.get('/api/v1/health', async (): Promise<HealthResponse> => ({
-    status: 'ok',
-    version: deps.version,
-    mode: deps.mode,
-    uptimeSeconds: Math.floor((deps.now() - deps.startedAt) / 1000),
-  }));
-
-  app.get('/api/v1/health/ready', async (_request, reply): Promise<ReadinessResponse> => {
-    const checks = await Promise.all(
-      deps.probes.map(async (probe) => {
-        try {
-          return await probe.check();
-        } catch {
-          return { name: probe.name, ok: false, message: `${probe.name} check failed` };
-        }
+export function healthRoutes(deps: HealthDependencies): RouteSpec[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/health',
+      permission: 'public',
+      summary: 'Liveness: the process answers',
+      handler: async (): Promise<HealthResponse> => ({
+        status: 'ok',
+        version: deps.version,
+        mode: deps.mode,
+        uptimeSeconds: Math.floor((deps.now() - deps.startedAt) / 1000),
       }),
-    );
-    const ready = checks.every((check) => check.ok);
-    void reply.status(ready ? 200 : 503);
-    return { ready, role: deps.role(), checks };
-  });
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/health/ready',
+      permission: 'public',
+      summary: 'Readiness of the store, the queue and leadership (503 when not ready)',
+      handler: async ({ reply }): Promise<ReadinessResponse> => {
+        const checks = await Promise.all(
+          deps.probes.map(async (probe) => {
+            try {
+              return await probe.check();
+            } catch {
+              return { name: probe.name, ok: false, message: `${probe.name} check failed` };
+            }
+          }),
+        );
+        const ready = checks.every((check) => check.ok);
+        const body: ReadinessResponse = { ready, role: deps.role(), checks };
+        return reply.status(ready ? 200 : 503).send(body);
+      },
+    }),
+  ];
 }

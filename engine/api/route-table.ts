@@ -1,0 +1,110 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { ValidationError } from '../base/errors';
+import { toFieldProblems } from '../domain';
+
+/**
+ * What a route needs to be called. Every route declares one; the identity issue enforces them and
+ * generates its authorization tests from this table, so a new route cannot be forgotten.
+ */
+export type Permission =
+  | 'public'
+  | 'providers:read'
+  | 'providers:write'
+  | 'databases:read'
+  | 'databases:write'
+  | 'databases:credentials'
+  | 'versions:read'
+  | 'operations:read'
+  | 'operations:write'
+  | 'events:read'
+  | 'tenancy:read'
+  | 'tenancy:write'
+  | 'users:read'
+  | 'users:write'
+  | 'audit:read'
+  /** Any authenticated caller, acting on its own things (`/auth/me`, its API keys). */
+  | 'self';
+
+/** A route's parsed input. */
+export interface RouteInput<B, Q, P> {
+  body: B;
+  query: Q;
+  params: P;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+/** One entry of the route table: method, path, permission, schemas and handler. */
+export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string;
+  permission: Permission;
+  summary: string;
+  /** Schemas of the input; the OpenAPI document is generated from them. */
+  body?: z.ZodType<B>;
+  query?: z.ZodType<Q>;
+  params?: z.ZodType<P>;
+  /** For the OpenAPI document when the handler parses the body itself (for field-level errors). */
+  docs?: { body?: z.ZodType; response?: z.ZodType };
+  /** The success status (200 by default). */
+  status?: number;
+  handler: (input: RouteInput<B, Q, P>) => Promise<unknown>;
+}
+
+/** Declares a route with inferred input types. */
+export function defineRoute<B = undefined, Q = undefined, P = undefined>(spec: RouteSpec<B, Q, P>): RouteSpec {
+  return spec as unknown as RouteSpec;
+}
+
+function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, part: string): T {
+  if (!schema) return undefined as T;
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const problems = toFieldProblems(result.error).map((p) => ({ ...p, path: p.path === '' ? part : p.path }));
+  throw new ValidationError(`invalid ${part}: ${problems[0]?.message ?? 'invalid'}`, problems);
+}
+
+/** Registers every route of the table on the app. */
+export function registerRoutes(app: FastifyInstance, routes: readonly RouteSpec[]): void {
+  for (const route of routes) {
+    app.route({
+      method: route.method,
+      url: route.url,
+      config: { permission: route.permission },
+      handler: async (request, reply) => {
+        const input = {
+          body: parsePart(route.body, request.body, 'body'),
+          query: parsePart(route.query, request.query, 'query'),
+          params: parsePart(route.params, request.params, 'params'),
+          request,
+          reply,
+        };
+        const result = await route.handler(input);
+        if (!reply.sent) void reply.status(route.status ?? 200);
+        return result;
+      },
+    });
+  }
+}
+
+/** Query parameters of every list route (API.md): `limit` 1..500 (default 50) and `cursor`. */
+export const PageQuerySchema = z.object({
+  limit: z.coerce
+    .number({ error: 'limit must be a number' })
+    .int({ error: 'limit must be an integer' })
+    .min(1, { error: 'limit must be at least 1' })
+    .max(500, { error: 'limit must be at most 500' })
+    .optional(),
+  cursor: z.string().max(512).optional(),
+});
+
+/** `?dryRun=true` on creating and changing calls. */
+export const DryRunQuerySchema = z.object({
+  dryRun: z
+    .enum(['true', 'false'], { error: 'dryRun must be true or false' })
+    .optional()
+    .transform((value) => value === 'true'),
+});
+
+export const IdParamsSchema = z.object({ id: z.string().min(1).max(63) });

@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import { OperationStatusSchema, OperationTypeSchema, PatchDatabaseRequestSchema } from '../../domain';
+import type { EngineEvent, Services } from '../../services';
+import type { Grant } from '../../services/auth/access';
+import { grantFor } from '../plugins/auth';
+import { defineRoute, DryRunQuerySchema, IdParamsSchema, PageQuerySchema, type RouteSpec } from '../route-table';
+
+const OperationListQuerySchema = PageQuerySchema.extend({
+  databaseId: z.string().max(63).optional(),
+  status: OperationStatusSchema.optional(),
+  type: OperationTypeSchema.optional(),
+});
+
+/** Day-2 changes of a database: PATCH and actions (202 with the queued operation). */
+export function databaseChangeRoutes(services: Services): RouteSpec[] {
+  return [
+    defineRoute({
+      method: 'PATCH',
+      url: '/api/v1/databases/:id',
+      permission: 'databases:write',
+      summary: 'Change replicas, resources, storage size or version (queues the OpsRequests)',
+      params: IdParamsSchema,
+      query: DryRunQuerySchema,
+      body: z.unknown(),
+      docs: { body: PatchDatabaseRequestSchema },
+      handler: async ({ params, body, query, reply, request }) => {
+        const grant = grantFor(request, 'databases:write');
+        const result = await services.databaseChanges.patch(params.id, body, { dryRun: query.dryRun, actor: grant.actor, grant });
+        return reply.status('manifests' in result ? 200 : 202).send(result);
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/databases/:id/actions/:action',
+      permission: 'databases:write',
+      summary: 'restart, pause, resume or rotate-credentials (202 with the queued operation)',
+      params: z.object({ id: z.string().min(1).max(63), action: z.string().max(40) }),
+      status: 202,
+      handler: ({ params, request }) => {
+        const grant = grantFor(request, 'databases:write');
+        return services.databaseChanges.act(params.id, params.action, { actor: grant.actor, grant });
+      },
+    }),
+  ];
+}
+
+/** The operation queue and history. */
+export function operationRoutes(services: Services): RouteSpec[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/operations',
+      permission: 'operations:read',
+      summary: 'Operations across the fleet, filtered by database, status and type',
+      query: OperationListQuerySchema,
+      handler: ({ query, request }) => {
+        const { limit, cursor, ...filter } = query;
+        return services.operations.list(filter, { limit, cursor }, grantFor(request, 'operations:read'));
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/operations/:id',
+      permission: 'operations:read',
+      summary: 'One operation with its steps, attempts and progress',
+      params: IdParamsSchema,
+      handler: ({ params, request }) => services.operations.get(params.id, grantFor(request, 'operations:read')),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/operations/:id/cancel',
+      permission: 'operations:write',
+      summary: 'Cancel an operation that has not started (409 otherwise)',
+      params: IdParamsSchema,
+      handler: ({ params, request }) => services.operations.cancel(params.id, grantFor(request, 'operations:write')),
+    }),
+  ];
+}
+
+/** Keeps idle proxies from closing the stream, and notices dead clients. */
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * `GET /api/v1/events`: server-sent events (`database.status`, `operation.progress`,
+ * `provider.health`). The desktop receives the same events over IPC instead.
+ */
+export function eventRoutes(services: Services): RouteSpec[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/events',
+      permission: 'events:read',
+      summary: 'Server-sent events: database.status, operation.progress, provider.health',
+      handler: async ({ request, reply }) => {
+        const raw = reply.raw;
+        raw.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, no-transform',
+          connection: 'keep-alive',
+          'x-request-id': request.id,
+        });
+        raw.write(': connected\n\n');
+        const visible = visibilityFor(services, grantFor(request, 'events:read'));
+        let id = 0;
+        // Events are written in the order they were published, even when a visibility check waits.
+        let chain = Promise.resolve();
+        const subscription = services.events.subscribe((event) => {
+          chain = chain.then(async () => {
+            if (raw.writableEnded || !(await visible(event))) return;
+            raw.write(`id: ${++id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
+          });
+        });
+        const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), HEARTBEAT_MS);
+        const close = (): void => {
+          clearInterval(heartbeat);
+          void subscription.dispose();
+        };
+        request.raw.on('close', close);
+        reply.hijack();
+        return reply;
+      },
+    }),
+  ];
+}
+
+/**
+ * Which events a caller may receive: everything with a global binding; otherwise database and
+ * operation events of the projects its bindings reach (the database is looked up once per id), and
+ * cluster health, which every reader may see.
+ */
+function visibilityFor(services: Services, grant: Grant): (event: EngineEvent) => Promise<boolean> {
+  if (grant.visibleScopes() === undefined) return async () => true;
+  const byDatabase = new Map<string, boolean>();
+  const canSeeDatabase = async (id: string): Promise<boolean> => {
+    const known = byDatabase.get(id);
+    if (known !== undefined) return known;
+    const database = await services.databases.get(id).catch(() => null);
+    const ok = database !== null && grant.canSee(database.domain, database.project);
+    if (byDatabase.size > 10_000) byDatabase.clear();
+    byDatabase.set(id, ok);
+    return ok;
+  };
+  return async (event) => {
+    switch (event.type) {
+      case 'database.status':
+        return grant.canSee(event.data.domain, event.data.project);
+      case 'operation.progress':
+        return canSeeDatabase(event.data.databaseId);
+      case 'provider.health':
+        return true;
+    }
+  };
+}

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { CreateTenantRequestSchema } from '../../domain';
+import type { IdentityServices } from '../../services/auth';
+import { grantFor } from '../plugins/auth';
+import { defineRoute, PageQuerySchema, type RouteSpec } from '../route-table';
+
+const DomainParams = z.object({ domain: z.string().min(1).max(63) });
+const ProjectParams = DomainParams.extend({ project: z.string().min(1).max(63) });
+
+/** `/api/v1/domains` and their projects (namespace `<domain>-<project>`). */
+export function tenancyRoutes(identity: IdentityServices): RouteSpec[] {
+  const { tenancy } = identity;
+  return [
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/domains',
+      permission: 'tenancy:write',
+      summary: 'Create a domain (global admins)',
+      body: z.unknown(),
+      docs: { body: CreateTenantRequestSchema },
+      status: 201,
+      handler: ({ body, request }) =>
+        tenancy.createDomain(body, grantFor(request, 'tenancy:write')),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/domains',
+      permission: 'tenancy:read',
+      summary: 'The domains your bindings reach',
+      query: PageQuerySchema,
+      handler: ({ query, request }) =>
+        tenancy.listDomains(grantFor(request, 'tenancy:read'), query),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/domains/:domain',
+      permission: 'tenancy:read',
+      summary: 'One domain',
+      params: DomainParams,
+      handler: ({ params, request }) =>
+        tenancy.getDomain(params.domain, grantFor(request, 'tenancy:read')),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      url: '/api/v1/domains/:domain',
+      permission: 'tenancy:write',
+      summary: 'Delete a domain (409 while it has projects)',
+      params: DomainParams,
+      status: 204,
+      handler: async ({ params, request, reply }) => {
+        await tenancy.removeDomain(params.domain, grantFor(request, 'tenancy:write'));
+        return reply.status(204).send();
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/domains/:domain/projects',
+      permission: 'tenancy:write',
+      summary: "Create a project (admins of the domain); its quota defaults to the engine's limits",
+      params: DomainParams,
+      body: z.unknown(),
+      docs: { body: CreateTenantRequestSchema },
+      status: 201,
+      handler: ({ params, body, request }) =>
+        tenancy.createProject(params.domain, body, grantFor(request, 'tenancy:write')),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/domains/:domain/projects',
+      permission: 'tenancy:read',
+      summary: "The domain's projects your bindings reach",
+      params: DomainParams,
+      query: PageQuerySchema,
+      handler: ({ params, query, request }) =>
+        tenancy.listProjects(params.domain, grantFor(request, 'tenancy:read'), query),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/domains/:domain/projects/:project',
+      permission: 'tenancy:read',
+      summary: 'One project',
+      params: ProjectParams,
+      handler: ({ params, request }) =>
+        tenancy.getProject(params.domain, params.project, grantFor(request, 'tenancy:read')),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      url: '/api/v1/domains/:domain/projects/:project',
+      permission: 'tenancy:write',
+      summary: 'Delete a project (409 while databases live in it)',
+      params: ProjectParams,
+      status: 204,
+      handler: async ({ params, request, reply }) => {
+        await tenancy.removeProject(
+          params.domain,
+          params.project,
+          grantFor(request, 'tenancy:write'),
+        );
+        return reply.status(204).send();
+      },
+    }),
+  ];
+}

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import {
+  DATABASE_NAME_MAX_LENGTH,
+  IdSchema,
+  IsoTimeSchema,
+  RecordMetaShape,
+  dnsLabelSchema,
+} from './common';
+import { LIMITS } from './limits';
+
+const CRON_FIELD = /^[0-9A-Za-z*?/,-]+$/;
+
+/** A five-field cron expression (minute hour day-of-month month day-of-week), as KubeStash takes. */
+export const CronScheduleSchema = z.string({ error: 'schedule must be a string' }).refine(
+  (value) => {
+    const fields = value.trim().split(/\s+/);
+    return fields.length === 5 && fields.every((field) => CRON_FIELD.test(field));
+  },
+  { error: 'schedule must be a five-field cron expression such as "0 2 * * *"' },
+);
+
+/** A database's scheduled-backup policy (`PUT /databases/:id/backup-policy`, and `backup` on create). */
+export const BackupPolicySchema = z.object({
+  schedule: CronScheduleSchema,
+  retentionDays: z
+    .number({ error: 'retentionDays must be a number' })
+    .int({ error: 'retentionDays must be an integer' })
+    .min(1, { error: 'retentionDays must be at least 1' })
+    .max(LIMITS.backupRetentionDays.max, {
+      error: `retentionDays must be at most ${LIMITS.backupRetentionDays.max}`,
+    })
+    .default(LIMITS.backupRetentionDays.default),
+  storageId: IdSchema,
+});
+export type BackupPolicy = z.infer<typeof BackupPolicySchema>;
+
+/**
+ * Where backups go: an S3 bucket. The access keys never live here: `vaultRef` names the vault
+ * entry that holds them, and the engine copies them into a Kubernetes Secret only when it applies
+ * a KubeStash BackupStorage.
+ */
+export const BackupStorageSchema = z.object({
+  id: IdSchema,
+  name: dnsLabelSchema('name', 63),
+  type: z.literal('s3'),
+  bucket: z.string().min(3, { error: 'bucket must be at least 3 characters' }).max(63),
+  endpoint: z.string().url({ error: 'endpoint must be a URL' }),
+  region: z.string().max(64).default(''),
+  prefix: z.string().max(512).default(''),
+  /** The vault key under which `accessKeyId` and `secretAccessKey` are kept. */
+  vaultRef: z.string().min(1),
+  ...RecordMetaShape,
+});
+export type BackupStorage = z.infer<typeof BackupStorageSchema>;
+
+/** `POST /backup-storages`. The keys go straight to the vault; they are never stored or echoed. */
+export const CreateBackupStorageRequestSchema = z.object({
+  name: dnsLabelSchema('name', 63),
+  type: z.literal('s3', { error: 'type must be "s3"' }).default('s3'),
+  bucket: z.string().min(3, { error: 'bucket must be at least 3 characters' }).max(63),
+  endpoint: z.string().url({ error: 'endpoint must be a URL' }),
+  region: z.string().max(64).default(''),
+  prefix: z.string().max(512).default(''),
+  accessKeyId: z.string().min(1, { error: 'accessKeyId must not be empty' }),
+  secretAccessKey: z.string().min(1, { error: 'secretAccessKey must not be empty' }),
+});
+export type CreateBackupStorageRequest = z.infer<typeof CreateBackupStorageRequestSchema>;
+
+/** Phases of a KubeStash BackupSession/RestoreSession, plus the product's own before one exists. */
+export const BackupPhaseSchema = z.enum([
+  'Pending',
+  'Running',
+  'Succeeded',
+  'Failed',
+  'Skipped',
+  'Invalid',
+  'Unknown',
+]);
+export type BackupPhase = z.infer<typeof BackupPhaseSchema>;
+
+/** One backup run of a database (a KubeStash BackupSession and its snapshot). */
+export const BackupSchema = z.object({
+  id: IdSchema,
+  databaseId: IdSchema,
+  /** The BackupSession object name. */
+  sessionName: z.string(),
+  phase: BackupPhaseSchema,
+  /** Snapshot size as KubeStash reports it (e.g. "12.5 MiB"), null until known. */
+  size: z.string().nullable(),
+  /** The Snapshot object name, null until known. */
+  snapshot: z.string().nullable(),
+  startedAt: IsoTimeSchema.nullable(),
+  finishedAt: IsoTimeSchema.nullable(),
+  ...RecordMetaShape,
+});
+export type Backup = z.infer<typeof BackupSchema>;
+
+/** `POST /databases/:id/restore`. */
+export const RestoreRequestSchema = z.object({
+  backupId: IdSchema,
+  target: z
+    .object({ newName: dnsLabelSchema('target.newName', DATABASE_NAME_MAX_LENGTH).optional() })
+    .default({}),
+});
+export type RestoreRequest = z.infer<typeof RestoreRequestSchema>;

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { IdSchema, RecordMetaShape, TENANT_NAME_MAX_LENGTH, dnsLabelSchema } from './common';
+import { LIMITS } from './limits';
+import { quantitySchema } from './quantity';
+
+/** Per-project (or per-domain default) quota; absent fields fall back to the configured limits. */
+export const QuotaSchema = z.object({
+  maxDatabases: z
+    .number()
+    .int()
+    .min(0, { error: 'quota.maxDatabases must be at least 0' })
+    .max(LIMITS.databasesPerProject.max, {
+      error: `quota.maxDatabases must be at most ${LIMITS.databasesPerProject.max}`,
+    })
+    .optional(),
+  /** Total storage of all databases of the project. */
+  maxStorage: quantitySchema('quota.maxStorage').optional(),
+  /** Total CPU requests of all database pods of the project. */
+  maxCpu: quantitySchema('quota.maxCpu').optional(),
+  maxMemory: quantitySchema('quota.maxMemory').optional(),
+});
+export type Quota = z.infer<typeof QuotaSchema>;
+
+/** A tenant: groups projects and scopes role bindings. */
+export const DomainSchema = z.object({
+  id: IdSchema,
+  name: dnsLabelSchema('name', TENANT_NAME_MAX_LENGTH),
+  quota: QuotaSchema.default({}),
+  ...RecordMetaShape,
+});
+export type Domain = z.infer<typeof DomainSchema>;
+
+/** A project of a domain; its databases live in the namespace `<domain>-<project>`. */
+export const ProjectSchema = z.object({
+  id: IdSchema,
+  domain: dnsLabelSchema('domain', TENANT_NAME_MAX_LENGTH),
+  name: dnsLabelSchema('name', TENANT_NAME_MAX_LENGTH),
+  quota: QuotaSchema.default({}),
+  ...RecordMetaShape,
+});
+export type Project = z.infer<typeof ProjectSchema>;
+
+/** `POST /domains` and `POST /domains/:domain/projects`. */
+export const CreateTenantRequestSchema = z.object({
+  name: dnsLabelSchema('name', TENANT_NAME_MAX_LENGTH),
+  quota: QuotaSchema.optional(),
+});
+export type CreateTenantRequest = z.infer<typeof CreateTenantRequestSchema>;

@@ -1,0 +1,88 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../base/clock';
+import type { Database, Operation } from '../domain';
+import type { ClusterClient } from '../kube';
+import type { EventBus } from '../services/events';
+import type { Store } from '../store';
+
+/** What the loops need; built by the composition root. */
+export interface LoopContext {
+  store: Store;
+  events: EventBus;
+  logger: Logger;
+  clock: Clock;
+  /** The cluster client of the provider a database lives on. */
+  clientFor(providerId: string): Promise<ClusterClient>;
+  /**
+   * Every write a loop makes goes through here in shared mode, so that a paused old leader (whose
+   * fencing token is stale) writes nothing. Embedded mode: always passes.
+   */
+  fence(): Promise<void>;
+}
+
+/** The time as API.md writes it. */
+export function isoAt(clock: Clock): string {
+  return new Date(clock.now()).toISOString();
+}
+
+/** Publishes an operation's progress to the console. */
+export function publishOperation(context: LoopContext, operation: Operation, step: string | null = null): void {
+  context.events.publish({
+    type: 'operation.progress',
+    data: {
+      id: operation.id,
+      databaseId: operation.databaseId,
+      type: operation.type,
+      status: operation.status,
+      progress: operation.progress,
+      step,
+      error: operation.error,
+      updatedAt: operation.updatedAt,
+    },
+  });
+}
+
+/** Publishes a database's status to the console. */
+export function publishDatabase(context: LoopContext, database: Database): void {
+  context.events.publish({
+    type: 'database.status',
+    data: {
+      id: database.id,
+      name: database.name,
+      domain: database.domain,
+      project: database.project,
+      providerId: database.providerId,
+      status: database.status,
+      phase: database.phase,
+      readyReplicas: database.readyReplicas,
+      statusReason: database.statusReason,
+      driftCount: database.drift.length,
+      updatedAt: database.updatedAt,
+    },
+  });
+}
+
+/**
+ * Read-modify-write of one record with optimistic concurrency: re-reads and re-applies `change` on
+ * a stale revision, a bounded number of times.
+ */
+export async function updateWithRetry<T extends { id: string; revision: number }>(
+  repository: { get(id: string): Promise<T>; update(record: T): Promise<T> },
+  id: string,
+  change: (current: T) => T | null,
+  attempts = 5,
+): Promise<T> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const current = await repository.get(id);
+    const next = change(current);
+    if (next === null) return current;
+    try {
+      return await repository.update(next);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'CONFLICT') throw error;
+      lastError = error;
+    }
+  }
+  throw lastError;
+}

@@ -1,0 +1,138 @@
+import type { Disposable } from '../base/disposable';
+import type { Provider } from '../domain';
+import type { OperationQueue } from '../queue';
+import type { Services } from '../services';
+import { allProviders } from '../services/placement';
+import type { LoopContext } from './context';
+import type { Leadership } from './leadership';
+import { MetricsSampler } from './metrics-sampler';
+import { OperationRunner } from './operation-runner';
+import { Reconciler } from './reconciler';
+import { ProviderStatusSync, type StatusSyncOptions } from './status-sync';
+
+export { createEmbeddedLeadership, NotLeaderError, type Leadership, type Role } from './leadership';
+export type { LoopContext } from './context';
+
+export interface LoopOptions {
+  workers: number;
+  maxAttempts: number;
+  reconcileIntervalMs: number;
+  metricsIntervalMs: number;
+  statusSync: Omit<StatusSyncOptions, 'onChanged'>;
+}
+
+/** The engine's loops: operation workers, status sync per cluster, drift repair. */
+export interface Loops extends Disposable {
+  /** Starts the loops (when this instance leads) and follows leadership changes. */
+  start(): Promise<void>;
+  /** The status sync of a provider, while it runs. */
+  syncOf(providerId: string): ProviderStatusSync | undefined;
+  readonly reconciler: Reconciler;
+  readonly metrics: MetricsSampler;
+  /** Starts or stops provider syncs to match the registry (new and removed clusters). */
+  refreshProviders(): Promise<void>;
+  readonly running: boolean;
+}
+
+/**
+ * Builds the loops. They run only while `leadership` says this instance leads: losing the lease
+ * stops them at once (and `fence()` refuses any write still in flight).
+ */
+export function createLoops(deps: {
+  context: LoopContext;
+  services: Services;
+  queue: OperationQueue;
+  leadership: Leadership;
+  options: LoopOptions;
+}): Loops {
+  const { context, services, queue, leadership, options } = deps;
+  const runner = new OperationRunner(context);
+  const reconciler = new Reconciler(context, services.operations, { intervalMs: options.reconcileIntervalMs });
+  const syncs = new Map<string, ProviderStatusSync>();
+  const metrics = new MetricsSampler(
+    context,
+    { providers: () => [...syncs.values()].map((sync) => ({ id: sync.provider.id, client: sync.client, databaseIdFor: (ns, name) => sync.databaseIdFor(ns, name) })) },
+    options.metricsIntervalMs,
+  );
+  const subscriptions: Disposable[] = [];
+  let running = false;
+  let transition: Promise<void> = Promise.resolve();
+
+  const startSync = async (provider: Provider): Promise<void> => {
+    const client = await context.clientFor(provider.id);
+    const sync = new ProviderStatusSync(context, provider, client, { ...options.statusSync, onChanged: (db) => reconciler.notify(db) });
+    syncs.set(provider.id, sync);
+    sync.start();
+  };
+
+  const refreshProviders = async (): Promise<void> => {
+    if (!running) return;
+    const providers = await allProviders(context.store);
+    const ids = new Set(providers.map((p) => p.id));
+    for (const [id, sync] of syncs) {
+      if (!ids.has(id)) {
+        syncs.delete(id);
+        await sync.dispose();
+      }
+    }
+    for (const provider of providers) {
+      if (!syncs.has(provider.id)) await startSync(provider).catch((error: unknown) => context.logger.warn({ providerId: provider.id, err: error }, 'status sync could not start'));
+    }
+  };
+
+  const startLoops = async (): Promise<void> => {
+    if (running) return;
+    running = true;
+    context.logger.info('loops starting');
+    queue.start(runner.handle, { concurrency: options.workers, maxAttempts: options.maxAttempts });
+    await services.operations.requeueUnfinished();
+    await refreshProviders();
+    reconciler.start();
+    metrics.start();
+  };
+
+  const stopLoops = async (): Promise<void> => {
+    if (!running) return;
+    running = false;
+    context.logger.info('loops stopping');
+    metrics.dispose();
+    await queue.stop();
+    for (const sync of syncs.values()) await sync.dispose();
+    syncs.clear();
+  };
+
+  return {
+    reconciler,
+    metrics,
+    get running() {
+      return running;
+    },
+    syncOf: (id) => syncs.get(id),
+    refreshProviders: () => (transition = transition.then(refreshProviders)),
+    async start() {
+      subscriptions.push(
+        queue.onSettled((event) => {
+          void (async () => {
+            const operation = await context.store.operations.find(event.operationId);
+            if (!operation) return;
+            const database = await context.store.databases.find(operation.databaseId);
+            if (database) syncs.get(database.providerId)?.enqueue(database.id);
+            if (operation.type === 'repair-drift' && event.outcome === 'failed') reconciler.repairFailed(operation.databaseId);
+          })().catch((error: unknown) => context.logger.warn({ err: error }, 'settled-operation follow-up failed'));
+        }),
+        context.events.subscribe((event) => {
+          if (event.type === 'provider.health') void (transition = transition.then(refreshProviders));
+        }),
+        leadership.onChange((role) => {
+          transition = transition.then(role === 'leader' ? startLoops : stopLoops).catch((error: unknown) => context.logger.error({ err: error }, 'loop transition failed'));
+        }),
+      );
+      if (leadership.role === 'leader') await (transition = transition.then(startLoops));
+    },
+    async dispose() {
+      for (const subscription of subscriptions) void subscription.dispose();
+      reconciler.dispose();
+      await (transition = transition.then(stopLoops));
+    },
+  };
+}

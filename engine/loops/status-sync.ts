@@ -1,0 +1,194 @@
+import type { Disposable } from '../base/disposable';
+import { ENGINE_KINDS, type Condition, type Database, type DatabaseStatus, type OperationType, type Provider } from '../domain';
+import type { ClusterClient } from '../kube';
+import { WatchCache } from '../kube/watch-cache';
+import { computeDrift, extractLiveSpec } from '../kubedb/live';
+import { confirmFailure, endpointForPhase, mapDatabaseStatus, phaseOf, readyReplicasFromPods, statusReasonOf } from '../kubedb/status';
+import { DATABASE_ID_LABEL, KUBEDB_API_VERSION, MANAGED_SELECTOR, type KubeObject } from '../kubedb/types';
+import { specOf } from '../services/databases';
+import { isoAt, publishDatabase, type LoopContext } from './context';
+import { KeyedWorkQueue } from './work-queue';
+
+/** Tunables of the status sync. */
+export interface StatusSyncOptions {
+  /** FAILED is shown only when Critical/NotReady/Failed lasts this long with no operation running. */
+  failureThresholdMs: number;
+  /** Options handed to every watch cache (tests shorten the watchdog). */
+  watch?: { silenceTimeoutMs?: number; watchTimeoutSeconds?: number };
+  /** Called after a database was written (the reconciler listens). */
+  onChanged?: (database: Database) => void;
+}
+
+/** KubeDB labels the pods it makes with this (REFERENCE 5); our own label is not on them. */
+const KUBEDB_POD_SELECTOR = 'app.kubernetes.io/managed-by=kubedb.com';
+const INSTANCE_LABEL = 'app.kubernetes.io/instance';
+
+/**
+ * Follows one cluster: watch caches of the six KubeDB kinds (our labels) and of KubeDB's pods, and
+ * a keyed queue that maps a change to the database it concerns and writes the store only when
+ * something changed. No per-database polling: between changes, nothing is asked of the cluster.
+ */
+export class ProviderStatusSync implements Disposable {
+  private readonly databaseCaches = new Map<string, WatchCache>();
+  private readonly podCache: WatchCache;
+  private readonly queue: KeyedWorkQueue;
+  private readonly failingSince = new Map<string, number>();
+  /** `namespace/name` -> database id, from the live objects' labels. */
+  private readonly idsByName = new Map<string, string>();
+  private readonly subscriptions: Disposable[] = [];
+
+  constructor(
+    private readonly context: LoopContext,
+    readonly provider: Provider,
+    readonly client: ClusterClient,
+    private readonly options: StatusSyncOptions,
+  ) {
+    this.queue = new KeyedWorkQueue((id) => this.sync(id), {
+      concurrency: 4,
+      onError: (id, error) => context.logger.warn({ providerId: provider.id, databaseId: id, err: error }, 'status sync failed'),
+    });
+    for (const kind of Object.values(ENGINE_KINDS)) {
+      const cache = new WatchCache({ client, apiVersion: KUBEDB_API_VERSION, kind, labelSelector: MANAGED_SELECTOR, clock: context.clock, logger: context.logger, ...options.watch });
+      this.databaseCaches.set(kind, cache);
+      this.subscriptions.push(
+        cache.on((event) => {
+          if (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED') this.onDatabaseObject(event.object);
+        }),
+      );
+    }
+    this.podCache = new WatchCache({ client, apiVersion: 'v1', kind: 'Pod', labelSelector: KUBEDB_POD_SELECTOR, clock: context.clock, logger: context.logger, ...options.watch });
+    this.subscriptions.push(
+      this.podCache.on((event) => {
+        if (event.type !== 'ADDED' && event.type !== 'MODIFIED' && event.type !== 'DELETED') return;
+        const instance = event.object.metadata.labels?.[INSTANCE_LABEL];
+        const id = instance ? this.idsByName.get(`${event.object.metadata.namespace}/${instance}`) : undefined;
+        if (id) this.queue.add(id);
+      }),
+    );
+  }
+
+  start(): void {
+    for (const cache of this.databaseCaches.values()) cache.start();
+    this.podCache.start();
+  }
+
+  /** True once every cache finished its first list. */
+  get synced(): boolean {
+    return [...this.databaseCaches.values()].every((c) => c.synced) && this.podCache.synced;
+  }
+
+  /** The database id of the live object `namespace/name`, as last seen by the watch. */
+  databaseIdFor(namespace: string, name: string): string | undefined {
+    return this.idsByName.get(`${namespace}/${name}`);
+  }
+
+  /** Re-checks one database now (after an operation, or on the reconciler's timer). */
+  enqueue(databaseId: string): void {
+    this.queue.add(databaseId);
+  }
+
+  /** Requests sent to the cluster by all caches (for the benchmark). */
+  requests(): number {
+    return [...this.databaseCaches.values(), this.podCache].reduce((sum, cache) => sum + cache.stats().requests, 0);
+  }
+
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  async dispose(): Promise<void> {
+    for (const subscription of this.subscriptions) void subscription.dispose();
+    this.queue.dispose();
+    await Promise.all([...this.databaseCaches.values(), this.podCache].map((cache) => cache.dispose()));
+  }
+
+  private onDatabaseObject(object: KubeObject): void {
+    const id = object.metadata.labels?.[DATABASE_ID_LABEL];
+    if (!id) return;
+    this.idsByName.set(`${object.metadata.namespace}/${object.metadata.name}`, id);
+    this.queue.add(id);
+  }
+
+  /** One pass for one database: read the store and the caches, write only what changed. */
+  private async sync(id: string): Promise<void> {
+    const { store } = this.context;
+    const database = await store.databases.find(id);
+    if (!database || database.providerId !== this.provider.id || database.status === 'DELETED') return;
+    const live = this.databaseCaches.get(ENGINE_KINDS[database.engine])?.get(database.namespace, database.name) ?? null;
+    const activeType = database.activeOperationId ? ((await store.operations.find(database.activeOperationId))?.type ?? null) : null;
+    const next = this.observe(database, live, activeType);
+    if (!next) return;
+    await this.context.fence();
+    const written = await store.databases.update(next).catch(async (error: unknown) => {
+      if ((error as { code?: string }).code !== 'CONFLICT') throw error;
+      this.queue.add(id); // someone wrote in between: look again with the new revision
+      return null;
+    });
+    if (!written) return;
+    publishDatabase(this.context, written);
+    this.options.onChanged?.(written);
+  }
+
+  /** The database as the cluster shows it now, or null when nothing changed. */
+  private observe(database: Database, live: KubeObject | null, activeType: OperationType | null): Database | null {
+    const now = this.context.clock.now();
+    const phase = phaseOf(live);
+    let status: DatabaseStatus;
+    let statusReason = database.statusReason;
+    if (!live) {
+      // No object: PENDING/FAILED databases wait for their operation; one that vanished is a failure
+      // — but only once the cache has listed everything, or a slow first list would look like loss.
+      if (activeType || database.status === 'PENDING' || database.status === 'FAILED') return null;
+      // Never seen yet (just applied, the watch event is on its way): not missing.
+      if (database.phase === '') return null;
+      if (!this.databaseCaches.get(ENGINE_KINDS[database.engine])?.synced) return null;
+      status = 'FAILED';
+      statusReason = 'the KubeDB object is missing from the cluster';
+    } else {
+      const mapped = mapDatabaseStatus({ phase, deleting: Boolean(live.metadata.deletionTimestamp), activeOperation: activeType, previous: database.status });
+      if (mapped.failing && !activeType) {
+        const since = this.failingSince.get(database.id) ?? now;
+        this.failingSince.set(database.id, since);
+        status = confirmFailure(mapped, { previous: database.status, failingSinceMs: since, nowMs: now, thresholdMs: this.options.failureThresholdMs });
+        if (status !== 'FAILED') this.queue.addAfter(database.id, since + this.options.failureThresholdMs - now + 10);
+        statusReason = statusReasonOf(live) ?? `KubeDB reports ${phase ?? 'no phase'}`;
+      } else {
+        this.failingSince.delete(database.id);
+        status = mapped.failing ? database.status : mapped.status;
+        if (!mapped.failing && status !== 'FAILED') statusReason = activeType ? database.statusReason : null;
+      }
+    }
+    const pods = this.podCache.list().filter((pod) => pod.metadata.namespace === database.namespace);
+    const spec = specOf(database);
+    const observed: Database = {
+      ...database,
+      status,
+      statusReason,
+      phase: phase ?? '',
+      readyReplicas: live ? readyReplicasFromPods(pods, database.name) : 0,
+      endpoint: live ? endpointForPhase(database, phase) : null,
+      conditions: ((live?.status as { conditions?: Condition[] } | undefined)?.conditions ?? []).map(({ type, status: s, reason, message, lastTransitionTime }) => ({
+        type,
+        status: s,
+        ...(reason ? { reason } : {}),
+        ...(message ? { message } : {}),
+        ...(lastTransitionTime ? { lastTransitionTime } : {}),
+      })),
+      drift: live ? computeDrift(spec, extractLiveSpec(spec, live)) : [],
+    };
+    if (sameObservation(database, observed)) return null;
+    return { ...observed, lastSyncedAt: isoAt(this.context.clock), updatedAt: isoAt(this.context.clock) };
+  }
+}
+
+function sameObservation(a: Database, b: Database): boolean {
+  return (
+    a.status === b.status &&
+    a.statusReason === b.statusReason &&
+    a.phase === b.phase &&
+    a.readyReplicas === b.readyReplicas &&
+    JSON.stringify(a.endpoint) === JSON.stringify(b.endpoint) &&
+    JSON.stringify(a.conditions) === JSON.stringify(b.conditions) &&
+    JSON.stringify(a.drift) === JSON.stringify(b.drift)
+  );
+}

@@ -1,0 +1,232 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { EngineError, isEngineError } from '../../base/errors';
+import type { PublicUser, User } from '../../domain';
+import type { ServiceContext } from '../context';
+import { parseInput } from '../validation';
+import { unauthenticated, type Principal } from './access';
+import { RateLimitedError } from './errors';
+import { signJwt, verifyJwt } from './jwt';
+import { LoginThrottle, type LoginThrottleOptions } from './login-throttle';
+import { dummyPasswordHash, verifyPassword } from './passwords';
+import { toPublicUser } from './users';
+
+export const TOKEN_ISSUER = 'kubedb-dbaas';
+export const TOKEN_AUDIENCE = 'kubedb-dbaas-api';
+
+/** `POST /auth/login` and `/auth/refresh` answer this. */
+export interface TokenResponse {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: 'Bearer';
+  /** Seconds the access token lives. */
+  expiresIn: number;
+  user: PublicUser;
+}
+
+export interface SessionOptions {
+  /** DBAAS_TOKEN_KEY; without it a random key is generated once and kept in the vault. */
+  tokenKey?: string;
+  accessTtlSeconds?: number;
+  refreshTtlSeconds?: number;
+  throttle?: LoginThrottleOptions;
+  /** Holds back a failed login's answer (a timer in production). */
+  wait?: (ms: number) => Promise<void>;
+}
+
+const LoginRequestSchema = z.object({
+  username: z
+    .string({ error: 'username must be a string' })
+    .min(1, { error: 'username must not be empty' })
+    .max(256),
+  password: z
+    .string({ error: 'password must be a string' })
+    .min(1, { error: 'password must not be empty' })
+    .max(1024),
+});
+const RefreshRequestSchema = z.object({
+  refreshToken: z.string({ error: 'refreshToken must be a string' }).min(1).max(512),
+});
+
+const SIGNING_KEY_REF = { kind: 'signing-key', id: 'access-tokens' } as const;
+const REVOKED_PREFIX = 'auth.revoked-before.';
+
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+function badCredentials(): EngineError {
+  // The same answer for an unknown user, a wrong password and a disabled account.
+  return unauthenticated('wrong username or password');
+}
+
+function badRefresh(rule: string): EngineError {
+  return new EngineError(
+    'UNAUTHENTICATED',
+    'the refresh token is invalid, expired or already used; sign in again',
+    {
+      details: [{ path: 'refreshToken', rule, message: 'sign in again' }],
+    },
+  );
+}
+
+/**
+ * Sign-in and sessions: short-lived HS256 access tokens (15 minutes) and opaque, rotating refresh
+ * tokens stored only as hashes. Reusing a rotated refresh token is taken as theft: every session
+ * of the user ends, access tokens included.
+ */
+export class SessionService {
+  private readonly throttle: LoginThrottle;
+  private readonly accessTtl: number;
+  private readonly refreshTtl: number;
+  private readonly wait: (ms: number) => Promise<void>;
+  private key: Promise<Buffer> | undefined;
+
+  constructor(
+    private readonly context: ServiceContext,
+    private readonly options: SessionOptions = {},
+  ) {
+    this.throttle = new LoginThrottle({ now: () => context.now().getTime(), ...options.throttle });
+    this.accessTtl = options.accessTtlSeconds ?? 15 * 60;
+    this.refreshTtl = options.refreshTtlSeconds ?? 7 * 24 * 60 * 60;
+    this.wait = options.wait ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  async login(input: unknown, source: string | null): Promise<TokenResponse> {
+    const { username, password } = parseInput(LoginRequestSchema, input);
+    const throttleKey = LoginThrottle.key(username, source);
+    const lockedMs = this.throttle.lockedFor(throttleKey);
+    if (lockedMs > 0)
+      throw new RateLimitedError('too many failed sign-ins; try again later', lockedMs);
+    const user = await this.context.store.users.findByUsername(username);
+    const matches = await verifyPassword(
+      password,
+      user?.passwordHash ?? (await dummyPasswordHash()),
+    );
+    if (!user || !matches || user.disabled) {
+      const delay = this.throttle.failure(throttleKey);
+      if (delay > 0) await this.wait(delay);
+      throw badCredentials();
+    }
+    this.throttle.success(throttleKey);
+    return this.issue(user, this.context.newId());
+  }
+
+  async refresh(input: unknown): Promise<TokenResponse> {
+    const { refreshToken } = parseInput(RefreshRequestSchema, input);
+    const { store } = this.context;
+    const record = await store.refreshTokens.findByHash(sha256Hex(refreshToken));
+    if (!record) throw badRefresh('unknown');
+    if (record.revokedAt !== null) {
+      if (record.replacedBy !== null)
+        await this.revokeEverything(record.userId, 'a rotated refresh token was used again');
+      throw badRefresh(record.replacedBy !== null ? 'reused' : 'revoked');
+    }
+    const now = this.context.now();
+    if (Date.parse(record.expiresAt) <= now.getTime()) throw badRefresh('expired');
+    const user = await store.users.find(record.userId);
+    if (!user || user.disabled) throw badRefresh('user');
+    const nextId = this.context.newId();
+    // Exactly one of two concurrent uses wins the rotation; the loser is treated as reuse.
+    if (!(await store.refreshTokens.revoke(record.id, now.toISOString(), nextId))) {
+      await this.revokeEverything(record.userId, 'a refresh token was used twice at once');
+      throw badRefresh('reused');
+    }
+    return this.issue(user, nextId);
+  }
+
+  /** The principal of a bearer token, or `UNAUTHENTICATED`. */
+  async authenticate(token: string): Promise<Principal> {
+    const nowMs = this.context.now().getTime();
+    const claims = verifyJwt(token, {
+      key: await this.signingKey(),
+      issuer: TOKEN_ISSUER,
+      audience: TOKEN_AUDIENCE,
+      now: Math.floor(nowMs / 1000),
+      leewaySeconds: 5,
+    });
+    const user = await this.context.store.users.find(claims.sub);
+    if (!user || user.disabled) throw unauthenticated('the access token is invalid or expired');
+    const revoked = await this.context.store.meta.get(`${REVOKED_PREFIX}${user.id}`);
+    const before = (revoked?.value as { at?: number } | undefined)?.at;
+    const issuedMs = typeof claims.iat_ms === 'number' ? claims.iat_ms : claims.iat * 1000;
+    if (before !== undefined && issuedMs < before)
+      throw unauthenticated('the access token is invalid or expired');
+    return toUserPrincipal(user);
+  }
+
+  /** Ends every session of the user: refresh tokens and the access tokens issued before now. */
+  async revokeEverything(userId: string, reason: string): Promise<void> {
+    const now = this.context.now();
+    await this.context.store.refreshTokens.revokeAllForUser(userId, now.toISOString());
+    await this.context.store.meta.put(`${REVOKED_PREFIX}${userId}`, { at: now.getTime() });
+    this.context.logger.warn({ userId, reason }, 'all sessions of a user were revoked');
+  }
+
+  private async issue(user: User, refreshId: string): Promise<TokenResponse> {
+    const now = this.context.now();
+    const iat = Math.floor(now.getTime() / 1000);
+    const accessToken = signJwt(
+      {
+        iss: TOKEN_ISSUER,
+        aud: TOKEN_AUDIENCE,
+        sub: user.id,
+        iat,
+        nbf: iat,
+        exp: iat + this.accessTtl,
+        jti: this.context.newId(),
+        iat_ms: now.getTime(),
+      },
+      await this.signingKey(),
+    );
+    const refreshToken = randomBytes(32).toString('base64url');
+    await this.context.store.refreshTokens.create({
+      id: refreshId,
+      userId: user.id,
+      tokenHash: sha256Hex(refreshToken),
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + this.refreshTtl * 1000).toISOString(),
+      revokedAt: null,
+      replacedBy: null,
+    });
+    return {
+      accessToken,
+      refreshToken,
+      tokenType: 'Bearer',
+      expiresIn: this.accessTtl,
+      user: toPublicUser(user),
+    };
+  }
+
+  private signingKey(): Promise<Buffer> {
+    this.key ??= this.loadKey().catch((error: unknown) => {
+      this.key = undefined;
+      throw error;
+    });
+    return this.key;
+  }
+
+  private async loadKey(): Promise<Buffer> {
+    if (this.options.tokenKey) return Buffer.from(this.options.tokenKey, 'utf8');
+    const { vault } = this.context;
+    try {
+      return Buffer.from(await vault.get(SIGNING_KEY_REF), 'base64url');
+    } catch (error) {
+      if (!(isEngineError(error) && error.code === 'NOT_FOUND')) throw error;
+    }
+    const generated = randomBytes(32).toString('base64url');
+    await vault.put(SIGNING_KEY_REF, generated);
+    return Buffer.from(generated, 'base64url');
+  }
+}
+
+export function toUserPrincipal(user: User): Principal {
+  return {
+    kind: 'user',
+    id: user.id,
+    actor: user.username,
+    bindings: user.bindings,
+    userId: user.id,
+    user: toPublicUser(user),
+  };
+}

@@ -1,0 +1,51 @@
+/** The use cases the API calls. Built once by the composition root from the service context. */
+import type { OperationQueue } from '../queue';
+import type { ServiceContext } from './context';
+import { DatabaseChanges } from './database-changes';
+import { DatabaseObservations } from './database-observations';
+import { DatabaseReads } from './database-reads';
+import { DatabaseService } from './databases';
+import type { EventBus } from './events';
+import { OperationService } from './operations';
+import { ProviderService } from './providers';
+import { TenancyService } from './tenancy';
+import { VersionService } from './versions';
+
+export type { ServiceContext } from './context';
+export type { ChangeResult } from './database-changes';
+export type { CreateResult, DryRunResult } from './databases';
+export type { Credentials, ManifestView } from './database-reads';
+export { EventBus, type EngineEvent } from './events';
+export type { PublicProvider } from './providers';
+export type { FleetVersion } from './versions';
+export type { DatabaseEventEntry, MetricRange, MetricSeries } from './database-observations';
+export { DatabaseChanges, DatabaseObservations, DatabaseReads, DatabaseService, OperationService, ProviderService, VersionService };
+
+export interface Services {
+  providers: ProviderService;
+  databases: DatabaseService;
+  databaseChanges: DatabaseChanges;
+  databaseReads: DatabaseReads;
+  observations: DatabaseObservations;
+  operations: OperationService;
+  versions: VersionService;
+  events: EventBus;
+  tenancy: TenancyService;
+}
+
+export function createServices(context: ServiceContext, infrastructure: { queue: OperationQueue; events: EventBus }): Services {
+  const providers = new ProviderService(context);
+  const operations = new OperationService(context, infrastructure.queue, infrastructure.events);
+  const tenancy = new TenancyService(context);
+  return {
+    providers,
+    operations,
+    databases: new DatabaseService(context, providers, operations, tenancy),
+    tenancy,
+    databaseChanges: new DatabaseChanges(context, providers, operations),
+    databaseReads: new DatabaseReads(context, providers),
+    observations: new DatabaseObservations(context, providers),
+    versions: new VersionService(context, providers),
+    events: infrastructure.events,
+  };
+}

@@ -1,0 +1,126 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { EngineError, UnavailableError } from '../../base/errors';
+import type { Store } from '../index';
+import { applyMigrations, MIGRATIONS, type Migration } from './migrations';
+import { SqliteAuditEventRepository } from './sqlite-audit';
+import {
+  createBackupRepository,
+  createOperationRepository,
+  SqliteApiKeyRepository,
+  SqliteBackupStorageRepository,
+  SqliteDatabaseRepository,
+  SqliteDomainRepository,
+  SqliteProjectRepository,
+  SqliteProviderRepository,
+  SqliteUserRepository,
+} from './sqlite-collections';
+import { run, SqliteContext, toEngineError, type SqliteScope } from './sqlite-context';
+import {
+  SqliteMetaRepository,
+  SqliteMetricSampleRepository,
+  SqliteRefreshTokenRepository,
+} from './sqlite-small';
+
+/** A database file (created with its folder when absent), or a private in-memory database. */
+export type SqliteStoreOptions = ({ file: string } | { memory: true }) & {
+  /** How long a call waits for another process's lock before failing with UnavailableError. Default 5000 ms. */
+  busyTimeoutMs?: number;
+  /** For tests of the migration machinery; defaults to the engine's schema history. */
+  migrations?: readonly Migration[];
+};
+
+/**
+ * Opens the embedded store: WAL journal (readers never wait for the writer), `busy_timeout`,
+ * foreign keys on, `synchronous=NORMAL` (durable at every checkpoint, safe against corruption),
+ * then brings the schema up to date. better-sqlite3 is synchronous: each call is short (indexed,
+ * paged by at most 500 rows), which keeps Electron's main process responsive.
+ */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+  let db: BetterSqlite3.Database;
+  try {
+    if ('file' in options) mkdirSync(dirname(options.file), { recursive: true });
+    db = new BetterSqlite3('file' in options ? options.file : ':memory:');
+  } catch (error) {
+    // The path may be sensitive (a home folder); it stays in the cause, which only logs see.
+    throw new UnavailableError('the SQLite store file could not be opened', error);
+  }
+  try {
+    if ('file' in options) db.pragma('journal_mode = WAL');
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    db.pragma('foreign_keys = ON');
+    db.pragma('synchronous = NORMAL');
+    applyMigrations(db, options.migrations ?? MIGRATIONS);
+  } catch (error) {
+    db.close();
+    if (error instanceof Error && /schema version/.test(error.message)) {
+      throw new EngineError('INTERNAL', error.message, { cause: error, terminal: true });
+    }
+    throw toEngineError(error);
+  }
+  return new SqliteStore(new SqliteContext(db), false);
+}
+
+/** The SQLite store, or (with `inTransaction`) the view a transaction's function works through. */
+class SqliteStore implements Store, SqliteScope {
+  readonly databases = new SqliteDatabaseRepository(this);
+  readonly providers = new SqliteProviderRepository(this);
+  readonly operations = createOperationRepository(this);
+  readonly domains = new SqliteDomainRepository(this);
+  readonly projects = new SqliteProjectRepository(this);
+  readonly backupStorages = new SqliteBackupStorageRepository(this);
+  readonly backups = createBackupRepository(this);
+  readonly auditEvents = new SqliteAuditEventRepository(this);
+  readonly users = new SqliteUserRepository(this);
+  readonly apiKeys = new SqliteApiKeyRepository(this);
+  readonly refreshTokens = new SqliteRefreshTokenRepository(this);
+  readonly metrics = new SqliteMetricSampleRepository(this);
+  readonly meta = new SqliteMetaRepository(this);
+
+  constructor(
+    readonly context: SqliteContext,
+    readonly inTransaction: boolean,
+  ) {}
+
+  async transaction<T>(fn: (store: Store) => Promise<T>): Promise<T> {
+    // Nested: join the open transaction; its commit covers this work.
+    if (this.inTransaction) return fn(this);
+    const { context } = this;
+    while (context.busy) await context.busy;
+    if (context.closed) throw new UnavailableError('the SQLite store is closed');
+    const release = context.hold();
+    try {
+      context.db.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      release();
+      throw toEngineError(error);
+    }
+    try {
+      const result = await fn(new SqliteStore(context, true));
+      context.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (context.db.inTransaction) context.db.exec('ROLLBACK');
+      throw error;
+    } finally {
+      release();
+    }
+  }
+
+  async ping(): Promise<void> {
+    await run(this, () => this.context.db.prepare('SELECT 1').get());
+  }
+
+  async close(): Promise<void> {
+    if (this.inTransaction || this.context.closed) return;
+    while (this.context.busy) await this.context.busy;
+    if (this.context.closed) return;
+    this.context.closed = true;
+    this.context.db.close();
+  }
+
+  dispose(): Promise<void> {
+    return this.close();
+  }
+}

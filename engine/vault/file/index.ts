@@ -1,0 +1,3 @@
+export { openFileVault } from './file-vault';
+export type { FileVaultOptions } from './file-vault';
+export { parseVaultKey } from './key';

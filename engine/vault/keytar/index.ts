@@ -1,0 +1,2 @@
+export { openKeytarVault } from './keytar-vault';
+export type { KeychainBinding, KeytarVaultOptions } from './keytar-vault';

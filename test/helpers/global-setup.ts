@@ -1,0 +1,50 @@
+/**
+ * vitest global set-up: suites that need Redis read `TEST_REDIS_URL`. `npm test` starts a private
+ * Redis and sets it; when vitest is run directly, this starts one on a free loopback port (and
+ * stops it by pid afterwards), so that no Redis suite is silently skipped.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export default async function setup(): Promise<(() => void) | undefined> {
+  if (process.env.TEST_REDIS_URL) return undefined;
+  if (spawnSync('sh', ['-c', 'command -v redis-server']).status !== 0) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'vitest-redis-'));
+  const port = await freePort();
+  const pidFile = join(dir, 'redis.pid');
+  const started = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--pidfile', pidFile, '--dir', dir],
+    { stdio: 'ignore' },
+  );
+  await new Promise((resolve) => started.on('exit', resolve));
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout?.trim() === 'PONG') break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  process.env.TEST_REDIS_URL = `redis://127.0.0.1:${port}`;
+  return () => {
+    try {
+      process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGTERM');
+    } catch {
+      // already gone
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,49 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SimCluster } from '../../sim/index';
+import { startClusters, startTestEngine, waitFor, type TestEngine } from '../helpers/engine';
+import { testRedisUrl } from '../helpers/redis';
+
+/** Shared mode (REDIS_URL): BullMQ queue, Redis leadership, and the status cache in Redis. */
+describe('an engine in shared mode', () => {
+  let t: TestEngine;
+  let cluster: SimCluster;
+  let redis: Redis;
+  const prefix = `shared${Date.now()}`;
+
+  beforeAll(async () => {
+    [cluster] = (await startClusters(1, 400)) as [SimCluster];
+    t = await startTestEngine({ env: { REDIS_URL: testRedisUrl(), DBAAS_REDIS_PREFIX: prefix } });
+    redis = new Redis(testRedisUrl());
+  }, 60_000);
+
+  afterAll(async () => {
+    redis?.disconnect();
+    await t?.stop();
+    await cluster?.stop();
+  });
+
+  it('leads, runs operations through BullMQ and caches the latest status in Redis', async () => {
+    await waitFor(() => t.engine.leadership.role === 'leader', 'the engine to lead');
+    const provider = await t.engine.services.providers.create({ name: 'shared', kubeconfig: cluster.kubeconfig });
+    const result = await t.engine.services.databases.create({
+      name: 'shared-pg',
+      engine: 'postgres',
+      version: '16.4',
+      domain: 'acme',
+      project: 'shared',
+      storage: { size: '1Gi' },
+      providerId: provider.id,
+    });
+    if (!('database' in result)) throw new Error('expected a database');
+    const id = result.database.id;
+    await waitFor(async () => (await t.engine.services.databases.get(id)).status === 'RUNNING', 'the database to run');
+    const cached = await waitFor(async () => {
+      const value = await redis.hget(`${prefix}:status`, id);
+      const parsed = value ? (JSON.parse(value) as { status: string; phase: string }) : null;
+      return parsed?.status === 'RUNNING' ? parsed : null;
+    }, 'the status cache to hold RUNNING');
+    expect(cached.phase).toBe('Ready');
+    expect(await redis.get(`${prefix}:leader:lease`)).toBeTruthy();
+  }, 60_000);
+});
