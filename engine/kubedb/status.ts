@@ -35,6 +35,11 @@ const OPERATION_STATUS: Partial<Record<OperationType, DatabaseStatus>> = {
   resume: 'UPDATING',
 };
 
+/** The product status a database shows while an operation of `type` runs on it. */
+export function statusDuring(type: OperationType): DatabaseStatus {
+  return OPERATION_STATUS[type] ?? 'RUNNING';
+}
+
 /** What the status sync knows when it maps a live database. */
 export interface StatusInput {
   /** KubeDB's `status.phase`, '' when unset; null when the object does not exist. */

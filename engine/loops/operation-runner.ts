@@ -2,32 +2,15 @@ import { EngineError, isEngineError } from '../base/errors';
 import {
   isTerminalOperationStatus,
   type Database,
-  type DatabaseStatus,
   type Operation,
   type OperationStep,
   type OperationType,
 } from '../domain';
-import { mapDatabaseStatus } from '../kubedb/status';
+import { mapDatabaseStatus, statusDuring } from '../kubedb/status';
 import type { JobResult, QueueJob } from '../queue';
 import { isoAt, publishDatabase, publishOperation, updateWithRetry, type LoopContext } from './context';
 import { execute, undoApplied, type ExecutionReporter } from './executors';
 
-/** The status a database shows while an operation of this type runs. */
-const RUNNING_STATUS: Record<OperationType, DatabaseStatus> = {
-  create: 'PROVISIONING',
-  restore: 'PROVISIONING',
-  delete: 'DELETING',
-  'scale-horizontal': 'SCALING',
-  'scale-vertical': 'SCALING',
-  'expand-volume': 'SCALING',
-  'update-version': 'UPDATING',
-  restart: 'UPDATING',
-  'rotate-credentials': 'UPDATING',
-  'repair-drift': 'UPDATING',
-  pause: 'UPDATING',
-  resume: 'UPDATING',
-  backup: 'RUNNING',
-};
 
 /** The desired-state fields an operation changed, to put back when it fails. */
 type Previous = Partial<Pick<Database, 'replicas' | 'resources' | 'storage' | 'version' | 'halted' | 'topology'>>;
@@ -54,7 +37,7 @@ export class OperationRunner {
     let current = await this.markDatabase(database.id, (db) => ({
       ...db,
       activeOperationId: operation.id,
-      status: RUNNING_STATUS[operation.type],
+      status: statusDuring(operation.type),
       statusReason: null,
     }));
 

@@ -126,6 +126,9 @@ export function registerAudit(app: FastifyInstance, sink: AuditSink): void {
     const params = (request.params ?? {}) as Record<string, unknown>;
     const action = auditAction(request.method, request.routeOptions.url ?? '', params);
     const status = reply.statusCode;
+    // A call the rate limiter turned away changed nothing; recording each would let a flood grow
+    // the trail without bound. Locked sign-ins stay recorded (they are bounded by the limiter too).
+    if (status === 429 && action !== 'auth.login') return payload;
     try {
       await sink.record({
         actor: request.principal?.actor ?? request.auditNote?.actor ?? 'anonymous',

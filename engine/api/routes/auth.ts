@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { CreateApiKeyRequestSchema, PublicUserSchema, RoleBindingSchema, UserSchema } from '../../domain';
+import {
+  CreateApiKeyRequestSchema,
+  PublicUserSchema,
+  RoleBindingSchema,
+  UserSchema,
+} from '../../domain';
 import type { IdentityServices } from '../../services/auth';
 import { grantFor, principalOf } from '../plugins/auth';
 import { defineRoute, IdParamsSchema, PageQuerySchema, type RouteSpec } from '../route-table';
