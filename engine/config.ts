@@ -40,7 +40,7 @@ export const ConfigSchema = z.object({
   reconcileIntervalMs: z.coerce.number().int().min(1_000).max(86_400_000).default(300_000),
   /** How long a running operation's lease lasts without renewal: after a crash, it runs again after about this. */
   queueLeaseMs: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
-  /** Prefix of every Redis key (queue, leader lease), so deployments can share one Redis. */
+  /** Prefix of every Redis key (queue, leader lease, status cache, rate limits), so deployments can share one Redis. */
   redisPrefix: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, { error: 'redisPrefix must be 1-40 letters, digits, _ or -' }).default('dbaas'),
   /** This instance's name in leader election (shared mode); random when unset. */
   instanceId: z.string().min(1).max(100).optional(),
@@ -50,8 +50,6 @@ export const ConfigSchema = z.object({
   adminPassword: z.string().min(12, { error: 'must be at least 12 characters' }).max(256).optional(),
   /** HS256 key of access tokens (share it between replicas); a generated one is kept in the vault otherwise. */
   tokenKey: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
-  /** Prefix of the engine's own Redis keys (rate limits), so that several engines or test runs can share one Redis. */
-  redisKeyPrefix: z.string().min(1).max(64).regex(/^[A-Za-z0-9:_-]+$/).default('dbaas'),
   /** Set by the desktop's main process only (no variable): the per-process token of its IPC requests. */
   desktopIdentityToken: z.string().min(32).optional(),
   /** Requests per minute per identity (API.md: reads 100, writes 60, bulk 10 at most). */
@@ -82,7 +80,6 @@ const ENV_KEYS = {
   DBAAS_PROVIDER_HEALTH_INTERVAL_MS: 'providerHealthIntervalMs',
   DBAAS_ADMIN_PASSWORD: 'adminPassword',
   DBAAS_TOKEN_KEY: 'tokenKey',
-  DBAAS_REDIS_KEY_PREFIX: 'redisKeyPrefix',
   DBAAS_RATE_LIMIT_READS_PER_MINUTE: 'rateLimitReadsPerMinute',
   DBAAS_RATE_LIMIT_WRITES_PER_MINUTE: 'rateLimitWritesPerMinute',
   DBAAS_RATE_LIMIT_BULK_PER_MINUTE: 'rateLimitBulkPerMinute',

@@ -135,7 +135,7 @@ export async function createEngine(config: EngineConfig, options: EngineOptions 
     const rateLimiter =
       options.rateLimiter ??
       (config.redisUrl
-      ? await openRedisRateLimiter(config.redisUrl, `${config.redisKeyPrefix}:ratelimit:`, resources)
+      ? await openRedisRateLimiter(config.redisUrl, `${config.redisPrefix}:ratelimit:`, resources)
       : new MemoryRateLimiter(() => clock.now()));
     if (config.redisUrl) resources.add(new RedisStatusCache({ url: config.redisUrl, prefix: config.redisPrefix, events, logger }));
     const leadership: Leadership = config.redisUrl
