@@ -20,10 +20,19 @@ interface CliOptions {
   speed: number;
   databases: number;
   seed: number;
+  latencyMs: number;
+  jitterMs: number;
+  errorRate: number;
+  dropWatchesEverySeconds: number;
 }
 
 function usage(): string {
-  return 'usage: tsx sim/cli.ts [--clusters N] [--port P] [--host H] [--crds DIR] [--kubeconfig-out FILE] [--speed F] [--databases K] [--seed S]';
+  return [
+    'usage: tsx sim/cli.ts [--clusters N] [--port P] [--host H] [--crds DIR] [--kubeconfig-out FILE] [--speed F] [--databases K] [--seed S]',
+    '                      [--latency MS] [--jitter MS] [--error-rate R] [--drop-watches-every S]',
+    '       tsx sim/cli.ts fault URL JSON            (API faults of a running cluster, e.g. \'{"latencyMs":200}\')',
+    '       tsx sim/cli.ts fault URL ACTION JSON     (operator faults: crash-pod, down-database, fail-next-ops, ...)',
+  ].join('\n');
 }
 
 function parse(argv: string[]): CliOptions {
@@ -38,6 +47,10 @@ function parse(argv: string[]): CliOptions {
       speed: { type: 'string', default: '1' },
       databases: { type: 'string', default: '0' },
       seed: { type: 'string', default: '1' },
+      latency: { type: 'string', default: '0' },
+      jitter: { type: 'string', default: '0' },
+      'error-rate': { type: 'string', default: '0' },
+      'drop-watches-every': { type: 'string', default: '0' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -60,10 +73,49 @@ function parse(argv: string[]): CliOptions {
     speed: num('speed', values.speed, 0.01),
     databases: Math.floor(num('databases', values.databases, 0)),
     seed: Math.floor(num('seed', values.seed, 0)),
+    latencyMs: num('latency', values.latency, 0),
+    jitterMs: num('jitter', values.jitter, 0),
+    errorRate: Math.min(1, num('error-rate', values['error-rate'], 0)),
+    dropWatchesEverySeconds: num('drop-watches-every', values['drop-watches-every'], 0),
   };
 }
 
+/** Faults given on the command line hold from the start, for every cluster. */
+function applyStartupFaults(cluster: SimCluster, options: CliOptions): void {
+  if (options.latencyMs > 0) cluster.faults.setLatency(options.latencyMs, options.jitterMs);
+  if (options.errorRate > 0)
+    cluster.faults.setErrors({
+      rate: options.errorRate,
+      statuses: [500, 503, 429],
+      retryAfterSeconds: 1,
+    });
+  if (options.dropWatchesEverySeconds > 0)
+    cluster.faults.dropWatchesEvery(options.dropWatchesEverySeconds);
+}
+
+/**
+ * `fault URL JSON` sets API faults of a running cluster (`/_sim/faults`, e.g. '{"latencyMs":200}');
+ * `fault URL ACTION JSON` calls an operator fault (`/_sim/operator/ACTION`, e.g. crash-pod).
+ */
+async function fault(args: string[]): Promise<void> {
+  const [url, second, third] = args;
+  if (!url || !second) {
+    process.stderr.write('usage: tsx sim/cli.ts fault URL JSON | fault URL ACTION JSON\n');
+    process.exit(2);
+  }
+  const path = third === undefined ? '/_sim/faults' : `/_sim/operator/${second}`;
+  const body = third ?? second;
+  const response = await fetch(`${url.replace(/\/$/, '')}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+  process.stdout.write(`${response.status} ${await response.text()}\n`);
+  process.exit(response.ok ? 0 : 1);
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === 'fault') return fault(process.argv.slice(3));
   let options: CliOptions;
   try {
     options = parse(process.argv.slice(2));
@@ -100,6 +152,7 @@ async function main(): Promise<void> {
         ...(options.crds ? { crdsDir: options.crds } : {}),
       });
       clusters.push(cluster);
+      applyStartupFaults(cluster, options);
       process.stdout.write(`sim ready: ${cluster.name} ${cluster.url}\n`);
     }
     if (options.kubeconfigOut) {
