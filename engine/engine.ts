@@ -11,7 +11,12 @@ import { systemClock, type Clock } from './base/clock';
 import { DisposableStack } from './base/disposable';
 import type { EngineConfig } from './config';
 import { DEFAULT_LIMITS } from './domain';
-import { createClusterConnector, DAEMON_POLICY, DESKTOP_POLICY, type ClusterConnector } from './kube';
+import {
+  createClusterConnector,
+  DAEMON_POLICY,
+  DESKTOP_POLICY,
+  type ClusterConnector,
+} from './kube';
 import { createLogger } from './logging';
 import { createEmbeddedLeadership, createLoops, type Leadership, type Loops } from './loops';
 import { RedisLeadership } from './loops/leadership/redis/redis-leadership';
@@ -19,7 +24,12 @@ import { RedisStatusCache } from './loops/status-cache/redis/redis-status-cache'
 import type { OperationQueue } from './queue';
 import { openSqliteOperationQueue } from './queue/sqlite';
 import { createServices, EventBus, type ServiceContext, type Services } from './services';
-import { createIdentityServices, MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './services/auth';
+import {
+  createIdentityServices,
+  MemoryRateLimiter,
+  RedisRateLimiter,
+  type RateLimiter,
+} from './services/auth';
 import { identityRoutes } from './api/routes/auth';
 import type { Store } from './store';
 import { openSqliteStore } from './store/sqlite';
@@ -57,9 +67,17 @@ export interface EngineOptions {
 }
 
 /** The shared rate limiter on Redis; its connection closes with the engine. */
-async function openRedisRateLimiter(url: string, prefix: string, resources: DisposableStack): Promise<RateLimiter> {
+async function openRedisRateLimiter(
+  url: string,
+  prefix: string,
+  resources: DisposableStack,
+): Promise<RateLimiter> {
   const { Redis } = await import('ioredis');
-  const client = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 2_000, lazyConnect: true });
+  const client = new Redis(url, {
+    maxRetriesPerRequest: 1,
+    commandTimeout: 2_000,
+    lazyConnect: true,
+  });
   await client.connect().catch(() => undefined);
   resources.defer(async () => {
     await client.quit().catch(() => client.disconnect());
@@ -99,7 +117,10 @@ async function openQueue(config: EngineConfig, logger: Logger): Promise<Operatio
  * The composition root: builds every adapter and hands collaborators to the pieces that need them.
  * This is the only place that names concrete adapters (SQLite, MongoDB, BullMQ, keytar, Redis).
  */
-export async function createEngine(config: EngineConfig, options: EngineOptions = {}): Promise<Engine> {
+export async function createEngine(
+  config: EngineConfig,
+  options: EngineOptions = {},
+): Promise<Engine> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   const resources = new DisposableStack();
@@ -131,24 +152,39 @@ export async function createEngine(config: EngineConfig, options: EngineOptions 
       newId: () => randomUUID(),
     };
     const services = createServices(serviceContext, { queue, events });
-    const identity = createIdentityServices(serviceContext, services.tenancy, { tokenKey: config.tokenKey });
+    const identity = createIdentityServices(serviceContext, services.tenancy, {
+      tokenKey: config.tokenKey,
+    });
     const rateLimiter =
       options.rateLimiter ??
       (config.redisUrl
-      ? await openRedisRateLimiter(config.redisUrl, `${config.redisPrefix}:ratelimit:`, resources)
-      : new MemoryRateLimiter(() => clock.now()));
-    if (config.redisUrl) resources.add(new RedisStatusCache({ url: config.redisUrl, prefix: config.redisPrefix, events, logger }));
+        ? await openRedisRateLimiter(config.redisUrl, `${config.redisPrefix}:ratelimit:`, resources)
+        : new MemoryRateLimiter(() => clock.now()));
+    if (config.redisUrl)
+      resources.add(
+        new RedisStatusCache({ url: config.redisUrl, prefix: config.redisPrefix, events, logger }),
+      );
     const leadership: Leadership = config.redisUrl
-      ? new RedisLeadership({ url: config.redisUrl, prefix: config.redisPrefix, instanceId: config.instanceId ?? randomUUID(), logger })
+      ? new RedisLeadership({
+          url: config.redisUrl,
+          prefix: config.redisPrefix,
+          instanceId: config.instanceId ?? randomUUID(),
+          logger,
+        })
       : createEmbeddedLeadership();
+    // The loops' context reads the loops' own caches: a reference filled right after they exist.
+    const loopsRef: { current?: Loops } = {};
     const loops = createLoops({
       context: {
         store,
         events,
         logger,
         clock,
-        clientFor: async (providerId) => services.providers.clientFor(await store.providers.get(providerId)),
+        clientFor: async (providerId) =>
+          services.providers.clientFor(await store.providers.get(providerId)),
         fence: () => leadership.fence(),
+        cachedOpsRequest: (providerId, kind, namespace, name) =>
+          loopsRef.current?.syncOf(providerId)?.cachedOpsRequest(kind, namespace, name),
       },
       services,
       queue,
@@ -161,6 +197,7 @@ export async function createEngine(config: EngineConfig, options: EngineOptions 
         statusSync: { failureThresholdMs: config.failureThresholdMs },
       },
     });
+    loopsRef.current = loops;
     const probes: ReadinessProbe[] = [
       {
         name: 'store',
@@ -173,7 +210,11 @@ export async function createEngine(config: EngineConfig, options: EngineOptions 
         name: 'queue',
         check: async () => {
           const counts = await queue.counts();
-          return { name: 'queue', ok: true, message: `${counts.queued} queued, ${counts.running} running` };
+          return {
+            name: 'queue',
+            ok: true,
+            message: `${counts.queued} queued, ${counts.running} running`,
+          };
         },
       },
     ];
@@ -236,7 +277,10 @@ export async function createEngine(config: EngineConfig, options: EngineOptions 
         await loops.start();
         resources.add(loops);
         const refresh = new AbortController();
-        const timer = clock.setInterval(() => void services.providers.refreshAll(refresh.signal), config.providerHealthIntervalMs);
+        const timer = clock.setInterval(
+          () => void services.providers.refreshAll(refresh.signal),
+          config.providerHealthIntervalMs,
+        );
         resources.defer(() => {
           refresh.abort();
           void timer.dispose();

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../base/clock';
 import type { Database, Operation } from '../domain';
 import type { ClusterClient } from '../kube';
+import type { KubeObject } from '../kubedb/types';
 import type { EventBus } from '../services/events';
 import type { Store } from '../store';
 
@@ -18,6 +19,13 @@ export interface LoopContext {
    * fencing token is stale) writes nothing. Embedded mode: always passes.
    */
   fence(): Promise<void>;
+  /** An OpsRequest from the provider's watch cache, when it has one (saves a request per check). */
+  cachedOpsRequest?(
+    providerId: string,
+    kind: string,
+    namespace: string,
+    name: string,
+  ): KubeObject | undefined;
 }
 
 /** The time as API.md writes it. */
@@ -26,7 +34,11 @@ export function isoAt(clock: Clock): string {
 }
 
 /** Publishes an operation's progress to the console. */
-export function publishOperation(context: LoopContext, operation: Operation, step: string | null = null): void {
+export function publishOperation(
+  context: LoopContext,
+  operation: Operation,
+  step: string | null = null,
+): void {
   context.events.publish({
     type: 'operation.progress',
     data: {

@@ -26,7 +26,12 @@ export interface Execution {
 }
 
 /** Bounds of the waits inside an operation. */
-const WAIT = { minMs: 100, maxMs: 2_000, opsDeadlineMs: 45 * 60_000, objectDeadlineMs: 15 * 60_000 };
+const WAIT = {
+  minMs: 100,
+  maxMs: 2_000,
+  opsDeadlineMs: 45 * 60_000,
+  objectDeadlineMs: 15 * 60_000,
+};
 
 /**
  * Waits for `probe` to return a value, re-reading the cluster with a growing pause (no tight loop),
@@ -44,44 +49,87 @@ async function waitFor<T>(
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (clock.now() >= deadline) throw new EngineError('UNAVAILABLE', `timed out waiting for ${what}`, { terminal: true });
+    if (clock.now() >= deadline)
+      throw new EngineError('UNAVAILABLE', `timed out waiting for ${what}`, { terminal: true });
     await delay(pause, execution.signal, clock);
     pause = Math.min(WAIT.maxMs, pause * 2);
   }
 }
 
 /** Applies an OpsRequest (idempotent: its name derives from the operation) and follows it to the end. */
-async function runOpsRequest(execution: Execution, type: OperationType, params: Record<string, unknown>, key: string): Promise<void> {
+async function runOpsRequest(
+  execution: Execution,
+  type: OperationType,
+  params: Record<string, unknown>,
+  key: string,
+): Promise<void> {
   const { client, database, report } = execution;
-  const manifest = buildOpsRequestForOperation({ database: specOf(database), operationId: key }, type, params);
+  const manifest = buildOpsRequestForOperation(
+    { database: specOf(database), operationId: key },
+    type,
+    params,
+  );
   await report.step(`apply ${manifest.kind}`);
-  await client.apply(manifest, { fieldManager: FIELD_MANAGER, force: true, signal: execution.signal });
+  await client.apply(manifest, {
+    fieldManager: FIELD_MANAGER,
+    force: true,
+    signal: execution.signal,
+  });
   await report.opsRequest(manifest.metadata.name);
   await report.step('wait for KubeDB', manifest.metadata.name);
   let last: OpsProgress | null = null;
-  const done = await waitFor(execution, `OpsRequest ${manifest.metadata.name}`, WAIT.opsDeadlineMs, async () => {
-    const live = await client.get(manifest.apiVersion, manifest.kind, manifest.metadata.namespace, manifest.metadata.name, execution.signal);
-    if (!live) throw new EngineError('UNAVAILABLE', `OpsRequest ${manifest.metadata.name} disappeared`, { terminal: false });
-    const status = readOpsRequestStatus(live);
-    if (!last || last.progress !== status.progress) await report.progress(status.progress, status.message);
-    last = status;
-    return status.done ? status : undefined;
-  });
+  const done = await waitFor(
+    execution,
+    `OpsRequest ${manifest.metadata.name}`,
+    WAIT.opsDeadlineMs,
+    async () => {
+      const { name, namespace } = manifest.metadata;
+      const live =
+        execution.context.cachedOpsRequest?.(
+          database.providerId,
+          manifest.kind,
+          namespace ?? '',
+          name,
+        ) ??
+        (await client.get(manifest.apiVersion, manifest.kind, namespace, name, execution.signal));
+      if (!live)
+        throw new EngineError('UNAVAILABLE', `OpsRequest ${name} disappeared`, { terminal: false });
+      const status = readOpsRequestStatus(live);
+      if (!last || last.progress !== status.progress)
+        await report.progress(status.progress, status.message);
+      last = status;
+      return status.done ? status : undefined;
+    },
+  );
   if (done.outcome === 'failed') {
-    throw new EngineError('UNPROCESSABLE', `KubeDB failed the ${manifest.kind}: ${done.reason ?? 'Failed'}${done.message ? ` — ${done.message}` : ''}`, {
-      terminal: true,
-    });
+    throw new EngineError(
+      'UNPROCESSABLE',
+      `KubeDB failed the ${manifest.kind}: ${done.reason ?? 'Failed'}${done.message ? ` — ${done.message}` : ''}`,
+      {
+        terminal: true,
+      },
+    );
   }
   if (done.outcome === 'skipped') {
-    throw new EngineError('CONFLICT', `KubeDB skipped the ${manifest.kind} because a newer request for the same database exists`, {
-      terminal: true,
-    });
+    throw new EngineError(
+      'CONFLICT',
+      `KubeDB skipped the ${manifest.kind} because a newer request for the same database exists`,
+      {
+        terminal: true,
+      },
+    );
   }
 }
 
 async function liveDatabase(execution: Execution): Promise<KubeObject | null> {
   const { client, database } = execution;
-  return client.get(KUBEDB_API_VERSION, ENGINE_KINDS[database.engine], database.namespace, database.name, execution.signal);
+  return client.get(
+    KUBEDB_API_VERSION,
+    ENGINE_KINDS[database.engine],
+    database.namespace,
+    database.name,
+    execution.signal,
+  );
 }
 
 async function waitForPhase(execution: Execution, phases: readonly string[]): Promise<void> {
@@ -96,7 +144,11 @@ async function create(execution: Execution): Promise<void> {
   const { client, database, report } = execution;
   await report.step('apply');
   for (const manifest of buildDesiredManifests(specOf(database))) {
-    await client.apply(manifest, { fieldManager: FIELD_MANAGER, force: true, signal: execution.signal });
+    await client.apply(manifest, {
+      fieldManager: FIELD_MANAGER,
+      force: true,
+      signal: execution.signal,
+    });
   }
   await report.progress(50, 'applied; KubeDB is provisioning');
 }
@@ -104,19 +156,36 @@ async function create(execution: Execution): Promise<void> {
 async function remove(execution: Execution): Promise<void> {
   const { client, database, report } = execution;
   await report.step('delete');
-  const objects = buildDesiredManifests(specOf(database)).filter((o) => o.kind !== 'Namespace').reverse();
+  const objects = buildDesiredManifests(specOf(database))
+    .filter((o) => o.kind !== 'Namespace')
+    .reverse();
   for (const object of objects) {
-    await client.delete(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name, { signal: execution.signal });
+    await client.delete(
+      object.apiVersion,
+      object.kind,
+      object.metadata.namespace,
+      object.metadata.name,
+      { signal: execution.signal },
+    );
   }
   await report.step('wait for removal');
-  await waitFor(execution, `${database.name} to be removed`, WAIT.objectDeadlineMs, async () => ((await liveDatabase(execution)) ? undefined : true));
+  await waitFor(execution, `${database.name} to be removed`, WAIT.objectDeadlineMs, async () =>
+    (await liveDatabase(execution)) ? undefined : true,
+  );
 }
 
 /** Deletes the objects a create applies (not the namespace, which other databases may share). */
 export async function undoApplied(client: ClusterClient, database: Database): Promise<void> {
-  const objects = buildDesiredManifests(specOf(database)).filter((o) => o.kind !== 'Namespace').reverse();
+  const objects = buildDesiredManifests(specOf(database))
+    .filter((o) => o.kind !== 'Namespace')
+    .reverse();
   for (const object of objects) {
-    await client.delete(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name);
+    await client.delete(
+      object.apiVersion,
+      object.kind,
+      object.metadata.namespace,
+      object.metadata.name,
+    );
   }
 }
 
@@ -125,17 +194,26 @@ async function setHalted(execution: Execution, halted: boolean): Promise<void> {
   const { client, database, report } = execution;
   await report.step(halted ? 'halt' : 'resume');
   const manifest = buildDatabaseManifest({ ...specOf(database), halted });
-  await client.apply(manifest, { fieldManager: FIELD_MANAGER, force: true, signal: execution.signal });
+  await client.apply(manifest, {
+    fieldManager: FIELD_MANAGER,
+    force: true,
+    signal: execution.signal,
+  });
   await report.step(halted ? 'wait for Halted' : 'wait for Ready');
   await waitForPhase(execution, halted ? ['Halted'] : ['Ready', 'Critical']);
 }
 
 /** Runs the planned repair steps in order; each OpsRequest gets its own deterministic name. */
 async function repairDrift(execution: Execution): Promise<void> {
-  const steps = (execution.operation.params.steps ?? []) as { type: OperationType; params: Record<string, unknown> }[];
+  const steps = (execution.operation.params.steps ?? []) as {
+    type: OperationType;
+    params: Record<string, unknown>;
+  }[];
   for (const [index, step] of steps.entries()) {
-    if (step.type === 'pause' || step.type === 'resume') await setHalted(execution, step.type === 'pause');
-    else await runOpsRequest(execution, step.type, step.params, `${execution.operation.id}-${index}`);
+    if (step.type === 'pause' || step.type === 'resume')
+      await setHalted(execution, step.type === 'pause');
+    else
+      await runOpsRequest(execution, step.type, step.params, `${execution.operation.id}-${index}`);
     await execution.report.progress(Math.round(((index + 1) / steps.length) * 100));
   }
 }
@@ -163,6 +241,8 @@ export async function execute(execution: Execution): Promise<void> {
       return runOpsRequest(execution, operation.type, operation.params, operation.id);
     case 'backup':
     case 'restore':
-      throw new EngineError('UNSUPPORTED', `${operation.type} operations are not available yet`, { terminal: true });
+      throw new EngineError('UNSUPPORTED', `${operation.type} operations are not available yet`, {
+        terminal: true,
+      });
   }
 }

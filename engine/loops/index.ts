@@ -47,11 +47,20 @@ export function createLoops(deps: {
 }): Loops {
   const { context, services, queue, leadership, options } = deps;
   const runner = new OperationRunner(context);
-  const reconciler = new Reconciler(context, services.operations, { intervalMs: options.reconcileIntervalMs });
+  const reconciler = new Reconciler(context, services.operations, {
+    intervalMs: options.reconcileIntervalMs,
+  });
   const syncs = new Map<string, ProviderStatusSync>();
   const metrics = new MetricsSampler(
     context,
-    { providers: () => [...syncs.values()].map((sync) => ({ id: sync.provider.id, client: sync.client, databaseIdFor: (ns, name) => sync.databaseIdFor(ns, name) })) },
+    {
+      providers: () =>
+        [...syncs.values()].map((sync) => ({
+          id: sync.provider.id,
+          client: sync.client,
+          databaseIdFor: (ns, name) => sync.databaseIdFor(ns, name),
+        })),
+    },
     options.metricsIntervalMs,
   );
   const subscriptions: Disposable[] = [];
@@ -60,7 +69,10 @@ export function createLoops(deps: {
 
   const startSync = async (provider: Provider): Promise<void> => {
     const client = await context.clientFor(provider.id);
-    const sync = new ProviderStatusSync(context, provider, client, { ...options.statusSync, onChanged: (db) => reconciler.notify(db) });
+    const sync = new ProviderStatusSync(context, provider, client, {
+      ...options.statusSync,
+      onChanged: (db) => reconciler.notify(db),
+    });
     syncs.set(provider.id, sync);
     sync.start();
   };
@@ -76,7 +88,13 @@ export function createLoops(deps: {
       }
     }
     for (const provider of providers) {
-      if (!syncs.has(provider.id)) await startSync(provider).catch((error: unknown) => context.logger.warn({ providerId: provider.id, err: error }, 'status sync could not start'));
+      if (!syncs.has(provider.id))
+        await startSync(provider).catch((error: unknown) =>
+          context.logger.warn(
+            { providerId: provider.id, err: error },
+            'status sync could not start',
+          ),
+        );
     }
   };
 
@@ -117,14 +135,22 @@ export function createLoops(deps: {
             if (!operation) return;
             const database = await context.store.databases.find(operation.databaseId);
             if (database) syncs.get(database.providerId)?.enqueue(database.id);
-            if (operation.type === 'repair-drift' && event.outcome === 'failed') reconciler.repairFailed(operation.databaseId);
-          })().catch((error: unknown) => context.logger.warn({ err: error }, 'settled-operation follow-up failed'));
+            if (operation.type === 'repair-drift' && event.outcome === 'failed')
+              reconciler.repairFailed(operation.databaseId);
+          })().catch((error: unknown) =>
+            context.logger.warn({ err: error }, 'settled-operation follow-up failed'),
+          );
         }),
         context.events.subscribe((event) => {
-          if (event.type === 'provider.health') void (transition = transition.then(refreshProviders));
+          if (event.type === 'provider.health')
+            void (transition = transition.then(refreshProviders));
         }),
         leadership.onChange((role) => {
-          transition = transition.then(role === 'leader' ? startLoops : stopLoops).catch((error: unknown) => context.logger.error({ err: error }, 'loop transition failed'));
+          transition = transition
+            .then(role === 'leader' ? startLoops : stopLoops)
+            .catch((error: unknown) =>
+              context.logger.error({ err: error }, 'loop transition failed'),
+            );
         }),
       );
       if (leadership.role === 'leader') await (transition = transition.then(startLoops));

@@ -10,7 +10,11 @@ const KUBEDB_POD_SELECTOR = 'app.kubernetes.io/managed-by=kubedb.com';
 
 /** The providers to sample, and how to find a database id from a pod's namespace and instance label. */
 export interface MetricsTargets {
-  providers(): { id: string; client: ClusterClient; databaseIdFor(namespace: string, name: string): string | undefined }[];
+  providers(): {
+    id: string;
+    client: ClusterClient;
+    databaseIdFor(namespace: string, name: string): string | undefined;
+  }[];
 }
 
 /**
@@ -61,12 +65,20 @@ export class MetricsSampler implements Disposable {
     void this.timer?.dispose();
   }
 
-  private async sample(target: ReturnType<MetricsTargets['providers']>[number], now: number): Promise<number> {
-    const page = await target.client.listAll('metrics.k8s.io/v1beta1', 'PodMetrics', { labelSelector: KUBEDB_POD_SELECTOR });
+  private async sample(
+    target: ReturnType<MetricsTargets['providers']>[number],
+    now: number,
+  ): Promise<number> {
+    const page = await target.client.listAll('metrics.k8s.io/v1beta1', 'PodMetrics', {
+      labelSelector: KUBEDB_POD_SELECTOR,
+    });
     const totals = new Map<string, { cpu: number; memory: number }>();
     for (const pod of page.items) {
       const instance = pod.metadata.labels?.[INSTANCE_LABEL];
-      const id = instance && pod.metadata.namespace ? target.databaseIdFor(pod.metadata.namespace, instance) : undefined;
+      const id =
+        instance && pod.metadata.namespace
+          ? target.databaseIdFor(pod.metadata.namespace, instance)
+          : undefined;
       if (!id) continue;
       const total = totals.get(id) ?? { cpu: 0, memory: 0 };
       for (const usage of containerUsages(pod)) {
@@ -86,7 +98,8 @@ export class MetricsSampler implements Disposable {
 }
 
 function containerUsages(pod: KubeObject): { cpu: string; memory: string }[] {
-  const containers = (pod as { containers?: { usage?: { cpu?: string; memory?: string } }[] }).containers ?? [];
+  const containers =
+    (pod as { containers?: { usage?: { cpu?: string; memory?: string } }[] }).containers ?? [];
   return containers
     .map((c) => ({ cpu: c.usage?.cpu ?? '0', memory: c.usage?.memory ?? '0' }))
     .filter((u) => typeof u.cpu === 'string' && typeof u.memory === 'string');

@@ -8,12 +8,19 @@ import {
 } from '../domain';
 import { mapDatabaseStatus, statusDuring } from '../kubedb/status';
 import type { JobResult, QueueJob } from '../queue';
-import { isoAt, publishDatabase, publishOperation, updateWithRetry, type LoopContext } from './context';
+import {
+  isoAt,
+  publishDatabase,
+  publishOperation,
+  updateWithRetry,
+  type LoopContext,
+} from './context';
 import { execute, undoApplied, type ExecutionReporter } from './executors';
 
-
 /** The desired-state fields an operation changed, to put back when it fails. */
-type Previous = Partial<Pick<Database, 'replicas' | 'resources' | 'storage' | 'version' | 'halted' | 'topology'>>;
+type Previous = Partial<
+  Pick<Database, 'replicas' | 'resources' | 'storage' | 'version' | 'halted' | 'topology'>
+>;
 
 /**
  * Runs queued operations: marks them RUNNING, executes their steps against the cluster, records
@@ -29,7 +36,10 @@ export class OperationRunner {
     if (!found || isTerminalOperationStatus(found.status)) return { outcome: 'done' };
     const database = await store.databases.find(found.databaseId);
     if (!database) {
-      await this.settle(found, 'FAILED', { code: 'NOT_FOUND', message: 'the database of this operation is gone' });
+      await this.settle(found, 'FAILED', {
+        code: 'NOT_FOUND',
+        message: 'the database of this operation is gone',
+      });
       return { outcome: 'failed', reason: 'database gone' };
     }
     await this.context.fence();
@@ -41,10 +51,20 @@ export class OperationRunner {
       statusReason: null,
     }));
 
-    const report = this.reporter(() => operation, (next) => (operation = next));
+    const report = this.reporter(
+      () => operation,
+      (next) => (operation = next),
+    );
     try {
       const client = await this.context.clientFor(current.providerId);
-      await execute({ context: this.context, client, operation, database: current, signal, report });
+      await execute({
+        context: this.context,
+        client,
+        operation,
+        database: current,
+        signal,
+        report,
+      });
       await this.context.fence();
       await this.finishStep(operation, 'succeeded', null);
       operation = await this.settle(await store.operations.get(operation.id), 'SUCCEEDED', null);
@@ -53,14 +73,20 @@ export class OperationRunner {
     } catch (error) {
       if (signal.aborted) return { outcome: 'retry' };
       const message = isEngineError(error) ? error.message : 'the operation failed unexpectedly';
-      this.context.logger.warn({ operationId: operation.id, databaseId: current.id, err: error }, 'operation attempt failed');
+      this.context.logger.warn(
+        { operationId: operation.id, databaseId: current.id, err: error },
+        'operation attempt failed',
+      );
       await this.finishStep(await store.operations.get(operation.id), 'failed', message);
       const terminal = isEngineError(error) ? error.terminal : false;
       if (!terminal && job.attempt < operation.maxAttempts) return { outcome: 'retry' };
       await this.context.fence();
       if (operation.type === 'create') await this.undoCreate(current);
       const code = isEngineError(error) ? error.code : 'INTERNAL';
-      operation = await this.settle(await store.operations.get(operation.id), 'FAILED', { code, message });
+      operation = await this.settle(await store.operations.get(operation.id), 'FAILED', {
+        code,
+        message,
+      });
       await this.markDatabase(current.id, (db) => this.afterFailure(db, operation, message));
       return { outcome: 'failed', reason: message };
     }
@@ -72,25 +98,36 @@ export class OperationRunner {
       const client = await this.context.clientFor(database.providerId);
       await undoApplied(client, database);
     } catch (error) {
-      this.context.logger.warn({ databaseId: database.id, err: error }, 'could not remove what a failed create applied');
+      this.context.logger.warn(
+        { databaseId: database.id, err: error },
+        'could not remove what a failed create applied',
+      );
     }
   }
 
   private async start(operation: Operation, attempt: number): Promise<Operation> {
     const now = isoAt(this.context.clock);
-    const next = await updateWithRetry(this.context.store.operations, operation.id, (op): Operation => ({
-      ...op,
-      status: 'RUNNING',
-      attempts: Math.max(op.attempts, attempt),
-      startedAt: op.startedAt ?? now,
-      error: null,
-      updatedAt: now,
-    }));
+    const next = await updateWithRetry(
+      this.context.store.operations,
+      operation.id,
+      (op): Operation => ({
+        ...op,
+        status: 'RUNNING',
+        attempts: Math.max(op.attempts, attempt),
+        startedAt: op.startedAt ?? now,
+        error: null,
+        updatedAt: now,
+      }),
+    );
     publishOperation(this.context, next, 'start');
     return next;
   }
 
-  private async settle(operation: Operation, status: 'SUCCEEDED' | 'FAILED', error: Operation['error']): Promise<Operation> {
+  private async settle(
+    operation: Operation,
+    status: 'SUCCEEDED' | 'FAILED',
+    error: Operation['error'],
+  ): Promise<Operation> {
     const now = isoAt(this.context.clock);
     const next = await updateWithRetry(this.context.store.operations, operation.id, (op) => ({
       ...op,
@@ -104,18 +141,36 @@ export class OperationRunner {
     return next;
   }
 
-  private async finishStep(operation: Operation, status: 'succeeded' | 'failed', message: string | null): Promise<void> {
+  private async finishStep(
+    operation: Operation,
+    status: 'succeeded' | 'failed',
+    message: string | null,
+  ): Promise<void> {
     const steps = [...operation.steps];
     const last = steps.at(-1);
     if (!last || last.status !== 'running') return;
-    steps[steps.length - 1] = { ...last, status, finishedAt: isoAt(this.context.clock), message: message ?? last.message };
-    await updateWithRetry(this.context.store.operations, operation.id, (op) => ({ ...op, steps, updatedAt: isoAt(this.context.clock) }));
+    steps[steps.length - 1] = {
+      ...last,
+      status,
+      finishedAt: isoAt(this.context.clock),
+      message: message ?? last.message,
+    };
+    await updateWithRetry(this.context.store.operations, operation.id, (op) => ({
+      ...op,
+      steps,
+      updatedAt: isoAt(this.context.clock),
+    }));
   }
 
   private reporter(get: () => Operation, set: (op: Operation) => void): ExecutionReporter {
-    const write = async (change: (op: Operation) => Operation, step: string | null): Promise<void> => {
+    const write = async (
+      change: (op: Operation) => Operation,
+      step: string | null,
+    ): Promise<void> => {
       await this.context.fence();
-      const next = await updateWithRetry(this.context.store.operations, get().id, (op) => change({ ...op, updatedAt: isoAt(this.context.clock) }));
+      const next = await updateWithRetry(this.context.store.operations, get().id, (op) =>
+        change({ ...op, updatedAt: isoAt(this.context.clock) }),
+      );
       set(next);
       publishOperation(this.context, next, step);
     };
@@ -123,19 +178,28 @@ export class OperationRunner {
       step: (name, message = null) =>
         write((op) => {
           const now = isoAt(this.context.clock);
-          const steps: OperationStep[] = op.steps.map((s) => (s.status === 'running' ? { ...s, status: 'succeeded', finishedAt: now } : s));
+          const steps: OperationStep[] = op.steps.map((s) =>
+            s.status === 'running' ? { ...s, status: 'succeeded', finishedAt: now } : s,
+          );
           steps.push({ name, status: 'running', startedAt: now, finishedAt: null, message });
           return { ...op, steps: steps.slice(-50) };
         }, name),
       progress: (percent) =>
-        write((op) => ({ ...op, progress: Math.max(op.progress, Math.min(99, Math.round(percent))) }), null),
-      opsRequest: (name) => write((op) => ({ ...op, opsRequestName: op.opsRequestName ?? name }), null),
+        write(
+          (op) => ({ ...op, progress: Math.max(op.progress, Math.min(99, Math.round(percent))) }),
+          null,
+        ),
+      opsRequest: (name) =>
+        write((op) => ({ ...op, opsRequestName: op.opsRequestName ?? name }), null),
     };
   }
 
   private async markDatabase(id: string, change: (db: Database) => Database): Promise<Database> {
     const now = isoAt(this.context.clock);
-    const next = await updateWithRetry(this.context.store.databases, id, (db) => ({ ...change(db), updatedAt: now }));
+    const next = await updateWithRetry(this.context.store.databases, id, (db) => ({
+      ...change(db),
+      updatedAt: now,
+    }));
     publishDatabase(this.context, next);
     return next;
   }

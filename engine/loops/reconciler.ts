@@ -31,7 +31,8 @@ export class Reconciler implements Disposable {
   ) {
     this.queue = new KeyedWorkQueue((id) => this.reconcile(id), {
       concurrency: 2,
-      onError: (id, error) => context.logger.warn({ databaseId: id, err: error }, 'reconcile failed'),
+      onError: (id, error) =>
+        context.logger.warn({ databaseId: id, err: error }, 'reconcile failed'),
     });
   }
 
@@ -74,8 +75,16 @@ export class Reconciler implements Disposable {
     const plan = planDriftRepair(specOf(database), database.drift);
     if (plan.steps.length === 0) return;
     await this.context.fence();
-    const operation = await this.operations.submit(database, 'repair-drift', { steps: plan.steps, drift: database.drift }, 'system');
-    this.context.logger.info({ databaseId: id, operationId: operation.id, drift: database.drift.map((d) => d.path) }, 'repairing drift');
+    const operation = await this.operations.submit(
+      database,
+      'repair-drift',
+      { steps: plan.steps, drift: database.drift },
+      'system',
+    );
+    this.context.logger.info(
+      { databaseId: id, operationId: operation.id, drift: database.drift.map((d) => d.path) },
+      'repairing drift',
+    );
   }
 
   /** Remembers a failed repair so that the next attempt waits (no storm of failing OpsRequests). */

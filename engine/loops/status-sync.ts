@@ -1,10 +1,32 @@
 import type { Disposable } from '../base/disposable';
-import { ENGINE_KINDS, type Condition, type Database, type DatabaseStatus, type OperationType, type Provider } from '../domain';
+import {
+  ENGINE_KINDS,
+  ENGINES,
+  type Condition,
+  type Database,
+  type DatabaseStatus,
+  type OperationType,
+  type Provider,
+} from '../domain';
 import type { ClusterClient } from '../kube';
 import { WatchCache } from '../kube/watch-cache';
 import { computeDrift, extractLiveSpec } from '../kubedb/live';
-import { confirmFailure, endpointForPhase, mapDatabaseStatus, phaseOf, readyReplicasFromPods, statusReasonOf } from '../kubedb/status';
-import { DATABASE_ID_LABEL, KUBEDB_API_VERSION, MANAGED_SELECTOR, type KubeObject } from '../kubedb/types';
+import {
+  confirmFailure,
+  endpointForPhase,
+  mapDatabaseStatus,
+  phaseOf,
+  readyReplicasFromPods,
+  statusReasonOf,
+} from '../kubedb/status';
+import { opsKind } from '../kubedb/ops';
+import {
+  DATABASE_ID_LABEL,
+  KUBEDB_API_VERSION,
+  MANAGED_SELECTOR,
+  OPS_API_VERSION,
+  type KubeObject,
+} from '../kubedb/types';
 import { specOf } from '../services/databases';
 import { isoAt, publishDatabase, type LoopContext } from './context';
 import { KeyedWorkQueue } from './work-queue';
@@ -30,6 +52,8 @@ const INSTANCE_LABEL = 'app.kubernetes.io/instance';
  */
 export class ProviderStatusSync implements Disposable {
   private readonly databaseCaches = new Map<string, WatchCache>();
+  /** The OpsRequests we applied, so that operation workers follow them without asking the cluster. */
+  private readonly opsCaches = new Map<string, WatchCache>();
   private readonly podCache: WatchCache;
   private readonly queue: KeyedWorkQueue;
   private readonly failingSince = new Map<string, number>();
@@ -45,36 +69,71 @@ export class ProviderStatusSync implements Disposable {
   ) {
     this.queue = new KeyedWorkQueue((id) => this.sync(id), {
       concurrency: 4,
-      onError: (id, error) => context.logger.warn({ providerId: provider.id, databaseId: id, err: error }, 'status sync failed'),
+      onError: (id, error) =>
+        context.logger.warn(
+          { providerId: provider.id, databaseId: id, err: error },
+          'status sync failed',
+        ),
     });
     for (const kind of Object.values(ENGINE_KINDS)) {
-      const cache = new WatchCache({ client, apiVersion: KUBEDB_API_VERSION, kind, labelSelector: MANAGED_SELECTOR, clock: context.clock, logger: context.logger, ...options.watch });
+      const cache = new WatchCache({
+        client,
+        apiVersion: KUBEDB_API_VERSION,
+        kind,
+        labelSelector: MANAGED_SELECTOR,
+        clock: context.clock,
+        logger: context.logger,
+        ...options.watch,
+      });
       this.databaseCaches.set(kind, cache);
       this.subscriptions.push(
         cache.on((event) => {
-          if (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED') this.onDatabaseObject(event.object);
+          if (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED')
+            this.onDatabaseObject(event.object);
         }),
       );
     }
-    this.podCache = new WatchCache({ client, apiVersion: 'v1', kind: 'Pod', labelSelector: KUBEDB_POD_SELECTOR, clock: context.clock, logger: context.logger, ...options.watch });
+    for (const engine of ENGINES) {
+      const kind = opsKind(engine);
+      const cache = new WatchCache({
+        client,
+        apiVersion: OPS_API_VERSION,
+        kind,
+        labelSelector: MANAGED_SELECTOR,
+        clock: context.clock,
+        logger: context.logger,
+        ...options.watch,
+      });
+      this.opsCaches.set(kind, cache);
+    }
+    this.podCache = new WatchCache({
+      client,
+      apiVersion: 'v1',
+      kind: 'Pod',
+      labelSelector: KUBEDB_POD_SELECTOR,
+      clock: context.clock,
+      logger: context.logger,
+      ...options.watch,
+    });
     this.subscriptions.push(
       this.podCache.on((event) => {
         if (event.type !== 'ADDED' && event.type !== 'MODIFIED' && event.type !== 'DELETED') return;
         const instance = event.object.metadata.labels?.[INSTANCE_LABEL];
-        const id = instance ? this.idsByName.get(`${event.object.metadata.namespace}/${instance}`) : undefined;
+        const id = instance
+          ? this.idsByName.get(`${event.object.metadata.namespace}/${instance}`)
+          : undefined;
         if (id) this.queue.add(id);
       }),
     );
   }
 
   start(): void {
-    for (const cache of this.databaseCaches.values()) cache.start();
-    this.podCache.start();
+    for (const cache of this.allCaches()) cache.start();
   }
 
   /** True once every cache finished its first list. */
   get synced(): boolean {
-    return [...this.databaseCaches.values()].every((c) => c.synced) && this.podCache.synced;
+    return this.allCaches().every((c) => c.synced);
   }
 
   /** The database id of the live object `namespace/name`, as last seen by the watch. */
@@ -89,7 +148,7 @@ export class ProviderStatusSync implements Disposable {
 
   /** Requests sent to the cluster by all caches (for the benchmark). */
   requests(): number {
-    return [...this.databaseCaches.values(), this.podCache].reduce((sum, cache) => sum + cache.stats().requests, 0);
+    return this.allCaches().reduce((sum, cache) => sum + cache.stats().requests, 0);
   }
 
   idle(): Promise<void> {
@@ -99,7 +158,16 @@ export class ProviderStatusSync implements Disposable {
   async dispose(): Promise<void> {
     for (const subscription of this.subscriptions) void subscription.dispose();
     this.queue.dispose();
-    await Promise.all([...this.databaseCaches.values(), this.podCache].map((cache) => cache.dispose()));
+    await Promise.all(this.allCaches().map((cache) => cache.dispose()));
+  }
+
+  /** An OpsRequest as the watch last saw it; undefined when it has not arrived (ask the cluster then). */
+  cachedOpsRequest(kind: string, namespace: string, name: string): KubeObject | undefined {
+    return this.opsCaches.get(kind)?.get(namespace, name);
+  }
+
+  private allCaches(): WatchCache[] {
+    return [...this.databaseCaches.values(), ...this.opsCaches.values(), this.podCache];
   }
 
   private onDatabaseObject(object: KubeObject): void {
@@ -113,9 +181,15 @@ export class ProviderStatusSync implements Disposable {
   private async sync(id: string): Promise<void> {
     const { store } = this.context;
     const database = await store.databases.find(id);
-    if (!database || database.providerId !== this.provider.id || database.status === 'DELETED') return;
-    const live = this.databaseCaches.get(ENGINE_KINDS[database.engine])?.get(database.namespace, database.name) ?? null;
-    const activeType = database.activeOperationId ? ((await store.operations.find(database.activeOperationId))?.type ?? null) : null;
+    if (!database || database.providerId !== this.provider.id || database.status === 'DELETED')
+      return;
+    const live =
+      this.databaseCaches
+        .get(ENGINE_KINDS[database.engine])
+        ?.get(database.namespace, database.name) ?? null;
+    const activeType = database.activeOperationId
+      ? ((await store.operations.find(database.activeOperationId))?.type ?? null)
+      : null;
     const next = this.observe(database, live, activeType);
     if (!next) return;
     await this.context.fence();
@@ -130,7 +204,11 @@ export class ProviderStatusSync implements Disposable {
   }
 
   /** The database as the cluster shows it now, or null when nothing changed. */
-  private observe(database: Database, live: KubeObject | null, activeType: OperationType | null): Database | null {
+  private observe(
+    database: Database,
+    live: KubeObject | null,
+    activeType: OperationType | null,
+  ): Database | null {
     const now = this.context.clock.now();
     const phase = phaseOf(live);
     let status: DatabaseStatus;
@@ -145,20 +223,34 @@ export class ProviderStatusSync implements Disposable {
       status = 'FAILED';
       statusReason = 'the KubeDB object is missing from the cluster';
     } else {
-      const mapped = mapDatabaseStatus({ phase, deleting: Boolean(live.metadata.deletionTimestamp), activeOperation: activeType, previous: database.status });
+      const mapped = mapDatabaseStatus({
+        phase,
+        deleting: Boolean(live.metadata.deletionTimestamp),
+        activeOperation: activeType,
+        previous: database.status,
+      });
       if (mapped.failing && !activeType) {
         const since = this.failingSince.get(database.id) ?? now;
         this.failingSince.set(database.id, since);
-        status = confirmFailure(mapped, { previous: database.status, failingSinceMs: since, nowMs: now, thresholdMs: this.options.failureThresholdMs });
-        if (status !== 'FAILED') this.queue.addAfter(database.id, since + this.options.failureThresholdMs - now + 10);
+        status = confirmFailure(mapped, {
+          previous: database.status,
+          failingSinceMs: since,
+          nowMs: now,
+          thresholdMs: this.options.failureThresholdMs,
+        });
+        if (status !== 'FAILED')
+          this.queue.addAfter(database.id, since + this.options.failureThresholdMs - now + 10);
         statusReason = statusReasonOf(live) ?? `KubeDB reports ${phase ?? 'no phase'}`;
       } else {
         this.failingSince.delete(database.id);
         status = mapped.failing ? database.status : mapped.status;
-        if (!mapped.failing && status !== 'FAILED') statusReason = activeType ? database.statusReason : null;
+        if (!mapped.failing && status !== 'FAILED')
+          statusReason = activeType ? database.statusReason : null;
       }
     }
-    const pods = this.podCache.list().filter((pod) => pod.metadata.namespace === database.namespace);
+    const pods = this.podCache
+      .list()
+      .filter((pod) => pod.metadata.namespace === database.namespace);
     const spec = specOf(database);
     const observed: Database = {
       ...database,
@@ -167,7 +259,9 @@ export class ProviderStatusSync implements Disposable {
       phase: phase ?? '',
       readyReplicas: live ? readyReplicasFromPods(pods, database.name) : 0,
       endpoint: live ? endpointForPhase(database, phase) : null,
-      conditions: ((live?.status as { conditions?: Condition[] } | undefined)?.conditions ?? []).map(({ type, status: s, reason, message, lastTransitionTime }) => ({
+      conditions: (
+        (live?.status as { conditions?: Condition[] } | undefined)?.conditions ?? []
+      ).map(({ type, status: s, reason, message, lastTransitionTime }) => ({
         type,
         status: s,
         ...(reason ? { reason } : {}),
@@ -177,7 +271,11 @@ export class ProviderStatusSync implements Disposable {
       drift: live ? computeDrift(spec, extractLiveSpec(spec, live)) : [],
     };
     if (sameObservation(database, observed)) return null;
-    return { ...observed, lastSyncedAt: isoAt(this.context.clock), updatedAt: isoAt(this.context.clock) };
+    return {
+      ...observed,
+      lastSyncedAt: isoAt(this.context.clock),
+      updatedAt: isoAt(this.context.clock),
+    };
   }
 }
 

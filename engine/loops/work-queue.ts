@@ -19,7 +19,11 @@ export class KeyedWorkQueue implements Disposable {
 
   constructor(
     private readonly worker: (key: string) => Promise<void>,
-    private readonly options: { concurrency?: number; maxRetryDelayMs?: number; onError?: (key: string, error: unknown) => void } = {},
+    private readonly options: {
+      concurrency?: number;
+      maxRetryDelayMs?: number;
+      onError?: (key: string, error: unknown) => void;
+    } = {},
   ) {}
 
   add(key: string): void {
@@ -85,7 +89,10 @@ export class KeyedWorkQueue implements Disposable {
       this.options.onError?.(key, error);
       const failures = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, failures);
-      this.addAfter(key, Math.min(this.options.maxRetryDelayMs ?? 30_000, 100 * 2 ** Math.min(failures, 12)));
+      this.addAfter(
+        key,
+        Math.min(this.options.maxRetryDelayMs ?? 30_000, 100 * 2 ** Math.min(failures, 12)),
+      );
     } finally {
       this.processing.delete(key);
       this.running--;

@@ -39,7 +39,11 @@ export class RedisLeadership implements Leadership {
   private stopped = false;
 
   constructor(private readonly options: RedisLeadershipOptions) {
-    this.redis = new Redis(options.url, { maxRetriesPerRequest: 2, lazyConnect: true, enableOfflineQueue: false });
+    this.redis = new Redis(options.url, {
+      maxRetriesPerRequest: 2,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+    });
     this.redis.on('error', () => undefined);
     const prefix = options.prefix ?? 'dbaas';
     this.leaseKey = `${prefix}:leader:lease`;
@@ -93,10 +97,23 @@ export class RedisLeadership implements Leadership {
     if (this.stopped) return;
     try {
       if (this.current === 'leader') {
-        const renewed = await this.redis.eval(RENEW, 1, this.leaseKey, this.options.instanceId, String(this.leaseMs));
+        const renewed = await this.redis.eval(
+          RENEW,
+          1,
+          this.leaseKey,
+          this.options.instanceId,
+          String(this.leaseMs),
+        );
         if (renewed !== 1) this.become('follower', null);
       } else {
-        const token = await this.redis.eval(ACQUIRE, 2, this.leaseKey, this.tokenKey, this.options.instanceId, String(this.leaseMs));
+        const token = await this.redis.eval(
+          ACQUIRE,
+          2,
+          this.leaseKey,
+          this.tokenKey,
+          this.options.instanceId,
+          String(this.leaseMs),
+        );
         if (typeof token === 'number' && token > 0) this.become('leader', token);
       }
     } catch (error) {

@@ -19,9 +19,14 @@ export class RedisStatusCache implements Disposable {
     this.key = `${options.prefix}:status`;
     this.subscription = options.events.subscribe((event) => {
       if (event.type !== 'database.status') return;
-      this.redis.hset(this.key, event.data.id, JSON.stringify(event.data)).catch((error: unknown) => {
-        options.logger?.warn({ err: error, databaseId: event.data.id }, 'status cache write failed');
-      });
+      this.redis
+        .hset(this.key, event.data.id, JSON.stringify(event.data))
+        .catch((error: unknown) => {
+          options.logger?.warn(
+            { err: error, databaseId: event.data.id },
+            'status cache write failed',
+          );
+        });
     });
   }
 
