@@ -3,7 +3,8 @@ module.exports = {
   forbidden: [
     {
       name: 'no-circular',
-      comment: 'Cycles of value imports; a cycle that only passes through `import type` is erased at build time.',
+      comment:
+        'Cycles of value imports; a cycle that only passes through `import type` is erased at build time.',
       severity: 'error',
       from: {},
       to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },

@@ -38,7 +38,14 @@ const STEADY_MS = Number(values['steady-seconds']) * 1000;
 const CHANGES = Number(values.changes);
 const BASELINE_MS = Number(values['baseline-seconds']) * 1000;
 const BASELINE_INTERVAL_MS = Number(values['baseline-interval-seconds']) * 1000;
-const PLURALS: Record<EngineName, string> = { postgres: 'postgreses', mysql: 'mysqls', mongodb: 'mongodbs', mariadb: 'mariadbs', redis: 'redises', elasticsearch: 'elasticsearches' };
+const PLURALS: Record<EngineName, string> = {
+  postgres: 'postgreses',
+  mysql: 'mysqls',
+  mongodb: 'mongodbs',
+  mariadb: 'mariadbs',
+  redis: 'redises',
+  elasticsearch: 'elasticsearches',
+};
 
 function log(message: string): void {
   process.stderr.write(`[bench:sync] ${message}\n`);
@@ -46,21 +53,46 @@ function log(message: string): void {
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'bench-sync-'));
-  const sims = await startSimProcess({ clusters: CLUSTERS, speed: 100, kubeconfigOut: join(work, 'kubeconfig') });
+  const sims = await startSimProcess({
+    clusters: CLUSTERS,
+    speed: 100,
+    kubeconfigOut: join(work, 'kubeconfig'),
+  });
   log(`${sims.clusters.length} simulated clusters up`);
   const connector = createClusterConnector();
   const engine = await createEngine(
-    loadConfig({}, { dataDir: join(work, 'engine'), vault: 'file', allowPrivateClusterAddresses: true, workers: 10, logLevel: 'silent' }),
+    loadConfig(
+      {},
+      {
+        dataDir: join(work, 'engine'),
+        vault: 'file',
+        allowPrivateClusterAddresses: true,
+        workers: 10,
+        logLevel: 'silent',
+      },
+    ),
     { logger: createLogger('silent'), clusters: connector },
   );
   await engine.start();
   try {
     const providers = [];
     for (const cluster of sims.clusters) {
-      providers.push(await engine.services.providers.create({ name: cluster.name, kubeconfig: sims.kubeconfig, context: cluster.name }));
+      providers.push(
+        await engine.services.providers.create({
+          name: cluster.name,
+          kubeconfig: sims.kubeconfig,
+          context: cluster.name,
+        }),
+      );
     }
     // Seed: standalone Postgres and Redis, spread over the clusters and 10 projects each.
-    const seeded: { id: string; engine: EngineName; namespace: string; name: string; cluster: string }[] = [];
+    const seeded: {
+      id: string;
+      engine: EngineName;
+      namespace: string;
+      name: string;
+      cluster: string;
+    }[] = [];
     const started = Date.now();
     for (let i = 0; i < DATABASES; i++) {
       const engineName: EngineName = i % 2 === 0 ? 'postgres' : 'redis';
@@ -75,7 +107,14 @@ async function main(): Promise<void> {
         storage: { size: '1Gi' },
         providerId: provider.id,
       });
-      if ('database' in result) seeded.push({ id: result.database.id, engine: engineName, namespace: result.database.namespace, name: result.database.name, cluster: sims.clusters[i % providers.length]!.url });
+      if ('database' in result)
+        seeded.push({
+          id: result.database.id,
+          engine: engineName,
+          namespace: result.database.namespace,
+          name: result.database.name,
+          cluster: sims.clusters[i % providers.length]!.url,
+        });
     }
     let running = 0;
     const deadline = Date.now() + 30 * 60_000;
@@ -83,14 +122,19 @@ async function main(): Promise<void> {
       running = 0;
       let cursor: string | null = null;
       do {
-        const page = await engine.services.databases.list({ status: 'RUNNING' }, { limit: 500, cursor });
+        const page = await engine.services.databases.list(
+          { status: 'RUNNING' },
+          { limit: 500, cursor },
+        );
         running += page.items.length;
         cursor = page.nextCursor;
       } while (cursor);
       if (running >= seeded.length) break;
       await new Promise((r) => setTimeout(r, 500));
     }
-    log(`${running}/${seeded.length} databases RUNNING after ${Math.round((Date.now() - started) / 1000)} s`);
+    log(
+      `${running}/${seeded.length} databases RUNNING after ${Math.round((Date.now() - started) / 1000)} s`,
+    );
 
     // Steady state: nothing changes; count what the engine asks of the clusters.
     const lag = monitorEventLoopDelay({ resolution: 10 });
@@ -104,25 +148,44 @@ async function main(): Promise<void> {
     for (let i = 0; i < CHANGES; i++) {
       const target = seeded[Math.floor((i * 7919) % seeded.length)]!;
       const kind = ENGINE_KINDS[target.engine];
-      for (const [action, phase] of [['down-database', 'NotReady'], ['recover-database', 'Ready']] as const) {
+      for (const [action, phase] of [
+        ['down-database', 'NotReady'],
+        ['recover-database', 'Ready'],
+      ] as const) {
         const seen = new Promise<number>((done) => {
           const subscription = engine.services.events.subscribe((event) => {
-            if (event.type === 'database.status' && event.data.id === target.id && event.data.phase === phase) {
+            if (
+              event.type === 'database.status' &&
+              event.data.id === target.id &&
+              event.data.phase === phase
+            ) {
               void subscription.dispose();
               done(performance.now());
             }
           });
         });
-        await simFault(target.cluster, action, { kind, namespace: target.namespace, name: target.name });
+        await simFault(target.cluster, action, {
+          kind,
+          namespace: target.namespace,
+          name: target.name,
+        });
         const sent = performance.now();
-        const at = await Promise.race([seen, new Promise<number>((r) => setTimeout(() => r(Number.NaN), 30_000))]);
+        const at = await Promise.race([
+          seen,
+          new Promise<number>((r) => setTimeout(() => r(Number.NaN), 30_000)),
+        ]);
         latencies.push(at - sent);
       }
     }
     lag.disable();
     const memory = process.memoryUsage();
     const engineFigures = {
-      propagationMs: { p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), samples: latencies.length, lost: latencies.filter(Number.isNaN).length },
+      propagationMs: {
+        p50: round(percentile(latencies, 50)),
+        p99: round(percentile(latencies, 99)),
+        samples: latencies.length,
+        lost: latencies.filter(Number.isNaN).length,
+      },
       requestsPerSecondPerCluster: round(steadyRequests / (STEADY_MS / 1000) / CLUSTERS, 4),
       heapUsedMB: mb(memory.heapUsed),
       rssMB: mb(memory.rss),
@@ -132,7 +195,12 @@ async function main(): Promise<void> {
     await engine.stop();
 
     // Baseline: poll every database every 30 s, as the original design did.
-    const polled: PolledDatabase[] = seeded.map((d) => ({ clusterUrl: d.cluster, plural: PLURALS[d.engine], namespace: d.namespace, name: d.name }));
+    const polled: PolledDatabase[] = seeded.map((d) => ({
+      clusterUrl: d.cluster,
+      plural: PLURALS[d.engine],
+      namespace: d.namespace,
+      name: d.name,
+    }));
     const poller = new Poller(polled, BASELINE_INTERVAL_MS);
     const pending = new Map<string, number>();
     const baselineLatencies: number[] = [];
@@ -151,15 +219,28 @@ async function main(): Promise<void> {
     const baselineChanges = Math.min(CHANGES, 20);
     for (let i = 0; i < baselineChanges; i++) {
       const target = seeded[Math.floor((i * 104729) % seeded.length)]!;
-      await simFault(target.cluster, 'down-database', { kind: ENGINE_KINDS[target.engine], namespace: target.namespace, name: target.name });
+      await simFault(target.cluster, 'down-database', {
+        kind: ENGINE_KINDS[target.engine],
+        namespace: target.namespace,
+        name: target.name,
+      });
       pending.set(`${target.namespace}/${target.name}`, Date.now());
     }
-    await new Promise((r) => setTimeout(r, Math.max(BASELINE_INTERVAL_MS + 2_000, BASELINE_MS - BASELINE_INTERVAL_MS)));
+    await new Promise((r) =>
+      setTimeout(r, Math.max(BASELINE_INTERVAL_MS + 2_000, BASELINE_MS - BASELINE_INTERVAL_MS)),
+    );
     const baselineSeconds = (Date.now() - baselineStart) / 1000;
     poller.stop();
     const baselineFigures = {
-      propagationMs: { p50: round(percentile(baselineLatencies, 50)), p99: round(percentile(baselineLatencies, 99)), samples: baselineLatencies.length },
-      requestsPerSecondPerCluster: round((poller.requests - baselineBefore) / baselineSeconds / CLUSTERS, 4),
+      propagationMs: {
+        p50: round(percentile(baselineLatencies, 50)),
+        p99: round(percentile(baselineLatencies, 99)),
+        samples: baselineLatencies.length,
+      },
+      requestsPerSecondPerCluster: round(
+        (poller.requests - baselineBefore) / baselineSeconds / CLUSTERS,
+        4,
+      ),
       intervalSeconds: BASELINE_INTERVAL_MS / 1000,
     };
     log(`baseline: ${JSON.stringify(baselineFigures)}`);
@@ -174,7 +255,8 @@ async function main(): Promise<void> {
           engine: engineFigures,
           baseline: baselineFigures,
           targets: {
-            propagationP99Under1s: engineFigures.propagationMs.p99 < 1000 && engineFigures.propagationMs.lost === 0,
+            propagationP99Under1s:
+              engineFigures.propagationMs.p99 < 1000 && engineFigures.propagationMs.lost === 0,
             requestsPerSecondPerClusterUnder0_1: engineFigures.requestsPerSecondPerCluster < 0.1,
             heapUnder150MB: engineFigures.heapUsedMB < 150,
             eventLoopLagP99Under20ms: engineFigures.eventLoopLagP99Ms < 20,

@@ -41,21 +41,43 @@ export const ConfigSchema = z.object({
   /** How long a running operation's lease lasts without renewal: after a crash, it runs again after about this. */
   queueLeaseMs: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   /** Prefix of every Redis key (queue, leader lease, status cache, rate limits), so deployments can share one Redis. */
-  redisPrefix: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, { error: 'redisPrefix must be 1-40 letters, digits, _ or -' }).default('dbaas'),
+  redisPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,40}$/, { error: 'redisPrefix must be 1-40 letters, digits, _ or -' })
+    .default('dbaas'),
   /** This instance's name in leader election (shared mode); random when unset. */
   instanceId: z.string().min(1).max(100).optional(),
   /** How often every cluster's health is checked. */
   providerHealthIntervalMs: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
   /** The first start's `admin` password; generated and printed once by the daemon when unset. */
-  adminPassword: z.string().min(12, { error: 'must be at least 12 characters' }).max(256).optional(),
+  adminPassword: z
+    .string()
+    .min(12, { error: 'must be at least 12 characters' })
+    .max(256)
+    .optional(),
   /** HS256 key of access tokens (share it between replicas); a generated one is kept in the vault otherwise. */
   tokenKey: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
   /** Set by the desktop's main process only (no variable): the per-process token of its IPC requests. */
   desktopIdentityToken: z.string().min(32).optional(),
   /** Requests per minute per identity (API.md: reads 100, writes 60, bulk 10 at most). */
-  rateLimitReadsPerMinute: z.coerce.number().int().min(1).max(LIMITS.rateLimitReadsPerMinute.max).default(LIMITS.rateLimitReadsPerMinute.default),
-  rateLimitWritesPerMinute: z.coerce.number().int().min(1).max(LIMITS.rateLimitWritesPerMinute.max).default(LIMITS.rateLimitWritesPerMinute.default),
-  rateLimitBulkPerMinute: z.coerce.number().int().min(1).max(LIMITS.rateLimitBulkPerMinute.max).default(LIMITS.rateLimitBulkPerMinute.default),
+  rateLimitReadsPerMinute: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(LIMITS.rateLimitReadsPerMinute.max)
+    .default(LIMITS.rateLimitReadsPerMinute.default),
+  rateLimitWritesPerMinute: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(LIMITS.rateLimitWritesPerMinute.max)
+    .default(LIMITS.rateLimitWritesPerMinute.default),
+  rateLimitBulkPerMinute: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(LIMITS.rateLimitBulkPerMinute.max)
+    .default(LIMITS.rateLimitBulkPerMinute.default),
 });
 
 export type EngineConfig = Readonly<z.infer<typeof ConfigSchema>>;

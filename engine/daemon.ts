@@ -34,7 +34,9 @@ export async function runDaemon(
   const engine = await createEngine(config, {
     // Straight to stdout, once, never through the logger (logs are shipped and kept).
     onGeneratedAdminPassword: (password) =>
-      process.stdout.write(`first start: created user admin with password ${password}\nkeep it now: it is not shown again (DBAAS_ADMIN_PASSWORD sets it instead on a first start)\n`),
+      process.stdout.write(
+        `first start: created user admin with password ${password}\nkeep it now: it is not shown again (DBAAS_ADMIN_PASSWORD sets it instead on a first start)\n`,
+      ),
   });
   await engine.start();
   const address = await engine.api.listen({ port: config.port, host: config.host });

@@ -16,20 +16,38 @@ const SAMPLES = [
   { name: 'orders', engine: 'postgres', version: '16.4', mode: 'cluster', project: 'shop' },
   { name: 'sessions', engine: 'redis', version: '7.4.6', mode: 'standalone', project: 'shop' },
   { name: 'catalog', engine: 'mongodb', version: '7.0.8', mode: 'replicaset', project: 'shop' },
-  { name: 'ledger', engine: 'mysql', version: '8.4.2', mode: 'group-replication', project: 'finance' },
+  {
+    name: 'ledger',
+    engine: 'mysql',
+    version: '8.4.2',
+    mode: 'group-replication',
+    project: 'finance',
+  },
 ];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const crdsDir = resolve(import.meta.dirname, '../../shared/kubedb/crds');
-  const sandbox = await startSimCluster({ name: 'sandbox', speed: 5, databases: 3, ...(await exists(crdsDir) ? { crdsDir } : {}) });
+  const sandbox = await startSimCluster({
+    name: 'sandbox',
+    speed: 5,
+    databases: 3,
+    ...((await exists(crdsDir)) ? { crdsDir } : {}),
+  });
   process.stdout.write(`sim ready: sandbox ${sandbox.url}\n`);
 
   const hasDataDir = args.some((a) => a === '--data-dir' || a.startsWith('--data-dir='));
   const dataArgs = hasDataDir ? [] : ['--data-dir', mkdtempSync(join(tmpdir(), 'dbaas-demo-'))];
   // The sandbox listens on loopback, which the daemon refuses by default (SSRF guard).
-  const { engine } = await runDaemon([...args, ...dataArgs], { ...process.env, DBAAS_ALLOW_PRIVATE_CLUSTER_ADDRESSES: 'true' });
-  const provider = await engine.services.providers.create({ name: 'sandbox', kubeconfig: sandbox.kubeconfig, region: 'local' });
+  const { engine } = await runDaemon([...args, ...dataArgs], {
+    ...process.env,
+    DBAAS_ALLOW_PRIVATE_CLUSTER_ADDRESSES: 'true',
+  });
+  const provider = await engine.services.providers.create({
+    name: 'sandbox',
+    kubeconfig: sandbox.kubeconfig,
+    region: 'local',
+  });
   for (const sample of SAMPLES) {
     await engine.services.databases.create({
       ...sample,

@@ -48,7 +48,9 @@ export class Poller {
   private async poll(database: PolledDatabase): Promise<void> {
     this.requests++;
     try {
-      const response = await fetch(`${database.clusterUrl}/apis/kubedb.com/v1/namespaces/${database.namespace}/${database.plural}/${database.name}`);
+      const response = await fetch(
+        `${database.clusterUrl}/apis/kubedb.com/v1/namespaces/${database.namespace}/${database.plural}/${database.name}`,
+      );
       const body = (await response.json()) as { status?: { phase?: string } };
       const phase = body.status?.phase ?? '';
       const key = Poller.key(database);

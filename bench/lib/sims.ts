@@ -14,10 +14,28 @@ export interface SimProcess {
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-export async function startSimProcess(options: { clusters: number; speed: number; kubeconfigOut: string }): Promise<SimProcess> {
+export async function startSimProcess(options: {
+  clusters: number;
+  speed: number;
+  kubeconfigOut: string;
+}): Promise<SimProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', 'sim/cli.ts', '--clusters', String(options.clusters), '--port', '0', '--speed', String(options.speed), '--kubeconfig-out', options.kubeconfigOut, '--crds', resolve(ROOT, '../shared/kubedb/crds')],
+    [
+      '--import',
+      'tsx',
+      'sim/cli.ts',
+      '--clusters',
+      String(options.clusters),
+      '--port',
+      '0',
+      '--speed',
+      String(options.speed),
+      '--kubeconfig-out',
+      options.kubeconfigOut,
+      '--crds',
+      resolve(ROOT, '../shared/kubedb/crds'),
+    ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const clusters: { name: string; url: string }[] = [];
@@ -27,7 +45,8 @@ export async function startSimProcess(options: { clusters: number; speed: number
     child.stdout!.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       for (const match of buffer.matchAll(/sim ready: (\S+) (\S+)/g)) {
-        if (!clusters.some((c) => c.name === match[1])) clusters.push({ name: match[1]!, url: match[2]! });
+        if (!clusters.some((c) => c.name === match[1]))
+          clusters.push({ name: match[1]!, url: match[2]! });
       }
       if (clusters.length === options.clusters) {
         clearTimeout(timer);
@@ -60,11 +79,16 @@ export async function startSimProcess(options: { clusters: number; speed: number
 }
 
 /** Calls the simulator's operator fault endpoint. */
-export async function simFault(url: string, action: string, body: Record<string, string>): Promise<void> {
+export async function simFault(
+  url: string,
+  action: string,
+  body: Record<string, string>,
+): Promise<void> {
   const response = await fetch(`${url}/_sim/operator/${action}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  if (!response.ok) throw new Error(`${action} failed: ${response.status} ${await response.text()}`);
+  if (!response.ok)
+    throw new Error(`${action} failed: ${response.status} ${await response.text()}`);
 }

@@ -23,7 +23,12 @@ function parameters(route: RouteSpec): JsonSchema[] {
     const properties = (json.properties ?? {}) as Record<string, JsonSchema>;
     const required = new Set((json.required as string[] | undefined) ?? []);
     for (const [name, property] of Object.entries(properties)) {
-      result.push({ name, in: where, required: where === 'path' || required.has(name), schema: property });
+      result.push({
+        name,
+        in: where,
+        required: where === 'path' || required.has(name),
+        schema: property,
+      });
     }
   }
   return result;
@@ -45,13 +50,21 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], version: stri
       responses: {
         [String(route.status ?? 200)]: {
           description: 'success',
-          ...(route.docs?.response ? { content: { 'application/json': { schema: toSchema(route.docs.response) } } } : {}),
+          ...(route.docs?.response
+            ? { content: { 'application/json': { schema: toSchema(route.docs.response) } } }
+            : {}),
         },
-        default: { description: 'an error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+        default: {
+          description: 'an error',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
       },
     };
     if (body && route.method !== 'GET' && route.method !== 'DELETE') {
-      operation.requestBody = { required: true, content: { 'application/json': { schema: toSchema(body) } } };
+      operation.requestBody = {
+        required: true,
+        content: { 'application/json': { schema: toSchema(body) } },
+      };
     }
     (paths[path] ??= {})[route.method.toLowerCase()] = operation;
   }
@@ -75,7 +88,11 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], version: stri
                   type: 'array',
                   items: {
                     type: 'object',
-                    properties: { path: { type: 'string' }, rule: { type: 'string' }, message: { type: 'string' } },
+                    properties: {
+                      path: { type: 'string' },
+                      rule: { type: 'string' },
+                      message: { type: 'string' },
+                    },
                   },
                 },
                 requestId: { type: 'string' },

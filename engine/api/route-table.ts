@@ -53,7 +53,9 @@ export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
 }
 
 /** Declares a route with inferred input types. */
-export function defineRoute<B = undefined, Q = undefined, P = undefined>(spec: RouteSpec<B, Q, P>): RouteSpec {
+export function defineRoute<B = undefined, Q = undefined, P = undefined>(
+  spec: RouteSpec<B, Q, P>,
+): RouteSpec {
   return spec as unknown as RouteSpec;
 }
 
@@ -61,7 +63,10 @@ function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, part: st
   if (!schema) return undefined as T;
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
-  const problems = toFieldProblems(result.error).map((p) => ({ ...p, path: p.path === '' ? part : p.path }));
+  const problems = toFieldProblems(result.error).map((p) => ({
+    ...p,
+    path: p.path === '' ? part : p.path,
+  }));
   throw new ValidationError(`invalid ${part}: ${problems[0]?.message ?? 'invalid'}`, problems);
 }
 

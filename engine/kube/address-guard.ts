@@ -16,7 +16,12 @@ blocked.addAddress('::', 'ipv6');
 blocked.addSubnet('fe80::', 10, 'ipv6');
 blocked.addSubnet('fd00:ec2::', 32, 'ipv6'); // AWS IMDS over IPv6
 
-const BLOCKED_NAMES = new Set(['localhost', 'metadata', 'metadata.google.internal', 'instance-data']);
+const BLOCKED_NAMES = new Set([
+  'localhost',
+  'metadata',
+  'metadata.google.internal',
+  'instance-data',
+]);
 
 export interface AddressVerdict {
   allowed: boolean;
@@ -72,7 +77,8 @@ export async function checkServerUrl(
   }
   for (const address of addresses) {
     const verdict = checkAddress(address);
-    if (!verdict.allowed) return { allowed: false, reason: `${host} resolves to ${verdict.reason ?? address}` };
+    if (!verdict.allowed)
+      return { allowed: false, reason: `${host} resolves to ${verdict.reason ?? address}` };
   }
   return { allowed: true };
 }

@@ -49,21 +49,43 @@ export class ClusterClient {
     return this.http.serverUrl;
   }
 
-  async version(signal?: AbortSignal): Promise<{ gitVersion?: string; major?: string; minor?: string }> {
-    const response = await this.http.request({ method: 'GET', path: '/version', signal, timeoutMs: 5_000 });
-    return (response.body ?? {});
+  async version(
+    signal?: AbortSignal,
+  ): Promise<{ gitVersion?: string; major?: string; minor?: string }> {
+    const response = await this.http.request({
+      method: 'GET',
+      path: '/version',
+      signal,
+      timeoutMs: 5_000,
+    });
+    return response.body ?? {};
   }
 
   /** The resources of one group version, or null when the group is not served. */
-  async discover(group: string, version: string, signal?: AbortSignal): Promise<{ kind: string; name: string }[] | null> {
-    const response = await this.http.request({ method: 'GET', path: `/apis/${group}/${version}`, signal, timeoutMs: 5_000 });
+  async discover(
+    group: string,
+    version: string,
+    signal?: AbortSignal,
+  ): Promise<{ kind: string; name: string }[] | null> {
+    const response = await this.http.request({
+      method: 'GET',
+      path: `/apis/${group}/${version}`,
+      signal,
+      timeoutMs: 5_000,
+    });
     if (response.status === 404) return null;
-    return ((response.body as { resources?: { kind: string; name: string }[] }).resources ?? []).filter(
-      (resource) => !resource.name.includes('/'),
-    );
+    return (
+      (response.body as { resources?: { kind: string; name: string }[] }).resources ?? []
+    ).filter((resource) => !resource.name.includes('/'));
   }
 
-  async get(apiVersion: string, kind: string, namespace: string | undefined, name: string, signal?: AbortSignal): Promise<KubeObject | null> {
+  async get(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+    signal?: AbortSignal,
+  ): Promise<KubeObject | null> {
     const path = resourcePath(resourceOf(apiVersion, kind), namespace, name);
     const response = await this.http.request({ method: 'GET', path, signal });
     return response.status === 404 ? null : (response.body as KubeObject);
@@ -83,7 +105,10 @@ export class ClusterClient {
       },
     });
     if (response.status === 404) return { items: [], resourceVersion: '', continue: null };
-    const body = response.body as { items?: KubeObject[]; metadata?: { resourceVersion?: string; continue?: string } };
+    const body = response.body as {
+      items?: KubeObject[];
+      metadata?: { resourceVersion?: string; continue?: string };
+    };
     return {
       items: body.items ?? [],
       resourceVersion: body.metadata?.resourceVersion ?? '',
@@ -92,12 +117,20 @@ export class ClusterClient {
   }
 
   /** Every object of a kind, fetched in pages of 500 so that no answer is huge. */
-  async listAll(apiVersion: string, kind: string, options: Omit<ListOptions, 'limit' | 'continue'> = {}): Promise<ListPage> {
+  async listAll(
+    apiVersion: string,
+    kind: string,
+    options: Omit<ListOptions, 'limit' | 'continue'> = {},
+  ): Promise<ListPage> {
     const items: KubeObject[] = [];
     let token: string | undefined;
     let resourceVersion = '';
     for (let page = 0; page < 10_000; page++) {
-      const result = await this.list(apiVersion, kind, { ...options, limit: PAGE_SIZE, continue: token });
+      const result = await this.list(apiVersion, kind, {
+        ...options,
+        limit: PAGE_SIZE,
+        continue: token,
+      });
       items.push(...result.items);
       resourceVersion = result.resourceVersion;
       if (!result.continue) break;
@@ -108,7 +141,11 @@ export class ClusterClient {
 
   /** Server-side apply: creates or updates the fields this manager owns; idempotent. */
   async apply(object: KubeObject, options: ApplyOptions): Promise<KubeObject> {
-    const path = resourcePath(resourceOf(object.apiVersion, object.kind), object.metadata.namespace, object.metadata.name);
+    const path = resourcePath(
+      resourceOf(object.apiVersion, object.kind),
+      object.metadata.namespace,
+      object.metadata.name,
+    );
     const response = await this.http.request({
       method: 'PATCH',
       path,
@@ -133,14 +170,21 @@ export class ClusterClient {
     kind: string,
     namespace: string | undefined,
     name: string,
-    options: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan'; signal?: AbortSignal } = {},
+    options: {
+      propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+      signal?: AbortSignal;
+    } = {},
   ): Promise<boolean> {
     const path = resourcePath(resourceOf(apiVersion, kind), namespace, name);
     const response = await this.http.request({
       method: 'DELETE',
       path,
       signal: options.signal,
-      body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: options.propagationPolicy ?? 'Background' },
+      body: {
+        kind: 'DeleteOptions',
+        apiVersion: 'v1',
+        propagationPolicy: options.propagationPolicy ?? 'Background',
+      },
     });
     return response.status !== 404;
   }

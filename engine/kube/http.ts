@@ -30,7 +30,13 @@ export class KubeApiError extends EngineError {
     retryAfterSeconds?: number,
   ) {
     const code =
-      httpStatus === 409 ? 'CONFLICT' : httpStatus === 404 ? 'NOT_FOUND' : httpStatus === 422 || httpStatus === 400 || httpStatus === 403 ? 'UNPROCESSABLE' : 'UNAVAILABLE';
+      httpStatus === 409
+        ? 'CONFLICT'
+        : httpStatus === 404
+          ? 'NOT_FOUND'
+          : httpStatus === 422 || httpStatus === 400 || httpStatus === 403
+            ? 'UNPROCESSABLE'
+            : 'UNAVAILABLE';
     super(code, message, { terminal: code !== 'UNAVAILABLE' });
     this.name = 'KubeApiError';
     this.retryAfterSeconds = retryAfterSeconds;
@@ -53,7 +59,8 @@ export class KubeHttp {
     readonly label: string,
   ) {
     const cluster = config.getCurrentCluster();
-    if (!cluster) throw new EngineError('VALIDATION_FAILED', 'the kubeconfig has no current cluster');
+    if (!cluster)
+      throw new EngineError('VALIDATION_FAILED', 'the kubeconfig has no current cluster');
     this.server = new URL(cluster.server);
   }
 
@@ -67,9 +74,17 @@ export class KubeHttp {
     for (const [key, value] of Object.entries(request.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    const options: https.RequestOptions = { method: request.method, headers: { accept: 'application/json' } };
+    const options: https.RequestOptions = {
+      method: request.method,
+      headers: { accept: 'application/json' },
+    };
     await this.config.applyToHTTPSOptions(options);
-    const payload = request.body === undefined ? undefined : typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+    const payload =
+      request.body === undefined
+        ? undefined
+        : typeof request.body === 'string'
+          ? request.body
+          : JSON.stringify(request.body);
     const headers = options.headers as Record<string, string>;
     if (payload !== undefined) {
       headers['content-type'] = request.contentType ?? 'application/json';
@@ -167,13 +182,22 @@ export class KubeHttp {
 
   private unreachable(error: Error): UnavailableError {
     const code = (error as NodeJS.ErrnoException).code ?? error.name;
-    const why = code === 'AbortError' || code === 'ABORT_ERR' || code === 'TimeoutError' ? 'timed out' : code;
+    const why =
+      code === 'AbortError' || code === 'ABORT_ERR' || code === 'TimeoutError' ? 'timed out' : code;
     return new UnavailableError(`cluster ${this.label} is unreachable (${why})`, error);
   }
 
-  private statusError(status: number, body: unknown, retryAfter: string | string[] | undefined): KubeApiError {
-    const statusBody = (typeof body === 'object' && body !== null ? body : {}) as { reason?: string; message?: string };
-    const message = typeof statusBody.message === 'string' ? statusBody.message.slice(0, 500) : `HTTP ${status}`;
+  private statusError(
+    status: number,
+    body: unknown,
+    retryAfter: string | string[] | undefined,
+  ): KubeApiError {
+    const statusBody = (typeof body === 'object' && body !== null ? body : {}) as {
+      reason?: string;
+      message?: string;
+    };
+    const message =
+      typeof statusBody.message === 'string' ? statusBody.message.slice(0, 500) : `HTTP ${status}`;
     const retry = typeof retryAfter === 'string' ? Number(retryAfter) : undefined;
     return new KubeApiError(
       status,

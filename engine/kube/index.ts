@@ -6,7 +6,13 @@ import type { ProviderHealth } from '../domain';
 import { ClusterClient } from './cluster-client';
 import { probeCluster } from './probe';
 
-export { ClusterClient, FIELD_MANAGER, type ApplyOptions, type ListOptions, type ListPage } from './cluster-client';
+export {
+  ClusterClient,
+  FIELD_MANAGER,
+  type ApplyOptions,
+  type ListOptions,
+  type ListPage,
+} from './cluster-client';
 export { KubeApiError } from './http';
 export {
   DAEMON_POLICY,
@@ -23,7 +29,10 @@ export { probeCluster } from './probe';
 /** Opens clients for providers from their (vault-held) kubeconfigs and caches them per provider. */
 export interface ClusterConnector {
   client(providerId: string, kubeconfigYaml: string, label: string): ClusterClient;
-  probe(client: ClusterClient, options?: { signal?: AbortSignal; catalog?: boolean; previous?: ProviderHealth }): Promise<ProviderHealth>;
+  probe(
+    client: ClusterClient,
+    options?: { signal?: AbortSignal; catalog?: boolean; previous?: ProviderHealth },
+  ): Promise<ProviderHealth>;
   forget(providerId: string): void;
   /** Requests sent to all clusters since start (for benchmarks and metrics). */
   requestsSent(): number;
@@ -44,6 +53,7 @@ export function createClusterConnector(now: () => Date = () => new Date()): Clus
     forget: (providerId) => {
       clients.delete(providerId);
     },
-    requestsSent: () => [...clients.values()].reduce((sum, entry) => sum + entry.client.http.requestsSent, 0),
+    requestsSent: () =>
+      [...clients.values()].reduce((sum, entry) => sum + entry.client.http.requestsSent, 0),
   };
 }

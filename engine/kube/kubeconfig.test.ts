@@ -3,7 +3,9 @@ import { ValidationError } from '../base/errors';
 import { checkAddress, checkServerUrl } from './address-guard';
 import { DAEMON_POLICY, DESKTOP_POLICY, importKubeconfig, listContexts } from './kubeconfig';
 
-function kubeconfig(options: { server?: string; user?: string; extraContext?: boolean } = {}): string {
+function kubeconfig(
+  options: { server?: string; user?: string; extraContext?: boolean } = {},
+): string {
   const user = options.user ?? '    token: canary-token-123';
   return `apiVersion: v1
 kind: Config
@@ -35,7 +37,10 @@ async function refusal(promise: Promise<unknown>): Promise<ValidationError> {
 
 describe('importKubeconfig', () => {
   it('keeps only the chosen context and reports its server', async () => {
-    const imported = await importKubeconfig(kubeconfig({ extraContext: true }), { context: 'staging', policy: DAEMON_POLICY });
+    const imported = await importKubeconfig(kubeconfig({ extraContext: true }), {
+      context: 'staging',
+      policy: DAEMON_POLICY,
+    });
     expect(imported.context).toBe('staging');
     expect(imported.server).toBe('https://10.20.30.40:6443');
     expect(imported.yaml).toContain('current-context: staging');
@@ -48,16 +53,24 @@ describe('importKubeconfig', () => {
   });
 
   it('refuses an exec user on the daemon and allows it on the desktop', async () => {
-    const exec = '    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: /bin/sh\n      args: ["-c", "id"]';
-    const error = await refusal(importKubeconfig(kubeconfig({ user: exec }), { policy: DAEMON_POLICY }));
+    const exec =
+      '    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: /bin/sh\n      args: ["-c", "id"]';
+    const error = await refusal(
+      importKubeconfig(kubeconfig({ user: exec }), { policy: DAEMON_POLICY }),
+    );
     expect(error.message).toContain('exec or auth-provider');
     expect(error.details[0]).toMatchObject({ path: 'kubeconfig', rule: 'exec' });
-    await expect(importKubeconfig(kubeconfig({ user: exec }), { policy: DESKTOP_POLICY })).resolves.toBeTruthy();
+    await expect(
+      importKubeconfig(kubeconfig({ user: exec }), { policy: DESKTOP_POLICY }),
+    ).resolves.toBeTruthy();
   });
 
   it('refuses references to local files', async () => {
-    const files = '    client-certificate: /etc/kubernetes/admin.crt\n    client-key: /etc/kubernetes/admin.key';
-    const error = await refusal(importKubeconfig(kubeconfig({ user: files }), { policy: DAEMON_POLICY }));
+    const files =
+      '    client-certificate: /etc/kubernetes/admin.crt\n    client-key: /etc/kubernetes/admin.key';
+    const error = await refusal(
+      importKubeconfig(kubeconfig({ user: files }), { policy: DAEMON_POLICY }),
+    );
     expect(error.details[0]?.rule).toBe('file-reference');
     expect(error.message).toContain('local file');
   });
@@ -69,21 +82,29 @@ describe('importKubeconfig', () => {
     ['https://localhost:6443', "engine's own host"],
     ['https://metadata.google.internal', "engine's own host"],
   ])('refuses the server %s on the daemon', async (server, why) => {
-    const error = await refusal(importKubeconfig(kubeconfig({ server }), { policy: DAEMON_POLICY }));
+    const error = await refusal(
+      importKubeconfig(kubeconfig({ server }), { policy: DAEMON_POLICY }),
+    );
     expect(error.details[0]?.rule).toBe('server-address');
     expect(error.message).toContain(why);
   });
 
   it('allows private addresses when the policy allows them', async () => {
     await expect(
-      importKubeconfig(kubeconfig({ server: 'http://127.0.0.1:6443' }), { policy: { ...DAEMON_POLICY, allowPrivateAddresses: true } }),
+      importKubeconfig(kubeconfig({ server: 'http://127.0.0.1:6443' }), {
+        policy: { ...DAEMON_POLICY, allowPrivateAddresses: true },
+      }),
     ).resolves.toMatchObject({ server: 'http://127.0.0.1:6443' });
   });
 
   it('names a missing context and never echoes the kubeconfig', async () => {
-    const missing = await refusal(importKubeconfig(kubeconfig(), { context: 'nope', policy: DAEMON_POLICY }));
+    const missing = await refusal(
+      importKubeconfig(kubeconfig(), { context: 'nope', policy: DAEMON_POLICY }),
+    );
     expect(missing.details[0]).toMatchObject({ path: 'context', rule: 'exists' });
-    const garbage = await refusal(importKubeconfig('token: canary-token-123\n: : :', { policy: DAEMON_POLICY }));
+    const garbage = await refusal(
+      importKubeconfig('token: canary-token-123\n: : :', { policy: DAEMON_POLICY }),
+    );
     expect(garbage.message).not.toContain('canary-token-123');
   });
 });
@@ -98,21 +119,41 @@ describe('the address guard', () => {
   });
 
   it('refuses a name that resolves to a metadata address', async () => {
-    const verdict = await checkServerUrl('https://cluster.example', [], async () => ['169.254.169.254']);
+    const verdict = await checkServerUrl('https://cluster.example', [], async () => [
+      '169.254.169.254',
+    ]);
     expect(verdict.allowed).toBe(false);
     expect(verdict.reason).toContain('cluster.example resolves to');
   });
 
   it("refuses the engine's own host names", async () => {
-    expect((await checkServerUrl('https://dbaas-1.internal:6443', ['dbaas-1.internal'], async () => ['10.0.0.5'])).allowed).toBe(false);
+    expect(
+      (
+        await checkServerUrl('https://dbaas-1.internal:6443', ['dbaas-1.internal'], async () => [
+          '10.0.0.5',
+        ])
+      ).allowed,
+    ).toBe(false);
   });
 });
 
 describe('listContexts', () => {
   it('lists every context with its server and marks the current one', () => {
     expect(listContexts(kubeconfig({ extraContext: true }))).toEqual([
-      { name: 'prod', cluster: 'prod', server: 'https://10.20.30.40:6443', user: 'admin', current: true },
-      { name: 'staging', cluster: 'prod', server: 'https://10.20.30.40:6443', user: 'admin', current: false },
+      {
+        name: 'prod',
+        cluster: 'prod',
+        server: 'https://10.20.30.40:6443',
+        user: 'admin',
+        current: true,
+      },
+      {
+        name: 'staging',
+        cluster: 'prod',
+        server: 'https://10.20.30.40:6443',
+        user: 'admin',
+        current: false,
+      },
     ]);
   });
 });

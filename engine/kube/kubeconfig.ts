@@ -97,13 +97,17 @@ export async function importKubeconfig(
     throw new ValidationError(detail.message, [detail]);
   }
   const cluster = config.getCluster(context.cluster);
-  if (!cluster) throw invalid('cluster', `context "${contextName}" names a cluster that is not defined`);
+  if (!cluster)
+    throw invalid('cluster', `context "${contextName}" names a cluster that is not defined`);
   const user = config.getUser(context.user);
   if (!user) throw invalid('user', `context "${contextName}" names a user that is not defined`);
 
   const { policy } = options;
   if (!policy.allowExecAuth && (user.exec || user.authProvider)) {
-    throw invalid('exec', `user "${user.name}" uses an exec or auth-provider plugin, which this engine does not allow`);
+    throw invalid(
+      'exec',
+      `user "${user.name}" uses an exec or auth-provider plugin, which this engine does not allow`,
+    );
   }
   if (!policy.allowFileReferences) {
     const fileFields: [string, unknown][] = [
@@ -114,13 +118,19 @@ export async function importKubeconfig(
     ];
     const used = fileFields.find(([, value]) => typeof value === 'string' && value !== '');
     if (used) {
-      throw invalid('file-reference', `${used[0]} refers to a local file; embed the data (…-data fields) instead`);
+      throw invalid(
+        'file-reference',
+        `${used[0]} refers to a local file; embed the data (…-data fields) instead`,
+      );
     }
   }
   if (!policy.allowPrivateAddresses) {
     const verdict = await checkServerUrl(cluster.server, policy.ownHosts ?? []);
     if (!verdict.allowed) {
-      throw invalid('server-address', `the server address is not allowed: ${verdict.reason ?? 'refused'}`);
+      throw invalid(
+        'server-address',
+        `the server address is not allowed: ${verdict.reason ?? 'refused'}`,
+      );
     }
   }
 
@@ -131,5 +141,9 @@ export async function importKubeconfig(
     contexts: [context],
     currentContext: contextName,
   });
-  return { context: contextName, server: cluster.server, yaml: dump(JSON.parse(reduced.exportConfig()) as object) };
+  return {
+    context: contextName,
+    server: cluster.server,
+    yaml: dump(JSON.parse(reduced.exportConfig()) as object),
+  };
 }

@@ -36,19 +36,45 @@ export async function probeCluster(
   try {
     const resources = await client.discover('kubedb.com', 'v1', signal);
     if (!resources) {
-      return { reachable: true, kubedbInstalled: false, engines: [], lastSeenAt: checkedAt, message: 'KubeDB is not installed (no kubedb.com/v1 API)' };
+      return {
+        reachable: true,
+        kubedbInstalled: false,
+        engines: [],
+        lastSeenAt: checkedAt,
+        message: 'KubeDB is not installed (no kubedb.com/v1 API)',
+      };
     }
-    const engines = [...new Set(resources.map((r) => ENGINE_BY_KIND[r.kind]).filter((e): e is Engine => e !== undefined))].sort();
+    const engines = [
+      ...new Set(
+        resources.map((r) => ENGINE_BY_KIND[r.kind]).filter((e): e is Engine => e !== undefined),
+      ),
+    ].sort();
     // Listing every catalog costs a request per engine: the periodic check keeps the last answer.
     if (options.catalog === false && options.previous?.versions) {
-      return { reachable: true, kubedbInstalled: true, engines, versions: options.previous.versions, lastSeenAt: checkedAt, message: null };
+      return {
+        reachable: true,
+        kubedbInstalled: true,
+        engines,
+        versions: options.previous.versions,
+        lastSeenAt: checkedAt,
+        message: null,
+      };
     }
     const versions: Partial<Record<Engine, string[]>> = {};
     for (const engine of engines) {
-      const page = await client.listAll(CATALOG_API_VERSION, catalogKind(engine), { signal }).catch(() => null);
+      const page = await client
+        .listAll(CATALOG_API_VERSION, catalogKind(engine), { signal })
+        .catch(() => null);
       if (page) versions[engine] = page.items.map((item) => item.metadata.name).sort();
     }
-    return { reachable: true, kubedbInstalled: true, engines, versions, lastSeenAt: checkedAt, message: null };
+    return {
+      reachable: true,
+      kubedbInstalled: true,
+      engines,
+      versions,
+      lastSeenAt: checkedAt,
+      message: null,
+    };
   } catch (error) {
     return {
       reachable: true,

@@ -6,7 +6,12 @@ export interface ResourceInfo {
   namespaced: boolean;
 }
 
-const core = (plural: string, namespaced = true): ResourceInfo => ({ group: '', version: 'v1', plural, namespaced });
+const core = (plural: string, namespaced = true): ResourceInfo => ({
+  group: '',
+  version: 'v1',
+  plural,
+  namespaced,
+});
 const of = (group: string, version: string, plural: string, namespaced = true): ResourceInfo => ({
   group,
   version,
@@ -36,25 +41,95 @@ const RESOURCES: Record<string, ResourceInfo> = {
   'kubedb.com/v1/Redis': of('kubedb.com', 'v1', 'redises'),
   'kubedb.com/v1/RedisSentinel': of('kubedb.com', 'v1', 'redissentinels'),
   'kubedb.com/v1/Elasticsearch': of('kubedb.com', 'v1', 'elasticsearches'),
-  'ops.kubedb.com/v1alpha1/PostgresOpsRequest': of('ops.kubedb.com', 'v1alpha1', 'postgresopsrequests'),
+  'ops.kubedb.com/v1alpha1/PostgresOpsRequest': of(
+    'ops.kubedb.com',
+    'v1alpha1',
+    'postgresopsrequests',
+  ),
   'ops.kubedb.com/v1alpha1/MySQLOpsRequest': of('ops.kubedb.com', 'v1alpha1', 'mysqlopsrequests'),
-  'ops.kubedb.com/v1alpha1/MongoDBOpsRequest': of('ops.kubedb.com', 'v1alpha1', 'mongodbopsrequests'),
-  'ops.kubedb.com/v1alpha1/MariaDBOpsRequest': of('ops.kubedb.com', 'v1alpha1', 'mariadbopsrequests'),
+  'ops.kubedb.com/v1alpha1/MongoDBOpsRequest': of(
+    'ops.kubedb.com',
+    'v1alpha1',
+    'mongodbopsrequests',
+  ),
+  'ops.kubedb.com/v1alpha1/MariaDBOpsRequest': of(
+    'ops.kubedb.com',
+    'v1alpha1',
+    'mariadbopsrequests',
+  ),
   'ops.kubedb.com/v1alpha1/RedisOpsRequest': of('ops.kubedb.com', 'v1alpha1', 'redisopsrequests'),
-  'ops.kubedb.com/v1alpha1/ElasticsearchOpsRequest': of('ops.kubedb.com', 'v1alpha1', 'elasticsearchopsrequests'),
-  'catalog.kubedb.com/v1alpha1/PostgresVersion': of('catalog.kubedb.com', 'v1alpha1', 'postgresversions', false),
-  'catalog.kubedb.com/v1alpha1/MySQLVersion': of('catalog.kubedb.com', 'v1alpha1', 'mysqlversions', false),
-  'catalog.kubedb.com/v1alpha1/MongoDBVersion': of('catalog.kubedb.com', 'v1alpha1', 'mongodbversions', false),
-  'catalog.kubedb.com/v1alpha1/MariaDBVersion': of('catalog.kubedb.com', 'v1alpha1', 'mariadbversions', false),
-  'catalog.kubedb.com/v1alpha1/RedisVersion': of('catalog.kubedb.com', 'v1alpha1', 'redisversions', false),
-  'catalog.kubedb.com/v1alpha1/ElasticsearchVersion': of('catalog.kubedb.com', 'v1alpha1', 'elasticsearchversions', false),
-  'storage.kubestash.com/v1alpha1/BackupStorage': of('storage.kubestash.com', 'v1alpha1', 'backupstorages'),
-  'storage.kubestash.com/v1alpha1/RetentionPolicy': of('storage.kubestash.com', 'v1alpha1', 'retentionpolicies'),
-  'storage.kubestash.com/v1alpha1/Repository': of('storage.kubestash.com', 'v1alpha1', 'repositories'),
+  'ops.kubedb.com/v1alpha1/ElasticsearchOpsRequest': of(
+    'ops.kubedb.com',
+    'v1alpha1',
+    'elasticsearchopsrequests',
+  ),
+  'catalog.kubedb.com/v1alpha1/PostgresVersion': of(
+    'catalog.kubedb.com',
+    'v1alpha1',
+    'postgresversions',
+    false,
+  ),
+  'catalog.kubedb.com/v1alpha1/MySQLVersion': of(
+    'catalog.kubedb.com',
+    'v1alpha1',
+    'mysqlversions',
+    false,
+  ),
+  'catalog.kubedb.com/v1alpha1/MongoDBVersion': of(
+    'catalog.kubedb.com',
+    'v1alpha1',
+    'mongodbversions',
+    false,
+  ),
+  'catalog.kubedb.com/v1alpha1/MariaDBVersion': of(
+    'catalog.kubedb.com',
+    'v1alpha1',
+    'mariadbversions',
+    false,
+  ),
+  'catalog.kubedb.com/v1alpha1/RedisVersion': of(
+    'catalog.kubedb.com',
+    'v1alpha1',
+    'redisversions',
+    false,
+  ),
+  'catalog.kubedb.com/v1alpha1/ElasticsearchVersion': of(
+    'catalog.kubedb.com',
+    'v1alpha1',
+    'elasticsearchversions',
+    false,
+  ),
+  'storage.kubestash.com/v1alpha1/BackupStorage': of(
+    'storage.kubestash.com',
+    'v1alpha1',
+    'backupstorages',
+  ),
+  'storage.kubestash.com/v1alpha1/RetentionPolicy': of(
+    'storage.kubestash.com',
+    'v1alpha1',
+    'retentionpolicies',
+  ),
+  'storage.kubestash.com/v1alpha1/Repository': of(
+    'storage.kubestash.com',
+    'v1alpha1',
+    'repositories',
+  ),
   'storage.kubestash.com/v1alpha1/Snapshot': of('storage.kubestash.com', 'v1alpha1', 'snapshots'),
-  'core.kubestash.com/v1alpha1/BackupConfiguration': of('core.kubestash.com', 'v1alpha1', 'backupconfigurations'),
-  'core.kubestash.com/v1alpha1/BackupSession': of('core.kubestash.com', 'v1alpha1', 'backupsessions'),
-  'core.kubestash.com/v1alpha1/RestoreSession': of('core.kubestash.com', 'v1alpha1', 'restoresessions'),
+  'core.kubestash.com/v1alpha1/BackupConfiguration': of(
+    'core.kubestash.com',
+    'v1alpha1',
+    'backupconfigurations',
+  ),
+  'core.kubestash.com/v1alpha1/BackupSession': of(
+    'core.kubestash.com',
+    'v1alpha1',
+    'backupsessions',
+  ),
+  'core.kubestash.com/v1alpha1/RestoreSession': of(
+    'core.kubestash.com',
+    'v1alpha1',
+    'restoresessions',
+  ),
 };
 
 /** The resource of a kind; throws for a kind the engine does not use. */
@@ -65,7 +140,12 @@ export function resourceOf(apiVersion: string, kind: string): ResourceInfo {
 }
 
 /** The API path of a collection or of one object. */
-export function resourcePath(info: ResourceInfo, namespace?: string, name?: string, subresource?: string): string {
+export function resourcePath(
+  info: ResourceInfo,
+  namespace?: string,
+  name?: string,
+  subresource?: string,
+): string {
   const prefix = info.group === '' ? `/api/${info.version}` : `/apis/${info.group}/${info.version}`;
   const scope = info.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
   const object = name ? `/${encodeURIComponent(name)}` : '';

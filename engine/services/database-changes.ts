@@ -36,7 +36,12 @@ interface PlannedChange {
   params: Record<string, unknown>;
 }
 
-function refuse(code: 'UNPROCESSABLE' | 'UNSUPPORTED' | 'LIMIT_EXCEEDED', path: string, rule: string, message: string): EngineError {
+function refuse(
+  code: 'UNPROCESSABLE' | 'UNSUPPORTED' | 'LIMIT_EXCEEDED',
+  path: string,
+  rule: string,
+  message: string,
+): EngineError {
   return new EngineError(code, message, { details: [{ path, rule, message }] });
 }
 
@@ -60,21 +65,33 @@ export class DatabaseChanges {
     const database = await this.changeable(id, options.grant);
     const patch = parseInput(PatchDatabaseRequestSchema, input);
     const problems = checkPatchAgainst(database, patch);
-    if (problems.length > 0) throw new EngineError('UNPROCESSABLE', problems[0]!.message, { details: problems });
+    if (problems.length > 0)
+      throw new EngineError('UNPROCESSABLE', problems[0]!.message, { details: problems });
     const violations = checkDatabaseLimits(patch, this.context.limits ?? DEFAULT_LIMITS);
-    if (violations.length > 0) throw new EngineError('LIMIT_EXCEEDED', violations[0]!.message, { details: violations });
+    if (violations.length > 0)
+      throw new EngineError('LIMIT_EXCEEDED', violations[0]!.message, { details: violations });
 
-    const client = await this.providers.clientFor(await this.context.store.providers.get(database.providerId));
+    const client = await this.providers.clientFor(
+      await this.context.store.providers.get(database.providerId),
+    );
     const changes = await this.plan(client, database, patch);
     if (changes.length === 0) {
-      throw new EngineError('UNPROCESSABLE', 'the patch changes nothing: every field already has that value', {
-        details: [{ path: '(body)', rule: 'no-change', message: 'nothing to change' }],
-      });
+      throw new EngineError(
+        'UNPROCESSABLE',
+        'the patch changes nothing: every field already has that value',
+        {
+          details: [{ path: '(body)', rule: 'no-change', message: 'nothing to change' }],
+        },
+      );
     }
     if (options.dryRun) {
       return {
         manifests: changes.map((change, index) =>
-          buildOpsRequestForOperation({ database: specOf(database), operationId: `dry-run-${index}` }, change.type, change.params),
+          buildOpsRequestForOperation(
+            { database: specOf(database), operationId: `dry-run-${index}` },
+            change.type,
+            change.params,
+          ),
         ),
       };
     }
@@ -94,7 +111,11 @@ export class DatabaseChanges {
     return { database: stored, operation: queued[0]!, operations: queued };
   }
 
-  async act(id: string, rawAction: unknown, options: { actor?: string; grant?: Grant } = {}): Promise<ChangeResult> {
+  async act(
+    id: string,
+    rawAction: unknown,
+    options: { actor?: string; grant?: Grant } = {},
+  ): Promise<ChangeResult> {
     const action = parseInput(DatabaseActionSchema, rawAction);
     const database = await this.changeable(id, options.grant);
     let stored = database;
@@ -108,17 +129,31 @@ export class DatabaseChanges {
         type = 'rotate-credentials';
         break;
       case 'pause':
-        if (!canHalt(database)) throw refuse('UNPROCESSABLE', 'deletionPolicy', 'DoNotTerminate', 'KubeDB cannot halt a database whose deletionPolicy is DoNotTerminate');
+        if (!canHalt(database))
+          throw refuse(
+            'UNPROCESSABLE',
+            'deletionPolicy',
+            'DoNotTerminate',
+            'KubeDB cannot halt a database whose deletionPolicy is DoNotTerminate',
+          );
         if (database.halted) throw new ConflictError(`database ${database.name} is already paused`);
         type = 'pause';
         params.previous = { halted: false };
-        stored = await this.context.store.databases.update({ ...database, halted: true, updatedAt: isoNow(this.context) });
+        stored = await this.context.store.databases.update({
+          ...database,
+          halted: true,
+          updatedAt: isoNow(this.context),
+        });
         break;
       case 'resume':
         if (!database.halted) throw new ConflictError(`database ${database.name} is not paused`);
         type = 'resume';
         params.previous = { halted: true };
-        stored = await this.context.store.databases.update({ ...database, halted: false, updatedAt: isoNow(this.context) });
+        stored = await this.context.store.databases.update({
+          ...database,
+          halted: false,
+          updatedAt: isoNow(this.context),
+        });
         break;
     }
     const operation = await this.operations.submit(stored, type, params, options.actor);
@@ -128,39 +163,71 @@ export class DatabaseChanges {
   /** With a grant: 404 outside the caller's bindings, 403 without the operator role there. */
   private async changeable(id: string, grant?: Grant): Promise<Database> {
     const database = await this.context.store.databases.get(id);
-    if (database.status === 'DELETED') throw new EngineError('NOT_FOUND', `database ${id} was not found`);
+    if (database.status === 'DELETED')
+      throw new EngineError('NOT_FOUND', `database ${id} was not found`);
     grant?.assertAllowed('database', id, database.domain, database.project);
-    if (database.status === 'DELETING') throw new ConflictError(`database ${database.name} is being deleted`);
+    if (database.status === 'DELETING')
+      throw new ConflictError(`database ${database.name} is being deleted`);
     return database;
   }
 
   /** The operations a patch needs, in a safe order, each remembering what it changes back on failure. */
-  private async plan(client: ClusterClient, database: Database, patch: PatchDatabaseRequest): Promise<PlannedChange[]> {
+  private async plan(
+    client: ClusterClient,
+    database: Database,
+    patch: PatchDatabaseRequest,
+  ): Promise<PlannedChange[]> {
     const changes: PlannedChange[] = [];
     if (patch.version !== undefined && patch.version !== database.version) {
-      const catalog = toCatalogVersions((await client.listAll(CATALOG_API_VERSION, catalogKind(database.engine))).items);
+      const catalog = toCatalogVersions(
+        (await client.listAll(CATALOG_API_VERSION, catalogKind(database.engine))).items,
+      );
       const current = catalog.find((entry) => entry.version === database.version);
       if (!current?.upgradeTargets.includes(patch.version)) {
         const allowed = current?.upgradeTargets.join(', ') || 'none';
-        throw refuse('UNSUPPORTED', 'version', 'upgrade-target', `version ${database.version} cannot be updated to ${patch.version}; allowed targets: ${allowed}`);
+        throw refuse(
+          'UNSUPPORTED',
+          'version',
+          'upgrade-target',
+          `version ${database.version} cannot be updated to ${patch.version}; allowed targets: ${allowed}`,
+        );
       }
-      changes.push({ type: 'update-version', params: { targetVersion: patch.version, previous: { version: database.version } } });
+      changes.push({
+        type: 'update-version',
+        params: { targetVersion: patch.version, previous: { version: database.version } },
+      });
     }
     if (patch.replicas !== undefined && patch.replicas !== database.replicas) {
-      changes.push({ type: 'scale-horizontal', params: { replicas: patch.replicas, previous: { replicas: database.replicas } } });
+      changes.push({
+        type: 'scale-horizontal',
+        params: { replicas: patch.replicas, previous: { replicas: database.replicas } },
+      });
     }
     if (patch.resources) {
       const cpu = patch.resources.cpu ?? database.resources.cpu;
       const memory = patch.resources.memory ?? database.resources.memory;
-      if (!quantitiesEqual(cpu, database.resources.cpu) || !quantitiesEqual(memory, database.resources.memory)) {
-        changes.push({ type: 'scale-vertical', params: { cpu, memory, previous: { resources: database.resources } } });
+      if (
+        !quantitiesEqual(cpu, database.resources.cpu) ||
+        !quantitiesEqual(memory, database.resources.memory)
+      ) {
+        changes.push({
+          type: 'scale-vertical',
+          params: { cpu, memory, previous: { resources: database.resources } },
+        });
       }
     }
     if (patch.storage && patch.storage.size !== database.storage.size) {
       const growth = checkStorageGrowth(database.storage.size, patch.storage.size);
       if (growth) throw new EngineError('UNPROCESSABLE', growth.message, { details: [growth] });
       await this.checkExpandable(client, database);
-      changes.push({ type: 'expand-volume', params: { size: patch.storage.size, mode: 'Online', previous: { storage: database.storage } } });
+      changes.push({
+        type: 'expand-volume',
+        params: {
+          size: patch.storage.size,
+          mode: 'Online',
+          previous: { storage: database.storage },
+        },
+      });
     }
     return changes;
   }
@@ -169,9 +236,19 @@ export class DatabaseChanges {
   private async checkExpandable(client: ClusterClient, database: Database): Promise<void> {
     const className = database.storage.storageClass;
     if (!className) return;
-    const storageClass = await client.get('storage.k8s.io/v1', 'StorageClass', undefined, className).catch(() => null);
-    if (storageClass && (storageClass as { allowVolumeExpansion?: boolean }).allowVolumeExpansion !== true) {
-      throw refuse('UNPROCESSABLE', 'storage.size', 'storage-class', `storage class ${className} does not allow volume expansion`);
+    const storageClass = await client
+      .get('storage.k8s.io/v1', 'StorageClass', undefined, className)
+      .catch(() => null);
+    if (
+      storageClass &&
+      (storageClass as { allowVolumeExpansion?: boolean }).allowVolumeExpansion !== true
+    ) {
+      throw refuse(
+        'UNPROCESSABLE',
+        'storage.size',
+        'storage-class',
+        `storage class ${className} does not allow volume expansion`,
+      );
     }
   }
 }

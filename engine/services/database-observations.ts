@@ -6,7 +6,12 @@ import type { ServiceContext } from './context';
 import type { ProviderService } from './providers';
 
 /** `GET /databases/:id/metrics` ranges (API.md). */
-export const METRIC_RANGES = { '15m': 15 * 60_000, '1h': 60 * 60_000, '6h': 6 * 60 * 60_000, '24h': 24 * 60 * 60_000 } as const;
+export const METRIC_RANGES = {
+  '15m': 15 * 60_000,
+  '1h': 60 * 60_000,
+  '6h': 6 * 60 * 60_000,
+  '24h': 24 * 60 * 60_000,
+} as const;
 export type MetricRange = keyof typeof METRIC_RANGES;
 
 /** One series of a database's metrics. */
@@ -36,10 +41,17 @@ export class DatabaseObservations {
     private readonly providers: ProviderService,
   ) {}
 
-  async metrics(id: string, range: MetricRange = '1h', grant?: Grant): Promise<{ series: MetricSeries[] }> {
+  async metrics(
+    id: string,
+    range: MetricRange = '1h',
+    grant?: Grant,
+  ): Promise<{ series: MetricSeries[] }> {
     const database = await this.live(id, grant);
     const to = this.context.now().getTime();
-    const samples = await this.context.store.metrics.query(database.id, { from: to - METRIC_RANGES[range], to });
+    const samples = await this.context.store.metrics.query(database.id, {
+      from: to - METRIC_RANGES[range],
+      to,
+    });
     const series: MetricSeries[] = [
       { name: 'cpu', unit: 'cores', points: [] },
       { name: 'memory', unit: 'bytes', points: [] },
@@ -54,12 +66,17 @@ export class DatabaseObservations {
    * The database's Kubernetes events (those about its object and pods) and the product's own (its
    * operations), newest first. An unreachable cluster leaves out the Kubernetes part and says so.
    */
-  async events(id: string, grant?: Grant): Promise<{ items: DatabaseEventEntry[]; partial: boolean }> {
+  async events(
+    id: string,
+    grant?: Grant,
+  ): Promise<{ items: DatabaseEventEntry[]; partial: boolean }> {
     const database = await this.live(id, grant);
     const items: DatabaseEventEntry[] = [];
     let partial = false;
     try {
-      const client = await this.providers.clientFor(await this.context.store.providers.get(database.providerId));
+      const client = await this.providers.clientFor(
+        await this.context.store.providers.get(database.providerId),
+      );
       const page = await client.list('v1', 'Event', { namespace: database.namespace, limit: 500 });
       for (const event of page.items) {
         if (!concerns(event, database.name)) continue;
@@ -69,14 +86,19 @@ export class DatabaseObservations {
       if (!isEngineError(error)) throw error;
       partial = true;
     }
-    const operations = await this.context.store.operations.list({ databaseId: database.id }, { limit: 100 });
+    const operations = await this.context.store.operations.list(
+      { databaseId: database.id },
+      { limit: 100 },
+    );
     for (const operation of operations.items) {
       items.push({
         time: operation.finishedAt ?? operation.startedAt ?? operation.createdAt,
         source: 'engine',
         type: operation.status === 'FAILED' ? 'Warning' : 'Normal',
         reason: `operation.${operation.type}`,
-        message: operation.error ? `${operation.status}: ${operation.error.message}` : operation.status,
+        message: operation.error
+          ? `${operation.status}: ${operation.error.message}`
+          : operation.status,
       });
     }
     items.sort((a, b) => b.time.localeCompare(a.time));
@@ -86,7 +108,8 @@ export class DatabaseObservations {
   /** With a grant: 404 outside the caller's bindings. */
   private async live(id: string, grant?: Grant): Promise<Database> {
     const database = await this.context.store.databases.get(id);
-    if (database.status === 'DELETED') throw new EngineError('NOT_FOUND', `database ${id} was not found`);
+    if (database.status === 'DELETED')
+      throw new EngineError('NOT_FOUND', `database ${id} was not found`);
     grant?.assertVisible('database', id, database.domain, database.project);
     return database;
   }
@@ -98,14 +121,27 @@ function concerns(event: KubeObject, name: string): boolean {
 }
 
 function toEntry(event: KubeObject): DatabaseEventEntry {
-  const e = event as { lastTimestamp?: string; eventTime?: string; type?: string; reason?: string; message?: string; involvedObject?: { kind?: string; name?: string } };
+  const e = event as {
+    lastTimestamp?: string;
+    eventTime?: string;
+    type?: string;
+    reason?: string;
+    message?: string;
+    involvedObject?: { kind?: string; name?: string };
+  };
   return {
-    time: e.lastTimestamp ?? e.eventTime ?? event.metadata.creationTimestamp ?? new Date(0).toISOString(),
+    time:
+      e.lastTimestamp ??
+      e.eventTime ??
+      event.metadata.creationTimestamp ??
+      new Date(0).toISOString(),
     source: 'kubernetes',
     type: e.type ?? 'Normal',
     reason: e.reason ?? '',
     message: (e.message ?? '').slice(0, 1_000),
-    object: e.involvedObject ? `${e.involvedObject.kind ?? ''}/${e.involvedObject.name ?? ''}` : undefined,
+    object: e.involvedObject
+      ? `${e.involvedObject.kind ?? ''}/${e.involvedObject.name ?? ''}`
+      : undefined,
   };
 }
 

@@ -27,7 +27,9 @@ export interface Credentials {
 
 /** Fields the API server adds that are not part of what we asked for. */
 function withoutServerFields(object: KubeObject): KubeObject {
-  const { managedFields: _managed, ...metadata } = object.metadata as KubeObject['metadata'] & { managedFields?: unknown };
+  const { managedFields: _managed, ...metadata } = object.metadata as KubeObject['metadata'] & {
+    managedFields?: unknown;
+  };
   return { ...object, metadata };
 }
 
@@ -42,8 +44,15 @@ export class DatabaseReads {
     const database = await this.live(id, grant);
     const spec = specOf(database);
     const desired = buildDatabaseManifest(spec);
-    const client = await this.providers.clientFor(await this.context.store.providers.get(database.providerId));
-    const live = await client.get(KUBEDB_API_VERSION, ENGINE_KINDS[database.engine], database.namespace, database.name);
+    const client = await this.providers.clientFor(
+      await this.context.store.providers.get(database.providerId),
+    );
+    const live = await client.get(
+      KUBEDB_API_VERSION,
+      ENGINE_KINDS[database.engine],
+      database.namespace,
+      database.name,
+    );
     const drift = live ? computeDrift(spec, extractLiveSpec(spec, live)) : [];
     return { desired, live: live ? withoutServerFields(live) : null, drift };
   }
@@ -51,24 +60,42 @@ export class DatabaseReads {
   /** With a grant: 404 outside the caller's bindings, 403 without an operator binding. */
   async credentials(id: string, grant?: Grant): Promise<Credentials> {
     const database = await this.live(id, grant);
-    const client = await this.providers.clientFor(await this.context.store.providers.get(database.providerId));
-    const live = await client.get(KUBEDB_API_VERSION, ENGINE_KINDS[database.engine], database.namespace, database.name);
+    const client = await this.providers.clientFor(
+      await this.context.store.providers.get(database.providerId),
+    );
+    const live = await client.get(
+      KUBEDB_API_VERSION,
+      ENGINE_KINDS[database.engine],
+      database.namespace,
+      database.name,
+    );
     const secretName =
-      ((live?.spec as { authSecret?: { name?: string } } | undefined)?.authSecret?.name) ?? `${database.name}-auth`;
+      (live?.spec as { authSecret?: { name?: string } } | undefined)?.authSecret?.name ??
+      `${database.name}-auth`;
     const secret = await client.get('v1', 'Secret', database.namespace, secretName);
     const data = (secret?.data ?? {}) as Record<string, string>;
     if (!secret || !data.password) {
-      throw new EngineError('NOT_FOUND', `the credentials of ${database.name} are not ready yet (no ${secretName} secret)`);
+      throw new EngineError(
+        'NOT_FOUND',
+        `the credentials of ${database.name} are not ready yet (no ${secretName} secret)`,
+      );
     }
     const username = decode(data.username) || defaultUser(database.engine);
     const password = decode(data.password);
     const { host, port } = database.endpoint ?? endpointFor(database);
-    return { username, password, host, port, connectionString: connectionString(database, username, password, host, port) };
+    return {
+      username,
+      password,
+      host,
+      port,
+      connectionString: connectionString(database, username, password, host, port),
+    };
   }
 
   private async live(id: string, grant?: Grant): Promise<Database> {
     const database = await this.context.store.databases.get(id);
-    if (database.status === 'DELETED') throw new EngineError('NOT_FOUND', `database ${id} was not found`);
+    if (database.status === 'DELETED')
+      throw new EngineError('NOT_FOUND', `database ${id} was not found`);
     grant?.assertAllowed('database', id, database.domain, database.project);
     return database;
   }
@@ -79,7 +106,14 @@ function decode(value: string | undefined): string {
 }
 
 function defaultUser(engine: Engine): string {
-  return { postgres: 'postgres', mysql: 'root', mariadb: 'root', mongodb: 'root', redis: 'default', elasticsearch: 'elastic' }[engine];
+  return {
+    postgres: 'postgres',
+    mysql: 'root',
+    mariadb: 'root',
+    mongodb: 'root',
+    redis: 'default',
+    elasticsearch: 'elastic',
+  }[engine];
 }
 
 /** A client URL per engine, with the credentials percent-encoded. */

@@ -35,9 +35,40 @@ export interface DryRunResult {
 
 /** The desired-state part of a stored database, as the manifest builders take it. */
 export function specOf(database: Database): DatabaseSpec {
-  const { id, name, engine, version, domain, project, namespace, replicas, mode, topology, resources, storage, deletionPolicy, halted, labels } =
-    database;
-  return { id, name, engine, version, domain, project, namespace, replicas, mode, topology, resources, storage, deletionPolicy, halted, labels };
+  const {
+    id,
+    name,
+    engine,
+    version,
+    domain,
+    project,
+    namespace,
+    replicas,
+    mode,
+    topology,
+    resources,
+    storage,
+    deletionPolicy,
+    halted,
+    labels,
+  } = database;
+  return {
+    id,
+    name,
+    engine,
+    version,
+    domain,
+    project,
+    namespace,
+    replicas,
+    mode,
+    topology,
+    resources,
+    storage,
+    deletionPolicy,
+    halted,
+    labels,
+  };
 }
 
 /**
@@ -54,16 +85,25 @@ export class DatabaseService {
   ) {}
 
   /** `grant` (the API caller's) limits where databases may be created; absent = the system. */
-  async create(input: unknown, options: { dryRun?: boolean; actor?: string; grant?: Grant } = {}): Promise<CreateResult | DryRunResult> {
+  async create(
+    input: unknown,
+    options: { dryRun?: boolean; actor?: string; grant?: Grant } = {},
+  ): Promise<CreateResult | DryRunResult> {
     const request = parseInput(CreateDatabaseRequestSchema, input);
     if (options.grant && !options.grant.canAct(request.domain, request.project)) {
-      throw forbidden(`your bindings do not allow creating databases in ${request.domain}/${request.project}`);
+      throw forbidden(
+        `your bindings do not allow creating databases in ${request.domain}/${request.project}`,
+      );
     }
-    await this.tenancy?.ensureProject(request.domain, request.project, options.grant, { dryRun: true });
+    await this.tenancy?.ensureProject(request.domain, request.project, options.grant, {
+      dryRun: true,
+    });
     await this.checkLimitsAndQuota(request);
     const { store } = this.context;
     if (await store.databases.findByName(request.domain, request.project, request.name)) {
-      throw new ConflictError(`a database named ${request.name} already exists in ${request.domain}/${request.project}`);
+      throw new ConflictError(
+        `a database named ${request.name} already exists in ${request.domain}/${request.project}`,
+      );
     }
     const provider = await chooseProvider(store, request);
     const client = await this.providers.clientFor(provider);
@@ -120,14 +160,24 @@ export class DatabaseService {
         statusReason: 'the provisioning operation could not be queued',
         updatedAt: isoNow(this.context),
       });
-      this.context.logger.error({ databaseId: failed.id, err: error }, 'provisioning could not be queued');
+      this.context.logger.error(
+        { databaseId: failed.id, err: error },
+        'provisioning could not be queued',
+      );
       throw error;
     }
   }
 
   /** With a grant, only what the caller's bindings reach. */
-  async list(filter: DatabaseFilter = {}, page?: PageRequest, grant?: Grant): Promise<Page<Database>> {
-    return this.context.store.databases.list(grant ? { ...filter, scopes: grant.visibleScopes() } : filter, page);
+  async list(
+    filter: DatabaseFilter = {},
+    page?: PageRequest,
+    grant?: Grant,
+  ): Promise<Page<Database>> {
+    return this.context.store.databases.list(
+      grant ? { ...filter, scopes: grant.visibleScopes() } : filter,
+      page,
+    );
   }
 
   /** With a grant, a database outside the caller's bindings is a 404, like a missing one. */
@@ -138,14 +188,28 @@ export class DatabaseService {
   }
 
   /** Queues the deletion; KubeDB applies the deletion policy. DoNotTerminate is refused. */
-  async remove(id: string, options: { actor?: string; grant?: Grant } = {}): Promise<{ database: Database; operation: Operation }> {
+  async remove(
+    id: string,
+    options: { actor?: string; grant?: Grant } = {},
+  ): Promise<{ database: Database; operation: Operation }> {
     const database = await this.context.store.databases.get(id);
     options.grant?.assertAllowed('database', id, database.domain, database.project);
-    if (database.status === 'DELETED') throw new EngineError('NOT_FOUND', `database ${id} was not found`);
+    if (database.status === 'DELETED')
+      throw new EngineError('NOT_FOUND', `database ${id} was not found`);
     if (database.deletionPolicy === 'DoNotTerminate') {
-      throw new EngineError('UNPROCESSABLE', `database ${database.name} has deletionPolicy DoNotTerminate; change it before deleting`, {
-        details: [{ path: 'deletionPolicy', rule: 'DoNotTerminate', message: 'a DoNotTerminate database cannot be deleted' }],
-      });
+      throw new EngineError(
+        'UNPROCESSABLE',
+        `database ${database.name} has deletionPolicy DoNotTerminate; change it before deleting`,
+        {
+          details: [
+            {
+              path: 'deletionPolicy',
+              rule: 'DoNotTerminate',
+              message: 'a DoNotTerminate database cannot be deleted',
+            },
+          ],
+        },
+      );
     }
     const operation = await this.operations.submit(database, 'delete', {}, options.actor);
     return { database, operation };
@@ -159,20 +223,40 @@ export class DatabaseService {
     }
     const project = await this.context.store.projects.findByName(request.domain, request.project);
     const max = project?.quota.maxDatabases ?? limits.databasesPerProject;
-    const count = await this.context.store.databases.countByProject(request.domain, request.project);
+    const count = await this.context.store.databases.countByProject(
+      request.domain,
+      request.project,
+    );
     if (count >= max) {
-      throw new EngineError('QUOTA_EXCEEDED', `project ${request.domain}/${request.project} already has ${count} of ${max} databases`, {
-        details: [{ path: 'project', rule: 'quota', message: `the project's quota allows ${max} databases` }],
-      });
+      throw new EngineError(
+        'QUOTA_EXCEEDED',
+        `project ${request.domain}/${request.project} already has ${count} of ${max} databases`,
+        {
+          details: [
+            {
+              path: 'project',
+              rule: 'quota',
+              message: `the project's quota allows ${max} databases`,
+            },
+          ],
+        },
+      );
     }
   }
 
   /** The version must exist and not be deprecated in the chosen cluster's catalog. */
   private async checkVersion(client: ClusterClient, request: CreateDatabaseRequest): Promise<void> {
     const catalog = await client.listAll(CATALOG_API_VERSION, catalogKind(request.engine));
-    const problem = checkVersionForCreate(toCatalogVersions(catalog.items), request.engine, request.mode, request.version);
+    const problem = checkVersionForCreate(
+      toCatalogVersions(catalog.items),
+      request.engine,
+      request.mode,
+      request.version,
+    );
     if (problem) {
-      throw new EngineError('UNSUPPORTED', problem, { details: [{ path: 'version', rule: 'catalog', message: problem }] });
+      throw new EngineError('UNSUPPORTED', problem, {
+        details: [{ path: 'version', rule: 'catalog', message: problem }],
+      });
     }
   }
 }

@@ -19,7 +19,15 @@ export { EventBus, type EngineEvent } from './events';
 export type { PublicProvider } from './providers';
 export type { FleetVersion } from './versions';
 export type { DatabaseEventEntry, MetricRange, MetricSeries } from './database-observations';
-export { DatabaseChanges, DatabaseObservations, DatabaseReads, DatabaseService, OperationService, ProviderService, VersionService };
+export {
+  DatabaseChanges,
+  DatabaseObservations,
+  DatabaseReads,
+  DatabaseService,
+  OperationService,
+  ProviderService,
+  VersionService,
+};
 
 export interface Services {
   providers: ProviderService;
@@ -33,7 +41,10 @@ export interface Services {
   tenancy: TenancyService;
 }
 
-export function createServices(context: ServiceContext, infrastructure: { queue: OperationQueue; events: EventBus }): Services {
+export function createServices(
+  context: ServiceContext,
+  infrastructure: { queue: OperationQueue; events: EventBus },
+): Services {
   const providers = new ProviderService(context);
   const operations = new OperationService(context, infrastructure.queue, infrastructure.events);
   const tenancy = new TenancyService(context);

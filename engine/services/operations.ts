@@ -70,7 +70,11 @@ export class OperationService {
    * Operations, filtered. With a grant limited to some projects, only operations of databases the
    * caller can see are returned (a page may then hold fewer than `limit` items; the cursor still works).
    */
-  async list(filter: OperationFilter = {}, page?: PageRequest, grant?: Grant): Promise<Page<Operation>> {
+  async list(
+    filter: OperationFilter = {},
+    page?: PageRequest,
+    grant?: Grant,
+  ): Promise<Page<Operation>> {
     const result = await this.context.store.operations.list(filter, page);
     if (!grant || grant.visibleScopes() === undefined) return result;
     const visible: Operation[] = [];
@@ -106,10 +110,17 @@ export class OperationService {
       grant.assertAllowed('operation', id, database.domain, database.project);
     }
     if (operation.status !== 'QUEUED' || !(await this.queue.cancel(id))) {
-      throw new ConflictError(`operation ${id} is ${operation.status.toLowerCase()} and can no longer be cancelled`);
+      throw new ConflictError(
+        `operation ${id} is ${operation.status.toLowerCase()} and can no longer be cancelled`,
+      );
     }
     const now = isoNow(this.context);
-    const cancelled = await this.context.store.operations.update({ ...operation, status: 'CANCELLED', finishedAt: now, updatedAt: now });
+    const cancelled = await this.context.store.operations.update({
+      ...operation,
+      status: 'CANCELLED',
+      finishedAt: now,
+      updatedAt: now,
+    });
     this.publish(cancelled);
     return cancelled;
   }
@@ -123,7 +134,10 @@ export class OperationService {
     for (const status of ['QUEUED', 'RUNNING'] as const) {
       let cursor: string | null = null;
       do {
-        const page: Page<Operation> = await this.context.store.operations.list({ status }, { limit: 500, cursor });
+        const page: Page<Operation> = await this.context.store.operations.list(
+          { status },
+          { limit: 500, cursor },
+        );
         for (const operation of page.items) {
           await this.queue.enqueue({ operationId: operation.id, key: operation.databaseId });
           count++;

@@ -16,7 +16,11 @@ export async function allProviders(store: Store): Promise<Provider[]> {
 
 /** Can this cluster host a database of `engine` (as of its last health check)? */
 export function canHost(provider: Provider, engine: Engine): boolean {
-  return provider.health.reachable && provider.health.kubedbInstalled && provider.health.engines.includes(engine);
+  return (
+    provider.health.reachable &&
+    provider.health.kubedbInstalled &&
+    provider.health.engines.includes(engine)
+  );
 }
 
 /**
@@ -32,26 +36,53 @@ export async function chooseProvider(
     const provider = await store.providers.find(request.providerId);
     if (!provider) {
       throw new ValidationError(`provider ${request.providerId} does not exist`, [
-        { path: 'providerId', rule: 'exists', message: `providerId ${request.providerId} does not name a provider` },
+        {
+          path: 'providerId',
+          rule: 'exists',
+          message: `providerId ${request.providerId} does not name a provider`,
+        },
       ]);
     }
     if (request.region && provider.region !== request.region) {
-      throw new EngineError('UNPROCESSABLE', `provider ${provider.name} is not in region ${request.region}`, {
-        details: [{ path: 'region', rule: 'match', message: `region must match the provider's region (${provider.region ?? 'none'})` }],
-      });
+      throw new EngineError(
+        'UNPROCESSABLE',
+        `provider ${provider.name} is not in region ${request.region}`,
+        {
+          details: [
+            {
+              path: 'region',
+              rule: 'match',
+              message: `region must match the provider's region (${provider.region ?? 'none'})`,
+            },
+          ],
+        },
+      );
     }
     return provider;
   }
   const candidates = (await allProviders(store)).filter(
-    (provider) => canHost(provider, request.engine) && (!request.region || provider.region === request.region),
+    (provider) =>
+      canHost(provider, request.engine) && (!request.region || provider.region === request.region),
   );
   if (candidates.length === 0) {
     const where = request.region ? ` in region ${request.region}` : '';
-    throw new EngineError('UNPROCESSABLE', `no healthy cluster with KubeDB and ${request.engine}${where} is registered`, {
-      details: [{ path: 'providerId', rule: 'placement', message: `no cluster can host ${request.engine}${where}` }],
-    });
+    throw new EngineError(
+      'UNPROCESSABLE',
+      `no healthy cluster with KubeDB and ${request.engine}${where} is registered`,
+      {
+        details: [
+          {
+            path: 'providerId',
+            rule: 'placement',
+            message: `no cluster can host ${request.engine}${where}`,
+          },
+        ],
+      },
+    );
   }
-  const loads = await Promise.all(candidates.map(async (p) => ({ p, load: await store.databases.countActiveByProvider(p.id) })));
+  const loads = await Promise.all(
+    candidates.map(async (p) => ({ p, load: await store.databases.countActiveByProvider(p.id) })),
+  );
   loads.sort((a, b) => a.load - b.load || a.p.name.localeCompare(b.p.name));
   return loads[0]!.p;
 }

@@ -5,7 +5,12 @@ import {
   type Provider,
   type ProviderHealth,
 } from '../domain';
-import { importKubeconfig, listContexts, type ClusterClient, type KubeContextSummary } from '../kube';
+import {
+  importKubeconfig,
+  listContexts,
+  type ClusterClient,
+  type KubeContextSummary,
+} from '../kube';
 import type { Page, PageRequest } from '../store';
 import type { SecretRef } from '../vault';
 import { isoNow, type ServiceContext } from './context';
@@ -87,7 +92,10 @@ export class ProviderService {
   async test(id: string, options: { catalog?: boolean } = {}): Promise<PublicProvider> {
     const provider = await this.context.store.providers.get(id);
     const yaml = await this.context.vault.get(kubeconfigRef(id));
-    const health = await this.probe(id, yaml, provider.name, { catalog: options.catalog ?? true, previous: provider.health });
+    const health = await this.probe(id, yaml, provider.name, {
+      catalog: options.catalog ?? true,
+      previous: provider.health,
+    });
     return toPublicProvider(await this.saveHealth(provider, health));
   }
 
@@ -102,7 +110,10 @@ export class ProviderService {
         try {
           await this.test(provider.id, { catalog });
         } catch (error) {
-          this.context.logger.warn({ providerId: provider.id, err: error }, 'provider health refresh failed');
+          this.context.logger.warn(
+            { providerId: provider.id, err: error },
+            'provider health refresh failed',
+          );
         }
       }
       cursor = page.nextCursor;
@@ -114,13 +125,18 @@ export class ProviderService {
     const { store, vault } = this.context;
     const active = await store.databases.countActiveByProvider(id);
     if (active > 0) {
-      throw new ConflictError(`the provider still has ${active} database(s); delete or move them first`);
+      throw new ConflictError(
+        `the provider still has ${active} database(s); delete or move them first`,
+      );
     }
     const provider = await store.providers.get(id);
     await store.providers.delete(id);
     await vault.delete(kubeconfigRef(id));
     this.context.clusters.forget(id);
-    this.publish({ ...provider, health: { ...provider.health, reachable: false, message: 'removed' } });
+    this.publish({
+      ...provider,
+      health: { ...provider.health, reachable: false, message: 'removed' },
+    });
   }
 
   /** A client for a provider's cluster, from its vault-held kubeconfig. */
@@ -130,7 +146,10 @@ export class ProviderService {
       yaml = await this.context.vault.get(kubeconfigRef(provider.id));
     } catch (error) {
       if (error instanceof EngineError && error.code === 'NOT_FOUND') {
-        throw new UnavailableError(`the kubeconfig of provider ${provider.name} is missing from the vault`, error);
+        throw new UnavailableError(
+          `the kubeconfig of provider ${provider.name} is missing from the vault`,
+          error,
+        );
       }
       throw error;
     }
@@ -143,7 +162,10 @@ export class ProviderService {
   }
 
   private publish(provider: Provider): void {
-    this.context.events.publish({ type: 'provider.health', data: { id: provider.id, name: provider.name, health: provider.health } });
+    this.context.events.publish({
+      type: 'provider.health',
+      data: { id: provider.id, name: provider.name, health: provider.health },
+    });
   }
 
   private async probe(
@@ -162,16 +184,23 @@ export class ProviderService {
 
   private async saveHealth(provider: Provider, health: ProviderHealth): Promise<Provider> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const current = attempt === 0 ? provider : await this.context.store.providers.get(provider.id);
+      const current =
+        attempt === 0 ? provider : await this.context.store.providers.get(provider.id);
       try {
-        const saved = await this.context.store.providers.update({ ...current, health, updatedAt: isoNow(this.context) });
+        const saved = await this.context.store.providers.update({
+          ...current,
+          health,
+          updatedAt: isoNow(this.context),
+        });
         if (healthChanged(current.health, health)) this.publish(saved);
         return saved;
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;
       }
     }
-    throw new ConflictError(`provider ${provider.name} changed while its health was saved; try again`);
+    throw new ConflictError(
+      `provider ${provider.name} changed while its health was saved; try again`,
+    );
   }
 }
 

@@ -7,5 +7,8 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.in
   const result = checkInput(schema, input);
   if (result.ok) return result.value;
   const first = result.problems[0];
-  throw new ValidationError(first ? `invalid request: ${first.message}` : 'invalid request', result.problems);
+  throw new ValidationError(
+    first ? `invalid request: ${first.message}` : 'invalid request',
+    result.problems,
+  );
 }

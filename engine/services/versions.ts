@@ -25,7 +25,9 @@ export class VersionService {
     const engines = filter.engine ? [filter.engine] : [...ENGINES];
     const targets = filter.providerId
       ? [await this.context.store.providers.get(filter.providerId)]
-      : (await allProviders(this.context.store)).filter((p) => p.health.reachable && p.health.kubedbInstalled);
+      : (await allProviders(this.context.store)).filter(
+          (p) => p.health.reachable && p.health.kubedbInstalled,
+        );
     const merged = new Map<string, FleetVersion>();
     for (const provider of targets) {
       const client = await this.providers.clientFor(provider);
@@ -33,7 +35,9 @@ export class VersionService {
         if (!filter.providerId && !canHost(provider, engine)) continue;
         let versions: CatalogVersion[];
         try {
-          versions = toCatalogVersions((await client.listAll(CATALOG_API_VERSION, catalogKind(engine))).items);
+          versions = toCatalogVersions(
+            (await client.listAll(CATALOG_API_VERSION, catalogKind(engine))).items,
+          );
         } catch (error) {
           if (filter.providerId || !isEngineError(error)) throw error;
           this.context.logger.warn({ providerId: provider.id, err: error }, 'catalog unavailable');
@@ -45,13 +49,19 @@ export class VersionService {
           if (existing) {
             existing.providerIds.push(provider.id);
             existing.deprecated ||= version.deprecated;
-            existing.upgradeTargets = existing.upgradeTargets.filter((t) => version.upgradeTargets.includes(t));
+            existing.upgradeTargets = existing.upgradeTargets.filter((t) =>
+              version.upgradeTargets.includes(t),
+            );
           } else {
             merged.set(key, { ...version, providerIds: [provider.id] });
           }
         }
       }
     }
-    return [...merged.values()].sort((a, b) => a.engine.localeCompare(b.engine) || a.version.localeCompare(b.version, undefined, { numeric: true }));
+    return [...merged.values()].sort(
+      (a, b) =>
+        a.engine.localeCompare(b.engine) ||
+        a.version.localeCompare(b.version, undefined, { numeric: true }),
+    );
   }
 }

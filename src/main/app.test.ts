@@ -28,10 +28,13 @@ describe('the desktop main process (with a fake electron)', () => {
       openEngine: async (dataDir, desktopIdentityToken) => {
         store = await openSqliteStore({ file: join(dataDir, 'engine.sqlite') });
         // The file vault stands in for the OS keychain here; the keytar vault has its own suite.
-        return createEngine(loadConfig({}, { mode: 'desktop', dataDir, vault: 'file', desktopIdentityToken }), {
-          logger: createLogger('silent'),
-          store,
-        });
+        return createEngine(
+          loadConfig({}, { mode: 'desktop', dataDir, vault: 'file', desktopIdentityToken }),
+          {
+            logger: createLogger('silent'),
+            store,
+          },
+        );
       },
     });
   });
@@ -92,8 +95,14 @@ describe('the desktop main process (with a fake electron)', () => {
 
   it('gives the page the local admin identity, which only main can assert', async () => {
     const sender = { id: fake.windows()[0]!.webContents.id, frameUrl: pageUrl };
-    const me = await fake.ipcMain.invoke(REQUEST_CHANNEL, sender, { method: 'GET', url: '/api/v1/auth/me' });
-    expect(me).toMatchObject({ status: 200, body: { kind: 'desktop', bindings: [{ role: 'admin' }] } });
+    const me = await fake.ipcMain.invoke(REQUEST_CHANNEL, sender, {
+      method: 'GET',
+      url: '/api/v1/auth/me',
+    });
+    expect(me).toMatchObject({
+      status: 200,
+      body: { kind: 'desktop', bindings: [{ role: 'admin' }] },
+    });
     // Headers the page puts in a bridge request are dropped; main's identity header is the only one.
     const forged = await fake.ipcMain.invoke(REQUEST_CHANNEL, sender, {
       method: 'GET',
@@ -162,8 +171,17 @@ describe('the desktop main process (with a fake electron)', () => {
 
   it('forwards what the engine publishes to the window', () => {
     const window = fake.windows()[0]!;
-    const health = { reachable: false, kubedbInstalled: false, engines: [], lastSeenAt: null, message: 'down' };
-    desktop.engine.services.events.publish({ type: 'provider.health', data: { id: 'p2', name: 'prod', health } });
+    const health = {
+      reachable: false,
+      kubedbInstalled: false,
+      engines: [],
+      lastSeenAt: null,
+      message: 'down',
+    };
+    desktop.engine.services.events.publish({
+      type: 'provider.health',
+      data: { id: 'p2', name: 'prod', health },
+    });
     expect(window.webContents.sent).toContainEqual({
       channel: 'dbaas:event',
       args: [{ type: 'provider.health', data: { id: 'p2', name: 'prod', health } }],
@@ -172,7 +190,10 @@ describe('the desktop main process (with a fake electron)', () => {
 
   it('answers from the offline cache, marked stale, when the engine cannot answer', async () => {
     const sender = { id: fake.windows()[0]!.webContents.id, frameUrl: pageUrl };
-    const fresh = (await fake.ipcMain.invoke(REQUEST_CHANNEL, sender, { method: 'GET', url: '/api/v1/databases' })) as {
+    const fresh = (await fake.ipcMain.invoke(REQUEST_CHANNEL, sender, {
+      method: 'GET',
+      url: '/api/v1/databases',
+    })) as {
       status: number;
       body: unknown;
       stale?: unknown;
@@ -181,7 +202,10 @@ describe('the desktop main process (with a fake electron)', () => {
     expect(fresh.stale).toBeUndefined();
     // The store goes away (as a shared MongoDB would): reads now fail with 503.
     await store.close();
-    const offline = (await fake.ipcMain.invoke(REQUEST_CHANNEL, sender, { method: 'GET', url: '/api/v1/databases' })) as {
+    const offline = (await fake.ipcMain.invoke(REQUEST_CHANNEL, sender, {
+      method: 'GET',
+      url: '/api/v1/databases',
+    })) as {
       status: number;
       body: unknown;
       stale?: { ageSeconds: number; reason: string };
@@ -190,7 +214,10 @@ describe('the desktop main process (with a fake electron)', () => {
     expect(offline.body).toEqual(fresh.body);
     expect(offline.stale?.ageSeconds).toBeGreaterThanOrEqual(0);
     expect(offline.stale?.reason).toBeTruthy();
-    const uncached = (await fake.ipcMain.invoke(REQUEST_CHANNEL, sender, { method: 'GET', url: '/api/v1/operations' })) as { status: number };
+    const uncached = (await fake.ipcMain.invoke(REQUEST_CHANNEL, sender, {
+      method: 'GET',
+      url: '/api/v1/operations',
+    })) as { status: number };
     expect(uncached.status).toBe(503);
   });
 

@@ -53,7 +53,9 @@ export async function startDesktop(options: DesktopOptions): Promise<Desktop> {
 
   const identity = createDesktopIdentity();
   // The last known answers of read routes, for inspecting the fleet when the engine cannot answer.
-  const offlineCache = openSqliteOfflineCache(join(app.getPath('userData'), 'offline-cache.sqlite'));
+  const offlineCache = openSqliteOfflineCache(
+    join(app.getPath('userData'), 'offline-cache.sqlite'),
+  );
   const engine = await options.openEngine(join(app.getPath('userData'), 'engine'), identity.token);
   await engine.start();
 
@@ -87,7 +89,8 @@ export async function startDesktop(options: DesktopOptions): Promise<Desktop> {
   });
   // Live data reaches the page as events over IPC (the browser gets the same through SSE).
   const events = engine.services.events.subscribe((event) => {
-    if (!window.isDestroyed()) forwardEvent(window.webContents, { type: event.type, data: event.data });
+    if (!window.isDestroyed())
+      forwardEvent(window.webContents, { type: event.type, data: event.data });
   });
 
   window.once('ready-to-show', () => window.show());

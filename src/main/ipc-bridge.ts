@@ -26,7 +26,11 @@ export interface IpcBridgeOptions {
   /** Headers main adds to every request: the local desktop identity, set here and never by the page. */
   identityHeaders: () => Record<string, string>;
   /** The offline cache, and which requests it may keep (never credentials). */
-  cache?: { store: OfflineCache; isCacheable: (method: string, url: string) => boolean; now: () => number };
+  cache?: {
+    store: OfflineCache;
+    isCacheable: (method: string, url: string) => boolean;
+    now: () => number;
+  };
 }
 
 /**
@@ -41,7 +45,10 @@ export function registerIpcBridge(options: IpcBridgeOptions): { dispose(): void 
     }
     const request = parseBridgeRequest(raw);
     if (!request) return errorResponse(400, 'BAD_REQUEST', 'malformed bridge request');
-    const cache = options.cache && options.cache.isCacheable(request.method, request.url) ? options.cache : undefined;
+    const cache =
+      options.cache && options.cache.isCacheable(request.method, request.url)
+        ? options.cache
+        : undefined;
     let answer: BridgeResponse;
     try {
       const response = await options.api.inject({
@@ -57,7 +64,8 @@ export function registerIpcBridge(options: IpcBridgeOptions): { dispose(): void 
     } catch {
       answer = errorResponse(503, 'UNAVAILABLE', 'the engine did not answer');
     }
-    if (cache && answer.status >= 200 && answer.status < 300) cache.store.put(request.url, answer.body, cache.now());
+    if (cache && answer.status >= 200 && answer.status < 300)
+      cache.store.put(request.url, answer.body, cache.now());
     if (cache && answer.status === 503) return fromCache(cache, request.url, answer);
     return answer;
   });
@@ -77,11 +85,17 @@ function fromCache(
 ): BridgeResponse {
   const kept = cache.store.get(url);
   if (!kept) return failure;
-  const reason = (failure.body as { error?: { message?: string } } | null)?.error?.message ?? 'the engine is unavailable';
+  const reason =
+    (failure.body as { error?: { message?: string } } | null)?.error?.message ??
+    'the engine is unavailable';
   return {
     status: 200,
     body: kept.body,
-    stale: { since: new Date(kept.at).toISOString(), ageSeconds: Math.round((cache.now() - kept.at) / 1000), reason },
+    stale: {
+      since: new Date(kept.at).toISOString(),
+      ageSeconds: Math.round((cache.now() - kept.at) / 1000),
+      reason,
+    },
   };
 }
 

@@ -18,22 +18,33 @@ export interface EngineProcess {
 }
 
 /** Starts the daemon on a free port and resolves once it prints `engine ready on`. */
-export async function startEngineProcess(options: { dataDir: string; env?: Record<string, string>; timeoutMs?: number }): Promise<EngineProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'engine/daemon.ts', '--port', '0', '--data-dir', options.dataDir], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DBAAS_ALLOW_PRIVATE_CLUSTER_ADDRESSES: 'true',
-      DBAAS_VAULT: 'file',
-      DBAAS_LOG_LEVEL: 'info',
-      ...options.env,
+export async function startEngineProcess(options: {
+  dataDir: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}): Promise<EngineProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'engine/daemon.ts', '--port', '0', '--data-dir', options.dataDir],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        DBAAS_ALLOW_PRIVATE_CLUSTER_ADDRESSES: 'true',
+        DBAAS_VAULT: 'file',
+        DBAAS_LOG_LEVEL: 'info',
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   const output: string[] = [];
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the engine did not start: ${output.join('').slice(-2000)}`)), options.timeoutMs ?? 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`the engine did not start: ${output.join('').slice(-2000)}`)),
+      options.timeoutMs ?? 30_000,
+    );
     const onData = (chunk: Buffer): void => {
       const text = chunk.toString();
       output.push(text);

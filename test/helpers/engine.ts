@@ -29,7 +29,13 @@ export interface TestEngine {
   /** As the desktop's local admin (the identity main gives IPC requests), which no rate limit slows. */
   request<T = unknown>(method: string, url: string, body?: unknown): Promise<TestResponse<T>>;
   /** As someone else: a bearer token, an API key, raw headers, or anonymous (null). */
-  requestAs<T = unknown>(caller: Caller, method: string, url: string, body?: unknown, remoteAddress?: string): Promise<TestResponse<T>>;
+  requestAs<T = unknown>(
+    caller: Caller,
+    method: string,
+    url: string,
+    body?: unknown,
+    remoteAddress?: string,
+  ): Promise<TestResponse<T>>;
   /** Signs in through the API; fails the test unless it succeeds. */
   login(username: string, password: string): Promise<LoginResult>;
   stop(): Promise<void>;
@@ -43,7 +49,8 @@ export interface TestResponse<T> {
 }
 
 /** Who a request is from. */
-export type Caller = { token: string } | { apiKey: string } | { headers: Record<string, string> } | null;
+export type Caller =
+  { token: string } | { apiKey: string } | { headers: Record<string, string> } | null;
 
 export interface LoginResult {
   accessToken: string;
@@ -90,10 +97,20 @@ export async function startTestEngine(
     ...options.config,
   });
   const store = await openSqliteStore({ file: join(dataDir, 'engine.sqlite') });
-  const engine = await createEngine(config, { ...options.engine, logger: createLogger('info', stream), store });
+  const engine = await createEngine(config, {
+    ...options.engine,
+    logger: createLogger('info', stream),
+    store,
+  });
   await engine.start();
   const responses: string[] = [];
-  async function send<T>(headers: Record<string, string>, method: string, url: string, body?: unknown, remoteAddress?: string): Promise<TestResponse<T>> {
+  async function send<T>(
+    headers: Record<string, string>,
+    method: string,
+    url: string,
+    body?: unknown,
+    remoteAddress?: string,
+  ): Promise<TestResponse<T>> {
     const response = await engine.api.inject({
       method: method as 'GET',
       url,
@@ -119,10 +136,15 @@ export async function startTestEngine(
     dataDir,
     responses,
     request: (method, url, body) => send(desktop, method, url, body),
-    requestAs: (caller, method, url, body, remoteAddress) => send(headersOf(caller), method, url, body, remoteAddress),
+    requestAs: (caller, method, url, body, remoteAddress) =>
+      send(headersOf(caller), method, url, body, remoteAddress),
     async login(username, password) {
-      const response = await send<LoginResult>({}, 'POST', '/api/v1/auth/login', { username, password });
-      if (response.status !== 200) throw new Error(`login as ${username} failed with ${response.status}: ${response.text}`);
+      const response = await send<LoginResult>({}, 'POST', '/api/v1/auth/login', {
+        username,
+        password,
+      });
+      if (response.status !== 200)
+        throw new Error(`login as ${username} failed with ${response.status}: ${response.text}`);
       return response.body;
     },
     async stop() {
@@ -136,12 +158,18 @@ export async function startTestEngine(
 /** Simulated clusters with the real CRDs, fast enough for tests. */
 export async function startClusters(count: number, speed = 200): Promise<SimCluster[]> {
   return Promise.all(
-    Array.from({ length: count }, (_, i) => startSimCluster({ name: `sim-${i + 1}`, crdsDir: CRDS_DIR, speed, seed: i + 1 })),
+    Array.from({ length: count }, (_, i) =>
+      startSimCluster({ name: `sim-${i + 1}`, crdsDir: CRDS_DIR, speed, seed: i + 1 }),
+    ),
   );
 }
 
 /** Waits for a condition, polling with a deadline; fails with `what` when it never holds. */
-export async function waitFor<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  probe: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   while (Date.now() < deadline) {

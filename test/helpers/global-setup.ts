@@ -29,13 +29,32 @@ export default async function setup(): Promise<(() => void) | undefined> {
   const pidFile = join(dir, 'redis.pid');
   const started = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--pidfile', pidFile, '--dir', dir],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'yes',
+      '--pidfile',
+      pidFile,
+      '--dir',
+      dir,
+    ],
     { stdio: 'ignore' },
   );
   await new Promise((resolve) => started.on('exit', resolve));
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    if (spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout?.trim() === 'PONG') break;
+    if (
+      spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout?.trim() ===
+      'PONG'
+    )
+      break;
     await new Promise((r) => setTimeout(r, 50));
   }
   process.env.TEST_REDIS_URL = `redis://127.0.0.1:${port}`;

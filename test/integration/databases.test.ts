@@ -50,8 +50,16 @@ function createBody(overrides: Record<string, unknown> = {}) {
 /** Every KubeDB database object on a cluster, as `kind/namespace/name`. */
 function kubedbObjects(cluster: SimCluster): string[] {
   return Object.values(KINDS)
-    .flatMap((kind) => cluster.state.list('kubedb.com/v1', kind).map((o) => `${kind}/${o.metadata.namespace}/${o.metadata.name}`))
-    .concat(cluster.state.list('kubedb.com/v1', 'RedisSentinel').map((o) => `RedisSentinel/${o.metadata.namespace}/${o.metadata.name}`))
+    .flatMap((kind) =>
+      cluster.state
+        .list('kubedb.com/v1', kind)
+        .map((o) => `${kind}/${o.metadata.namespace}/${o.metadata.name}`),
+    )
+    .concat(
+      cluster.state
+        .list('kubedb.com/v1', 'RedisSentinel')
+        .map((o) => `RedisSentinel/${o.metadata.namespace}/${o.metadata.name}`),
+    )
     .sort();
 }
 
@@ -72,30 +80,54 @@ describe('the database lifecycle against simulated clusters', () => {
 
   it('registers two clusters, probes them and never echoes the kubeconfig', async () => {
     for (const [i, cluster] of clusters.entries()) {
-      const response = await t.request<{ id: string; health: Record<string, unknown> }>('POST', '/api/v1/providers', {
-        name: `cluster-${i + 1}`,
-        kubeconfig: cluster.kubeconfig,
-        region: i === 0 ? 'eu-west' : 'us-east',
-      });
+      const response = await t.request<{ id: string; health: Record<string, unknown> }>(
+        'POST',
+        '/api/v1/providers',
+        {
+          name: `cluster-${i + 1}`,
+          kubeconfig: cluster.kubeconfig,
+          region: i === 0 ? 'eu-west' : 'us-east',
+        },
+      );
       expect(response.status).toBe(201);
       expect(response.text).not.toContain('token');
       expect(response.text).not.toContain('vaultRef');
-      expect(response.body.health).toMatchObject({ reachable: true, kubedbInstalled: true, message: null });
-      expect((response.body.health.engines as string[]).sort()).toEqual(['elasticsearch', 'mariadb', 'mongodb', 'mysql', 'postgres', 'redis']);
-      expect((response.body.health.versions as Record<string, string[]>).postgres).toContain('16.4');
+      expect(response.body.health).toMatchObject({
+        reachable: true,
+        kubedbInstalled: true,
+        message: null,
+      });
+      expect((response.body.health.engines as string[]).sort()).toEqual([
+        'elasticsearch',
+        'mariadb',
+        'mongodb',
+        'mysql',
+        'postgres',
+        'redis',
+      ]);
+      expect((response.body.health.versions as Record<string, string[]>).postgres).toContain(
+        '16.4',
+      );
       providerIds.push(response.body.id);
     }
     const list = await t.request<{ items: { name: string }[] }>('GET', '/api/v1/providers');
     expect(list.body.items.map((p) => p.name)).toEqual(['cluster-1', 'cluster-2']);
-    const duplicate = await t.request('POST', '/api/v1/providers', { name: 'cluster-1', kubeconfig: clusters[0]!.kubeconfig });
+    const duplicate = await t.request('POST', '/api/v1/providers', {
+      name: 'cluster-1',
+      kubeconfig: clusters[0]!.kubeconfig,
+    });
     expect(duplicate.status).toBe(409);
   });
 
   it('lists catalog versions with deprecation and upgrade targets', async () => {
-    const response = await t.request<{ items: { version: string; deprecated: boolean; upgradeTargets: string[]; providerIds: string[] }[] }>(
-      'GET',
-      '/api/v1/versions?engine=postgres',
-    );
+    const response = await t.request<{
+      items: {
+        version: string;
+        deprecated: boolean;
+        upgradeTargets: string[];
+        providerIds: string[];
+      }[];
+    }>('GET', '/api/v1/versions?engine=postgres');
     expect(response.status).toBe(200);
     const byName = new Map(response.body.items.map((v) => [v.version, v]));
     expect(byName.get('13.13')?.deprecated).toBe(true);
@@ -106,14 +138,15 @@ describe('the database lifecycle against simulated clusters', () => {
 
   it('returns the manifests of a dry run and changes nothing', async () => {
     const before = clusters.map(kubedbObjects);
-    const response = await t.request<{ manifests: { kind: string; metadata: { name: string; namespace?: string } }[] }>(
-      'POST',
-      '/api/v1/databases?dryRun=true',
-      createBody({ name: 'dry' }),
-    );
+    const response = await t.request<{
+      manifests: { kind: string; metadata: { name: string; namespace?: string } }[];
+    }>('POST', '/api/v1/databases?dryRun=true', createBody({ name: 'dry' }));
     expect(response.status).toBe(200);
     expect(response.body.manifests.map((m) => m.kind)).toEqual(['Namespace', 'Postgres']);
-    expect(response.body.manifests[1]?.metadata).toMatchObject({ name: 'dry', namespace: 'acme-shop' });
+    expect(response.body.manifests[1]?.metadata).toMatchObject({
+      name: 'dry',
+      namespace: 'acme-shop',
+    });
     expect(clusters.map(kubedbObjects)).toEqual(before);
     const list = await t.request<{ items: unknown[] }>('GET', '/api/v1/databases?q=dry');
     expect(list.body.items).toEqual([]);
@@ -125,24 +158,50 @@ describe('the database lifecycle against simulated clusters', () => {
       const response = await t.request<{ database: Database; operation: Operation }>(
         'POST',
         '/api/v1/databases',
-        createBody({ name, engine: topology.engine, mode: topology.mode, version: topology.version, project: `p${i % 3}`, providerId: providerIds[i % 2] }),
+        createBody({
+          name,
+          engine: topology.engine,
+          mode: topology.mode,
+          version: topology.version,
+          project: `p${i % 3}`,
+          providerId: providerIds[i % 2],
+        }),
       );
       expect(response.status, `${topology.engine}/${topology.mode}: ${response.text}`).toBe(202);
-      expect(response.body.database).toMatchObject({ name, status: 'PENDING', namespace: `acme-p${i % 3}` });
-      expect(response.body.operation).toMatchObject({ type: 'create', status: 'QUEUED', progress: 0 });
+      expect(response.body.database).toMatchObject({
+        name,
+        status: 'PENDING',
+        namespace: `acme-p${i % 3}`,
+      });
+      expect(response.body.operation).toMatchObject({
+        type: 'create',
+        status: 'QUEUED',
+        progress: 0,
+      });
       const operationId = response.body.operation.id;
       await waitFor(
-        async () => (await t.request<Operation>('GET', `/api/v1/operations/${operationId}`)).body.status === 'SUCCEEDED',
+        async () =>
+          (await t.request<Operation>('GET', `/api/v1/operations/${operationId}`)).body.status ===
+          'SUCCEEDED',
         `the create operation of ${name} to succeed`,
       );
       const cluster = clusters[i % 2]!;
-      const live = cluster.state.get('kubedb.com/v1', KINDS[topology.engine], `acme-p${i % 3}`, name);
+      const live = cluster.state.get(
+        'kubedb.com/v1',
+        KINDS[topology.engine],
+        `acme-p${i % 3}`,
+        name,
+      );
       expect(live?.metadata.labels).toMatchObject({
         'app.kubernetes.io/managed-by': 'kubedb-dbaas',
         'dbaas.kubedb.dev/database-id': response.body.database.id,
       });
       await waitFor(
-        () => (cluster.state.get('kubedb.com/v1', KINDS[topology.engine], `acme-p${i % 3}`, name)?.status as { phase?: string } | undefined)?.phase === 'Ready',
+        () =>
+          (
+            cluster.state.get('kubedb.com/v1', KINDS[topology.engine], `acme-p${i % 3}`, name)
+              ?.status as { phase?: string } | undefined
+          )?.phase === 'Ready',
         `${name} to become Ready`,
       );
     }
@@ -152,8 +211,15 @@ describe('the database lifecycle against simulated clusters', () => {
     const all = await t.request<{ items: Database[] }>('GET', '/api/v1/databases?limit=500');
     expect(all.body.items).toHaveLength(TOPOLOGIES.length);
     const redis = await t.request<{ items: Database[] }>('GET', '/api/v1/databases?engine=redis');
-    expect(redis.body.items.map((d) => d.mode).sort()).toEqual(['cluster', 'sentinel', 'standalone']);
-    const onSecond = await t.request<{ items: Database[] }>(`GET`, `/api/v1/databases?providerId=${providerIds[1]}&limit=500`);
+    expect(redis.body.items.map((d) => d.mode).sort()).toEqual([
+      'cluster',
+      'sentinel',
+      'standalone',
+    ]);
+    const onSecond = await t.request<{ items: Database[] }>(
+      `GET`,
+      `/api/v1/databases?providerId=${providerIds[1]}&limit=500`,
+    );
     expect(onSecond.body.items.every((d) => d.providerId === providerIds[1])).toBe(true);
     expect(onSecond.body.items).toHaveLength(7);
     const byName = await t.request<{ items: Database[] }>('GET', '/api/v1/databases?q=galera');
@@ -167,40 +233,77 @@ describe('the database lifecycle against simulated clusters', () => {
       cursor = page.body.nextCursor;
     } while (cursor);
     expect(seen.size).toBe(TOPOLOGIES.length);
-    const badLimit = await t.request<{ error: { details: { path: string }[] } }>('GET', '/api/v1/databases?limit=900');
+    const badLimit = await t.request<{ error: { details: { path: string }[] } }>(
+      'GET',
+      '/api/v1/databases?limit=900',
+    );
     expect(badLimit.status).toBe(400);
     expect(badLimit.body.error.details[0]?.path).toBe('limit');
   });
 
   it('reads credentials from the auth secret on the cluster', async () => {
-    const list = await t.request<{ items: Database[] }>('GET', '/api/v1/databases?q=postg-standalone');
-    const database = list.body.items[0]!;
-    const response = await t.request<{ username: string; password: string; host: string; port: number; connectionString: string }>(
+    const list = await t.request<{ items: Database[] }>(
       'GET',
-      `/api/v1/databases/${database.id}/credentials`,
+      '/api/v1/databases?q=postg-standalone',
     );
+    const database = list.body.items[0]!;
+    const response = await t.request<{
+      username: string;
+      password: string;
+      host: string;
+      port: number;
+      connectionString: string;
+    }>('GET', `/api/v1/databases/${database.id}/credentials`);
     expect(response.status).toBe(200);
-    const secret = clusters[0]!.state.get('v1', 'Secret', database.namespace, `${database.name}-auth`);
-    const password = Buffer.from((secret?.data as Record<string, string>).password!, 'base64').toString();
-    expect(response.body).toMatchObject({ password, host: `${database.name}.${database.namespace}.svc`, port: 5432 });
-    expect(response.body.connectionString).toContain(`@${database.name}.${database.namespace}.svc:5432`);
+    const secret = clusters[0]!.state.get(
+      'v1',
+      'Secret',
+      database.namespace,
+      `${database.name}-auth`,
+    );
+    const password = Buffer.from(
+      (secret?.data as Record<string, string>).password!,
+      'base64',
+    ).toString();
+    expect(response.body).toMatchObject({
+      password,
+      host: `${database.name}.${database.namespace}.svc`,
+      port: 5432,
+    });
+    expect(response.body.connectionString).toContain(
+      `@${database.name}.${database.namespace}.svc:5432`,
+    );
     expect(t.logs.join('')).not.toContain(password);
   });
 
   it('shows the desired and live manifests and the drift between them', async () => {
-    const list = await t.request<{ items: Database[] }>('GET', '/api/v1/databases?q=mongo-replicaset');
+    const list = await t.request<{ items: Database[] }>(
+      'GET',
+      '/api/v1/databases?q=mongo-replicaset',
+    );
     const database = list.body.items[0]!;
     const cluster = clusters[database.providerId === providerIds[0] ? 0 : 1]!;
-    const clean = await t.request<{ desired: { spec: { replicas: number } }; live: unknown; drift: unknown[] }>(
-      'GET',
-      `/api/v1/databases/${database.id}/manifest`,
-    );
+    const clean = await t.request<{
+      desired: { spec: { replicas: number } };
+      live: unknown;
+      drift: unknown[];
+    }>('GET', `/api/v1/databases/${database.id}/manifest`);
     expect(clean.status).toBe(200);
     expect(clean.body.desired.spec.replicas).toBe(3);
     expect(clean.body.live).not.toBeNull();
     expect(clean.body.drift).toEqual([]);
-    cluster.state.patch('kubedb.com/v1', 'MongoDB', database.namespace, database.name, { spec: { replicas: 5 } }, { skipAdmission: true });
-    const drifted = await t.request<{ drift: { path: string; desired: unknown; live: unknown }[] }>('GET', `/api/v1/databases/${database.id}/manifest`);
+    cluster.state.patch(
+      'kubedb.com/v1',
+      'MongoDB',
+      database.namespace,
+      database.name,
+      { spec: { replicas: 5 } },
+      { skipAdmission: true },
+    );
+    const drifted = await t.request<{ drift: { path: string; desired: unknown; live: unknown }[] }>(
+      'GET',
+      `/api/v1/databases/${database.id}/manifest`,
+    );
     expect(drifted.body.drift).toContainEqual({ path: 'replicas', desired: 3, live: 5 });
   });
 
@@ -210,17 +313,22 @@ describe('the database lifecycle against simulated clusters', () => {
 
     beforeAll(async () => {
       before = clusters.map(kubedbObjects);
-      countBefore = (await t.request<{ items: unknown[] }>('GET', '/api/v1/databases?limit=500')).body.items.length;
+      countBefore = (await t.request<{ items: unknown[] }>('GET', '/api/v1/databases?limit=500'))
+        .body.items.length;
     });
 
     async function expectRefused(body: unknown, status: number, path: string, code?: string) {
-      const response = await t.request<{ error: { code: string; message: string; details: { path: string }[] } }>('POST', '/api/v1/databases', body);
+      const response = await t.request<{
+        error: { code: string; message: string; details: { path: string }[] };
+      }>('POST', '/api/v1/databases', body);
       expect(response.status, response.text).toBe(status);
       if (code) expect(response.body.error.code).toBe(code);
       if (path) expect(response.body.error.details.map((d) => d.path)).toContain(path);
       expect(response.body.error.message.length).toBeGreaterThan(0);
       expect(clusters.map(kubedbObjects)).toEqual(before);
-      expect((await t.request<{ items: unknown[] }>('GET', '/api/v1/databases?limit=500')).body.items).toHaveLength(countBefore);
+      expect(
+        (await t.request<{ items: unknown[] }>('GET', '/api/v1/databases?limit=500')).body.items,
+      ).toHaveLength(countBefore);
       return response.body.error;
     }
 
@@ -234,17 +342,32 @@ describe('the database lifecycle against simulated clusters', () => {
     });
 
     it('an unknown version', async () => {
-      const error = await expectRefused(createBody({ version: '99.9' }), 422, 'version', 'UNSUPPORTED');
+      const error = await expectRefused(
+        createBody({ version: '99.9' }),
+        422,
+        'version',
+        'UNSUPPORTED',
+      );
       expect(error.message).toContain('99.9');
     });
 
     it('a deprecated version', async () => {
-      const error = await expectRefused(createBody({ version: '13.13' }), 422, 'version', 'UNSUPPORTED');
+      const error = await expectRefused(
+        createBody({ version: '13.13' }),
+        422,
+        'version',
+        'UNSUPPORTED',
+      );
       expect(error.message).toContain('deprecated');
     });
 
     it('replicas over the limit', async () => {
-      await expectRefused(createBody({ mode: 'cluster', replicas: 12 }), 400, 'replicas', 'VALIDATION_FAILED');
+      await expectRefused(
+        createBody({ mode: 'cluster', replicas: 12 }),
+        400,
+        'replicas',
+        'VALIDATION_FAILED',
+      );
     });
 
     it('a topology the engine does not have', async () => {
@@ -254,15 +377,30 @@ describe('the database lifecycle against simulated clusters', () => {
     it('a quota exceeded', async () => {
       // Projects get their quota through the store until the tenancy routes (identity issue) land.
       const now = new Date().toISOString();
-      const existing = (await t.request<{ items: Database[] }>('GET', '/api/v1/databases?domain=acme&project=p0&limit=500')).body.items.length;
+      const existing = (
+        await t.request<{ items: Database[] }>(
+          'GET',
+          '/api/v1/databases?domain=acme&project=p0&limit=500',
+        )
+      ).body.items.length;
       await quotaProject(t, 'acme', 'p0', existing, now);
-      await expectRefused(createBody({ project: 'p0', name: 'one-too-many' }), 422, 'project', 'QUOTA_EXCEEDED');
+      await expectRefused(
+        createBody({ project: 'p0', name: 'one-too-many' }),
+        422,
+        'project',
+        'QUOTA_EXCEEDED',
+      );
     });
 
     it('an unreachable cluster', async () => {
       clusters[1]!.faults.setUnreachable(true);
       try {
-        const error = await expectRefused(createBody({ name: 'unreachable', providerId: providerIds[1] }), 503, '', 'UNAVAILABLE');
+        const error = await expectRefused(
+          createBody({ name: 'unreachable', providerId: providerIds[1] }),
+          503,
+          '',
+          'UNAVAILABLE',
+        );
         expect(error.message).toContain('unreachable');
       } finally {
         clusters[1]!.faults.setUnreachable(false);
@@ -270,23 +408,32 @@ describe('the database lifecycle against simulated clusters', () => {
     });
 
     it('a guarded kubeconfig', async () => {
-      const exec = clusters[0]!.kubeconfig.replace(/token: .*/g, 'exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: aws');
+      const exec = clusters[0]!.kubeconfig.replace(
+        /token: .*/g,
+        'exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: aws',
+      );
       const guarded = await startTestEngine({ allowPrivateClusterAddresses: false });
       try {
-        const execRefused = await guarded.request<{ error: { details: { rule: string }[]; message: string } }>('POST', '/api/v1/providers', {
+        const execRefused = await guarded.request<{
+          error: { details: { rule: string }[]; message: string };
+        }>('POST', '/api/v1/providers', {
           name: 'exec',
           kubeconfig: exec,
         });
         expect(execRefused.status).toBe(400);
         expect(execRefused.body.error.details[0]?.rule).toBe('exec');
-        const loopback = await guarded.request<{ error: { details: { rule: string }[]; message: string } }>('POST', '/api/v1/providers', {
+        const loopback = await guarded.request<{
+          error: { details: { rule: string }[]; message: string };
+        }>('POST', '/api/v1/providers', {
           name: 'loopback',
           kubeconfig: clusters[0]!.kubeconfig,
         });
         expect(loopback.status).toBe(400);
         expect(loopback.body.error.details[0]?.rule).toBe('server-address');
         expect(loopback.body.error.message).toMatch(/loopback|own host/);
-        expect((await guarded.request<{ items: unknown[] }>('GET', '/api/v1/providers')).body.items).toEqual([]);
+        expect(
+          (await guarded.request<{ items: unknown[] }>('GET', '/api/v1/providers')).body.items,
+        ).toEqual([]);
       } finally {
         await guarded.stop();
       }
@@ -294,30 +441,50 @@ describe('the database lifecycle against simulated clusters', () => {
   });
 
   it('refuses to remove a cluster that still has databases', async () => {
-    const response = await t.request<{ error: { code: string } }>('DELETE', `/api/v1/providers/${providerIds[0]}`);
+    const response = await t.request<{ error: { code: string } }>(
+      'DELETE',
+      `/api/v1/providers/${providerIds[0]}`,
+    );
     expect(response.status).toBe(409);
   });
 
   it('deletes every database and KubeDB removes the objects; DoNotTerminate is refused', async () => {
-    const keep = await t.request<{ database: Database }>('POST', '/api/v1/databases', createBody({ name: 'keeper', deletionPolicy: 'DoNotTerminate', providerId: providerIds[0] }));
+    const keep = await t.request<{ database: Database }>(
+      'POST',
+      '/api/v1/databases',
+      createBody({ name: 'keeper', deletionPolicy: 'DoNotTerminate', providerId: providerIds[0] }),
+    );
     expect(keep.status).toBe(202);
-    const refused = await t.request<{ error: { code: string; details: { path: string }[] } }>('DELETE', `/api/v1/databases/${keep.body.database.id}`);
+    const refused = await t.request<{ error: { code: string; details: { path: string }[] } }>(
+      'DELETE',
+      `/api/v1/databases/${keep.body.database.id}`,
+    );
     expect(refused.status).toBe(422);
     expect(refused.body.error.details[0]?.path).toBe('deletionPolicy');
 
-    const all = (await t.request<{ items: Database[] }>('GET', '/api/v1/databases?limit=500')).body.items.filter((d) => d.name !== 'keeper');
+    const all = (
+      await t.request<{ items: Database[] }>('GET', '/api/v1/databases?limit=500')
+    ).body.items.filter((d) => d.name !== 'keeper');
     for (const database of all) {
-      const response = await t.request<{ database: Database; operation: Operation }>('DELETE', `/api/v1/databases/${database.id}`);
+      const response = await t.request<{ database: Database; operation: Operation }>(
+        'DELETE',
+        `/api/v1/databases/${database.id}`,
+      );
       expect(response.status, response.text).toBe(202);
       expect(response.body.operation).toMatchObject({ type: 'delete', status: 'QUEUED' });
     }
     for (const database of all) {
       await waitFor(
-        async () => (await t.request<Database>('GET', `/api/v1/databases/${database.id}`)).body.status === 'DELETED',
+        async () =>
+          (await t.request<Database>('GET', `/api/v1/databases/${database.id}`)).body.status ===
+          'DELETED',
         `${database.name} to be DELETED`,
       );
     }
-    await waitFor(() => clusters.every((c) => kubedbObjects(c).every((o) => o.endsWith('/keeper'))), 'the KubeDB objects to be gone');
+    await waitFor(
+      () => clusters.every((c) => kubedbObjects(c).every((o) => o.endsWith('/keeper'))),
+      'the KubeDB objects to be gone',
+    );
     const after = await t.request<{ items: Database[] }>('GET', '/api/v1/databases?limit=500');
     expect(after.body.items.map((d) => d.name)).toEqual(['keeper']);
     const gone = await t.request('GET', `/api/v1/databases/${all[0]!.id}/credentials`);
@@ -325,24 +492,44 @@ describe('the database lifecycle against simulated clusters', () => {
   });
 
   it('serves the OpenAPI document generated from the route table', async () => {
-    const response = await t.request<{ openapi: string; paths: Record<string, Record<string, { 'x-permission': string; requestBody?: unknown }>> }>(
-      'GET',
-      '/api/v1/openapi.json',
-    );
+    const response = await t.request<{
+      openapi: string;
+      paths: Record<string, Record<string, { 'x-permission': string; requestBody?: unknown }>>;
+    }>('GET', '/api/v1/openapi.json');
     expect(response.status).toBe(200);
     expect(response.body.openapi).toBe('3.0.3');
-    expect(response.body.paths['/api/v1/databases']?.post?.['x-permission']).toBe('databases:write');
-    expect(JSON.stringify(response.body.paths['/api/v1/databases']?.post?.requestBody)).toContain('deletionPolicy');
-    expect(response.body.paths['/api/v1/databases/{id}/credentials']?.get?.['x-permission']).toBe('databases:credentials');
+    expect(response.body.paths['/api/v1/databases']?.post?.['x-permission']).toBe(
+      'databases:write',
+    );
+    expect(JSON.stringify(response.body.paths['/api/v1/databases']?.post?.requestBody)).toContain(
+      'deletionPolicy',
+    );
+    expect(response.body.paths['/api/v1/databases/{id}/credentials']?.get?.['x-permission']).toBe(
+      'databases:credentials',
+    );
   });
 });
 
-async function quotaProject(t: TestEngine, domain: string, project: string, maxDatabases: number, now: string): Promise<void> {
+async function quotaProject(
+  t: TestEngine,
+  domain: string,
+  project: string,
+  maxDatabases: number,
+  now: string,
+): Promise<void> {
   // Admins' databases create their project implicitly (identity issue): set the quota on it then.
   const existing = await t.store.projects.findByName(domain, project);
   if (existing) {
     await t.store.projects.update({ ...existing, quota: { maxDatabases }, updatedAt: now });
     return;
   }
-  await t.store.projects.create({ id: `quota-${project}`, domain, name: project, quota: { maxDatabases }, revision: 1, createdAt: now, updatedAt: now });
+  await t.store.projects.create({
+    id: `quota-${project}`,
+    domain,
+    name: project,
+    quota: { maxDatabases },
+    revision: 1,
+    createdAt: now,
+    updatedAt: now,
+  });
 }

@@ -9,7 +9,9 @@ import { testRedisUrl } from '../helpers/redis';
 
 async function role(engine: EngineProcess): Promise<string | null> {
   try {
-    const response = await fetch(`${engine.url}/api/v1/health/ready`, { signal: AbortSignal.timeout(2_000) });
+    const response = await fetch(`${engine.url}/api/v1/health/ready`, {
+      signal: AbortSignal.timeout(2_000),
+    });
     return ((await response.json()) as { role: string }).role;
   } catch {
     return null;
@@ -29,10 +31,18 @@ describe('leader election over Redis', () => {
   beforeAll(async () => {
     [cluster] = (await startClusters(1, 50)) as [SimCluster];
     dataDir = mkdtempSync(join(tmpdir(), 'dbaas-leader-'));
-    env = { REDIS_URL: testRedisUrl(), DBAAS_REDIS_PREFIX: `leader${Date.now()}`, DBAAS_QUEUE_LEASE_MS: '3000' };
-    engines.push(await startEngineProcess({ dataDir, env: { ...env, DBAAS_INSTANCE_ID: 'engine-a' } }));
+    env = {
+      REDIS_URL: testRedisUrl(),
+      DBAAS_REDIS_PREFIX: `leader${Date.now()}`,
+      DBAAS_QUEUE_LEASE_MS: '3000',
+    };
+    engines.push(
+      await startEngineProcess({ dataDir, env: { ...env, DBAAS_INSTANCE_ID: 'engine-a' } }),
+    );
     await waitFor(async () => (await role(engines[0]!)) === 'leader', 'engine-a to lead', 20_000);
-    engines.push(await startEngineProcess({ dataDir, env: { ...env, DBAAS_INSTANCE_ID: 'engine-b' } }));
+    engines.push(
+      await startEngineProcess({ dataDir, env: { ...env, DBAAS_INSTANCE_ID: 'engine-b' } }),
+    );
   }, 90_000);
 
   afterAll(async () => {
@@ -57,7 +67,11 @@ describe('leader election over Redis', () => {
     expect(Date.now() - pausedAt).toBeLessThan(25_000);
     const outputBeforeResume = a.output.join('').length;
     a.signal('SIGCONT');
-    await waitFor(async () => (await role(a)) === 'follower', 'the resumed engine-a to follow', 10_000);
+    await waitFor(
+      async () => (await role(a)) === 'follower',
+      'the resumed engine-a to follow',
+      10_000,
+    );
     const afterResume = a.output.join('').slice(outputBeforeResume);
     // It stepped down without starting its loops again, and nothing it wrote got past the fence.
     expect(afterResume).not.toContain('loops starting');

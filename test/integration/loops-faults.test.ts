@@ -23,7 +23,10 @@ describe('the loops on an unreliable cluster', () => {
       seen.add(`${event.data.status}/${event.data.phase}`);
       statuses.set(event.data.id, seen);
     });
-    const provider = await t.engine.services.providers.create({ name: 'flaky', kubeconfig: cluster.kubeconfig });
+    const provider = await t.engine.services.providers.create({
+      name: 'flaky',
+      kubeconfig: cluster.kubeconfig,
+    });
     for (const [i, engine] of (['postgres', 'redis', 'mongodb'] as const).entries()) {
       const version = { postgres: '16.4', redis: '7.4.6', mongodb: '7.0.8' }[engine];
       const result = await t.engine.services.databases.create({
@@ -39,7 +42,10 @@ describe('the loops on an unreliable cluster', () => {
       if ('database' in result) ids.push(result.database.id);
     }
     for (const id of ids) {
-      await waitFor(async () => (await t.engine.services.databases.get(id)).status === 'RUNNING', `${id} to run`);
+      await waitFor(
+        async () => (await t.engine.services.databases.get(id)).status === 'RUNNING',
+        `${id} to run`,
+      );
     }
   }, 60_000);
 
@@ -58,26 +64,44 @@ describe('the loops on an unreliable cluster', () => {
       const database = await t.engine.services.databases.get(target);
       const change = await t.engine.services.databaseChanges.patch(target, { replicas: 3 });
       if (!('operation' in change)) throw new Error('expected an operation');
-      const done = await waitFor(async () => {
-        const operation = await t.engine.services.operations.get(change.operation.id);
-        return ['SUCCEEDED', 'FAILED'].includes(operation.status) ? operation : null;
-      }, 'the scale operation to finish', 60_000);
+      const done = await waitFor(
+        async () => {
+          const operation = await t.engine.services.operations.get(change.operation.id);
+          return ['SUCCEEDED', 'FAILED'].includes(operation.status) ? operation : null;
+        },
+        'the scale operation to finish',
+        60_000,
+      );
       expect(done.status, JSON.stringify(done.error)).toBe('SUCCEEDED');
-      const converged: Database = await waitFor(async () => {
-        const current = await t.engine.services.databases.get(target);
-        return current.status === 'RUNNING' && current.readyReplicas === 3 && current.drift.length === 0 ? current : null;
-      }, 'the status to converge', 60_000);
+      const converged: Database = await waitFor(
+        async () => {
+          const current = await t.engine.services.databases.get(target);
+          return current.status === 'RUNNING' &&
+            current.readyReplicas === 3 &&
+            current.drift.length === 0
+            ? current
+            : null;
+        },
+        'the status to converge',
+        60_000,
+      );
       expect(converged.replicas).toBe(3);
       expect(database.replicas).toBe(2);
 
       // A deletion made on the cluster while watches drop is noticed too (re-list after 410).
       cluster.faults.failNextWatchWithGone();
       const other = await t.engine.services.databases.get(ids[1]!);
-      cluster.state.delete('kubedb.com/v1', 'Redis', other.namespace, other.name, { skipAdmission: true });
-      const gone = await waitFor(async () => {
-        const current = await t.engine.services.databases.get(other.id);
-        return current.statusReason?.includes('missing') ? current : null;
-      }, 'the vanished database to be noticed', 60_000);
+      cluster.state.delete('kubedb.com/v1', 'Redis', other.namespace, other.name, {
+        skipAdmission: true,
+      });
+      const gone = await waitFor(
+        async () => {
+          const current = await t.engine.services.databases.get(other.id);
+          return current.statusReason?.includes('missing') ? current : null;
+        },
+        'the vanished database to be noticed',
+        60_000,
+      );
       expect(gone.status).toBe('FAILED');
     } finally {
       cluster.faults.reset();

@@ -25,7 +25,10 @@ describe('an engine in shared mode', () => {
 
   it('leads, runs operations through BullMQ and caches the latest status in Redis', async () => {
     await waitFor(() => t.engine.leadership.role === 'leader', 'the engine to lead');
-    const provider = await t.engine.services.providers.create({ name: 'shared', kubeconfig: cluster.kubeconfig });
+    const provider = await t.engine.services.providers.create({
+      name: 'shared',
+      kubeconfig: cluster.kubeconfig,
+    });
     const result = await t.engine.services.databases.create({
       name: 'shared-pg',
       engine: 'postgres',
@@ -37,7 +40,10 @@ describe('an engine in shared mode', () => {
     });
     if (!('database' in result)) throw new Error('expected a database');
     const id = result.database.id;
-    await waitFor(async () => (await t.engine.services.databases.get(id)).status === 'RUNNING', 'the database to run');
+    await waitFor(
+      async () => (await t.engine.services.databases.get(id)).status === 'RUNNING',
+      'the database to run',
+    );
     const cached = await waitFor(async () => {
       const value = await redis.hget(`${prefix}:status`, id);
       const parsed = value ? (JSON.parse(value) as { status: string; phase: string }) : null;

@@ -98,6 +98,17 @@ function suite(name: string, makeLimiter: () => RateLimiter) {
       await app.close();
     });
 
+    it('counts the pages after the first of a large list as reads, not bulk', async () => {
+      const app = await build(makeLimiter());
+      const get = (url: string) =>
+        app.inject({ method: 'GET', url, headers: { authorization: 'Bearer alice' } });
+      expect((await get('/api/v1/things?limit=500')).statusCode).toBe(200);
+      expect((await get('/api/v1/things?limit=500&cursor=page-2')).statusCode).toBe(200);
+      expect((await get('/api/v1/things?limit=500&cursor=page-3')).statusCode).toBe(200);
+      expect((await get('/api/v1/things?limit=500')).statusCode).toBe(429);
+      await app.close();
+    });
+
     it('counts anonymous callers per source address', async () => {
       const app = await build(makeLimiter());
       const from = (remoteAddress: string) =>

@@ -21,10 +21,14 @@ export interface RateLimitOptions {
 /** A list asking for more than this many items is a bulk read. */
 const BULK_LIMIT = 100;
 
-/** read, write or bulk: bulk = a list with `?limit` over 100. */
+/** read, write or bulk: bulk = the first page of a list with `?limit` over 100. */
 export function callClass(request: FastifyRequest): 'read' | 'write' | 'bulk' {
   if (request.method !== 'GET' && request.method !== 'HEAD') return 'write';
-  const limit = Number((request.query as Record<string, unknown> | undefined)?.limit);
+  const query = (request.query as Record<string, unknown> | undefined) ?? {};
+  const limit = Number(query.limit);
+  // Only the first page of a large list is bulk: following its cursor is reading the same list, so
+  // a console can page through 10,000 databases without running out of bulk calls.
+  if (typeof query.cursor === 'string' && query.cursor !== '') return 'read';
   return Number.isFinite(limit) && limit > BULK_LIMIT ? 'bulk' : 'read';
 }
 

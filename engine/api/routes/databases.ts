@@ -1,8 +1,19 @@
 import { z } from 'zod';
-import { CreateDatabaseRequestSchema, DatabaseSchema, DatabaseStatusSchema, EngineSchema } from '../../domain';
+import {
+  CreateDatabaseRequestSchema,
+  DatabaseSchema,
+  DatabaseStatusSchema,
+  EngineSchema,
+} from '../../domain';
 import type { Services } from '../../services';
 import { grantFor } from '../plugins/auth';
-import { defineRoute, DryRunQuerySchema, IdParamsSchema, PageQuerySchema, type RouteSpec } from '../route-table';
+import {
+  defineRoute,
+  DryRunQuerySchema,
+  IdParamsSchema,
+  PageQuerySchema,
+  type RouteSpec,
+} from '../route-table';
 
 const ListQuerySchema = PageQuerySchema.extend({
   domain: z.string().max(63).optional(),
@@ -20,13 +31,18 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       method: 'POST',
       url: '/api/v1/databases',
       permission: 'databases:write',
-      summary: 'Create a database (202 with the provisioning operation; ?dryRun=true returns the manifests)',
+      summary:
+        'Create a database (202 with the provisioning operation; ?dryRun=true returns the manifests)',
       body: z.unknown(),
       docs: { body: CreateDatabaseRequestSchema, response: DatabaseSchema },
       query: DryRunQuerySchema,
       handler: async ({ body, query, reply, request }) => {
         const grant = grantFor(request, 'databases:write');
-        const result = await services.databases.create(body, { dryRun: query.dryRun, actor: grant.actor, grant });
+        const result = await services.databases.create(body, {
+          dryRun: query.dryRun,
+          actor: grant.actor,
+          grant,
+        });
         return reply.status('manifests' in result ? 200 : 202).send(result);
       },
     }),
@@ -38,7 +54,11 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       query: ListQuerySchema,
       handler: ({ query, request }) => {
         const { limit, cursor, ...filter } = query;
-        return services.databases.list(filter, { limit, cursor }, grantFor(request, 'databases:read'));
+        return services.databases.list(
+          filter,
+          { limit, cursor },
+          grantFor(request, 'databases:read'),
+        );
       },
     }),
     defineRoute({
@@ -47,7 +67,8 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       permission: 'databases:read',
       summary: 'One database',
       params: IdParamsSchema,
-      handler: ({ params, request }) => services.databases.get(params.id, grantFor(request, 'databases:read')),
+      handler: ({ params, request }) =>
+        services.databases.get(params.id, grantFor(request, 'databases:read')),
     }),
     defineRoute({
       method: 'DELETE',
@@ -67,7 +88,8 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       permission: 'databases:read',
       summary: 'Desired and live manifests and the drift between them',
       params: IdParamsSchema,
-      handler: ({ params, request }) => services.databaseReads.manifest(params.id, grantFor(request, 'databases:read')),
+      handler: ({ params, request }) =>
+        services.databaseReads.manifest(params.id, grantFor(request, 'databases:read')),
     }),
     defineRoute({
       method: 'GET',
@@ -75,7 +97,8 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       permission: 'databases:credentials',
       summary: "Credentials read from the cluster's auth secret (never stored)",
       params: IdParamsSchema,
-      handler: ({ params, request }) => services.databaseReads.credentials(params.id, grantFor(request, 'databases:credentials')),
+      handler: ({ params, request }) =>
+        services.databaseReads.credentials(params.id, grantFor(request, 'databases:credentials')),
     }),
     defineRoute({
       method: 'GET',
@@ -83,8 +106,13 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       permission: 'databases:read',
       summary: 'CPU (cores) and memory (bytes) of the database pods over a range',
       params: IdParamsSchema,
-      query: z.object({ range: z.enum(['15m', '1h', '6h', '24h'], { error: 'range must be one of 15m, 1h, 6h, 24h' }).default('1h') }),
-      handler: ({ params, query, request }) => services.observations.metrics(params.id, query.range, grantFor(request, 'databases:read')),
+      query: z.object({
+        range: z
+          .enum(['15m', '1h', '6h', '24h'], { error: 'range must be one of 15m, 1h, 6h, 24h' })
+          .default('1h'),
+      }),
+      handler: ({ params, query, request }) =>
+        services.observations.metrics(params.id, query.range, grantFor(request, 'databases:read')),
     }),
     defineRoute({
       method: 'GET',
@@ -92,7 +120,8 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       permission: 'databases:read',
       summary: 'Kubernetes events of the database and its pods, and its operations',
       params: IdParamsSchema,
-      handler: ({ params, request }) => services.observations.events(params.id, grantFor(request, 'databases:read')),
+      handler: ({ params, request }) =>
+        services.observations.events(params.id, grantFor(request, 'databases:read')),
     }),
   ];
 }
@@ -105,7 +134,10 @@ export function versionRoutes(services: Services): RouteSpec[] {
       url: '/api/v1/versions',
       permission: 'versions:read',
       summary: "Versions from the clusters' KubeDB catalogs, with upgrade targets",
-      query: z.object({ engine: EngineSchema.optional(), providerId: z.string().max(63).optional() }),
+      query: z.object({
+        engine: EngineSchema.optional(),
+        providerId: z.string().max(63).optional(),
+      }),
       handler: async ({ query }) => ({ items: await services.versions.list(query) }),
     }),
   ];

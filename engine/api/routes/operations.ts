@@ -1,9 +1,19 @@
 import { z } from 'zod';
-import { OperationStatusSchema, OperationTypeSchema, PatchDatabaseRequestSchema } from '../../domain';
+import {
+  OperationStatusSchema,
+  OperationTypeSchema,
+  PatchDatabaseRequestSchema,
+} from '../../domain';
 import type { EngineEvent, Services } from '../../services';
 import type { Grant } from '../../services/auth/access';
 import { grantFor } from '../plugins/auth';
-import { defineRoute, DryRunQuerySchema, IdParamsSchema, PageQuerySchema, type RouteSpec } from '../route-table';
+import {
+  defineRoute,
+  DryRunQuerySchema,
+  IdParamsSchema,
+  PageQuerySchema,
+  type RouteSpec,
+} from '../route-table';
 
 const OperationListQuerySchema = PageQuerySchema.extend({
   databaseId: z.string().max(63).optional(),
@@ -25,7 +35,11 @@ export function databaseChangeRoutes(services: Services): RouteSpec[] {
       docs: { body: PatchDatabaseRequestSchema },
       handler: async ({ params, body, query, reply, request }) => {
         const grant = grantFor(request, 'databases:write');
-        const result = await services.databaseChanges.patch(params.id, body, { dryRun: query.dryRun, actor: grant.actor, grant });
+        const result = await services.databaseChanges.patch(params.id, body, {
+          dryRun: query.dryRun,
+          actor: grant.actor,
+          grant,
+        });
         return reply.status('manifests' in result ? 200 : 202).send(result);
       },
     }),
@@ -38,7 +52,10 @@ export function databaseChangeRoutes(services: Services): RouteSpec[] {
       status: 202,
       handler: ({ params, request }) => {
         const grant = grantFor(request, 'databases:write');
-        return services.databaseChanges.act(params.id, params.action, { actor: grant.actor, grant });
+        return services.databaseChanges.act(params.id, params.action, {
+          actor: grant.actor,
+          grant,
+        });
       },
     }),
   ];
@@ -55,7 +72,11 @@ export function operationRoutes(services: Services): RouteSpec[] {
       query: OperationListQuerySchema,
       handler: ({ query, request }) => {
         const { limit, cursor, ...filter } = query;
-        return services.operations.list(filter, { limit, cursor }, grantFor(request, 'operations:read'));
+        return services.operations.list(
+          filter,
+          { limit, cursor },
+          grantFor(request, 'operations:read'),
+        );
       },
     }),
     defineRoute({
@@ -64,7 +85,8 @@ export function operationRoutes(services: Services): RouteSpec[] {
       permission: 'operations:read',
       summary: 'One operation with its steps, attempts and progress',
       params: IdParamsSchema,
-      handler: ({ params, request }) => services.operations.get(params.id, grantFor(request, 'operations:read')),
+      handler: ({ params, request }) =>
+        services.operations.get(params.id, grantFor(request, 'operations:read')),
     }),
     defineRoute({
       method: 'POST',
@@ -72,7 +94,8 @@ export function operationRoutes(services: Services): RouteSpec[] {
       permission: 'operations:write',
       summary: 'Cancel an operation that has not started (409 otherwise)',
       params: IdParamsSchema,
-      handler: ({ params, request }) => services.operations.cancel(params.id, grantFor(request, 'operations:write')),
+      handler: ({ params, request }) =>
+        services.operations.cancel(params.id, grantFor(request, 'operations:write')),
     }),
   ];
 }

@@ -12,9 +12,15 @@ export function openSqliteOfflineCache(file: string): OfflineCache {
   const db = new BetterSqlite3(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  db.exec('CREATE TABLE IF NOT EXISTS answers (url TEXT PRIMARY KEY, body TEXT NOT NULL, at INTEGER NOT NULL)');
-  const put = db.prepare('INSERT INTO answers (url, body, at) VALUES (?, ?, ?) ON CONFLICT(url) DO UPDATE SET body = excluded.body, at = excluded.at');
-  const get = db.prepare<[string], { body: string; at: number }>('SELECT body, at FROM answers WHERE url = ?');
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS answers (url TEXT PRIMARY KEY, body TEXT NOT NULL, at INTEGER NOT NULL)',
+  );
+  const put = db.prepare(
+    'INSERT INTO answers (url, body, at) VALUES (?, ?, ?) ON CONFLICT(url) DO UPDATE SET body = excluded.body, at = excluded.at',
+  );
+  const get = db.prepare<[string], { body: string; at: number }>(
+    'SELECT body, at FROM answers WHERE url = ?',
+  );
   const prune = db.prepare('DELETE FROM answers WHERE at < ?');
   return {
     put(url, body, at) {

@@ -1,44 +1,60 @@
 import type { BridgeEvent, HttpMethod } from '../../../shared/ipc';
 import { unwrap, type ApiClient } from './client';
+import type { TokenSource } from './session';
+import { openEventStream, type StreamState } from './sse';
 
-/** The browser transport: fetch for requests, server-sent events for the event stream. */
+async function parse(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (text === '') return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * The browser transport: fetch for requests and for the event stream (read as server-sent events
+ * with the Authorization header, which EventSource cannot send). With `tokens`, every call carries
+ * the bearer token, and a 401 triggers one refresh and one retry.
+ */
 export function createHttpClient(
   baseUrl = '',
   fetchImpl: typeof fetch = fetch.bind(globalThis),
+  tokens?: TokenSource,
+  onStreamState?: (state: StreamState) => void,
 ): ApiClient {
+  const authHeaders = async (): Promise<Record<string, string>> => {
+    const token = await tokens?.token();
+    return token ? { authorization: `Bearer ${token}` } : {};
+  };
+  const send = async (method: HttpMethod, url: string, body: unknown): Promise<Response> =>
+    fetchImpl(`${baseUrl}${url}`, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(await authHeaders()),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   return {
     transport: 'http',
     async request<T>(method: HttpMethod, url: string, body?: unknown): Promise<T> {
-      const response = await fetchImpl(`${baseUrl}${url}`, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      let parsed: unknown = null;
-      if (text !== '') {
-        try {
-          parsed = JSON.parse(text) as unknown;
-        } catch {
-          parsed = text;
-        }
+      let response = await send(method, url, body);
+      if (response.status === 401 && tokens && (await tokens.refresh())) {
+        response = await send(method, url, body);
       }
-      return unwrap<T>(response.status, parsed);
+      return unwrap<T>(response.status, await parse(response));
     },
     onEvent(listener: (event: BridgeEvent) => void): () => void {
-      if (typeof EventSource === 'undefined') return () => undefined;
-      const source = new EventSource(`${baseUrl}/api/v1/events`);
-      const handler = (message: MessageEvent<string>): void => {
-        try {
-          listener({ type: message.type, data: JSON.parse(message.data) as unknown });
-        } catch {
-          // A malformed event is dropped; the next full refresh corrects the view.
-        }
-      };
-      for (const type of ['database.status', 'operation.progress', 'provider.health']) {
-        source.addEventListener(type, handler);
-      }
-      return () => source.close();
+      return openEventStream({
+        url: `${baseUrl}/api/v1/events`,
+        fetchImpl,
+        headers: authHeaders,
+        onEvent: listener,
+        onState: onStreamState,
+        onUnauthorized: tokens ? () => tokens.refresh() : undefined,
+      });
     },
   };
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../../../engine/config';
 import { createEngine, type Engine } from '../../../../../engine/engine';
@@ -9,12 +12,20 @@ describe('the health store', () => {
   let engine: Engine;
   let baseUrl: string;
 
+  let dataDir: string;
+
   beforeAll(async () => {
-    engine = await createEngine(loadConfig({}, { port: 0 }), { logger: createLogger('silent') });
+    dataDir = mkdtempSync(join(tmpdir(), 'health-store-'));
+    engine = await createEngine(loadConfig({}, { port: 0, dataDir }), {
+      logger: createLogger('silent'),
+    });
     await engine.start();
     baseUrl = await engine.api.listen({ port: 0, host: '127.0.0.1' });
   });
-  afterAll(() => engine.stop());
+  afterAll(async () => {
+    await engine.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   it('loads health and readiness over HTTP', async () => {
     const store = createHealthStore();

@@ -1,0 +1,141 @@
+/**
+ * Wire shapes the console reads. Entities come from engine/domain as types only; shapes that the
+ * engine's services define (and the renderer may not import) are restated here from API.md.
+ */
+import type {
+  Database,
+  DatabaseStatus,
+  Engine,
+  Operation,
+  OperationStatus,
+  Provider,
+  ProviderHealth,
+  RoleBinding,
+} from '../../../../engine/domain';
+
+export type * from './domain-types';
+
+/** A provider as the API shows it (no vault reference). */
+export type PublicProvider = Omit<Provider, 'vaultRef'>;
+
+/** The signed-in user as `/auth/login` answers it. */
+export interface SessionUser {
+  id: string;
+  username: string;
+  bindings: RoleBinding[];
+}
+
+/** `POST /auth/login` and `/auth/refresh`. */
+export interface TokenResponse {
+  accessToken: string;
+  refreshToken: string;
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+  user: SessionUser;
+}
+
+/** One entry of `GET /versions`. */
+export interface VersionItem {
+  engine: Engine;
+  version: string;
+  deprecated: boolean;
+  upgradeTargets: string[];
+  providerIds?: string[];
+}
+
+/** `POST /providers/contexts`. */
+export interface KubeContext {
+  name: string;
+  cluster: string;
+  server: string;
+  user: string;
+  current: boolean;
+}
+
+/** `GET /databases/:id/credentials`. */
+export interface Credentials {
+  username: string;
+  password: string;
+  host: string;
+  port: number;
+  connectionString: string;
+}
+
+/** A Kubernetes object as manifests carry it. */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+/** `GET /databases/:id/manifest`. */
+export interface ManifestView {
+  desired: KubeObject;
+  live: KubeObject | null;
+  drift: { path: string; desired: unknown; live: unknown }[];
+}
+
+/** `GET /databases/:id/metrics?range=` (the lead's contract). */
+export interface MetricsResponse {
+  series: { name: string; unit: string; points: [number | string, number][] }[];
+}
+
+/** `GET /databases/:id/events`: Kubernetes and product events, fields read leniently. */
+export interface DatabaseEventItem {
+  time?: string;
+  lastTimestamp?: string;
+  type?: string;
+  reason?: string;
+  message?: string;
+  source?: string;
+  kind?: string;
+}
+
+/** `POST /databases` and `PATCH /databases/:id` (not dry runs). */
+export interface ChangeResponse {
+  database: Database;
+  operation: Operation;
+  operations?: Operation[];
+}
+
+/** `?dryRun=true` answers. */
+export interface DryRunResponse {
+  manifests: KubeObject[];
+}
+
+/** `database.status` event payload (engine/services/events.ts). */
+export interface DatabaseStatusEventData {
+  id: string;
+  name: string;
+  domain: string;
+  project: string;
+  providerId: string;
+  status: DatabaseStatus;
+  phase: string;
+  readyReplicas: number;
+  statusReason: string | null;
+  driftCount: number;
+  updatedAt: string;
+}
+
+/** `operation.progress` event payload. */
+export interface OperationProgressEventData {
+  id: string;
+  databaseId: string;
+  type: string;
+  status: OperationStatus;
+  progress: number;
+  step: string | null;
+  error: { code: string; message: string } | null;
+  updatedAt: string;
+}
+
+/** `provider.health` event payload. */
+export interface ProviderHealthEventData {
+  id: string;
+  name: string;
+  health: ProviderHealth;
+}
+
+export type { ListResponse } from '../../../../engine/api/contracts';

@@ -1,0 +1,133 @@
+import { lazy, Suspense } from 'react';
+import type { ApiClient, SessionUser, StreamState } from '../api';
+import { AuditScreen } from '../features/audit';
+import { ClustersScreen } from '../features/clusters';
+import { CreateWizard } from '../features/create';
+import { DatabaseDetail, DatabasesScreen, useDatabaseFilters } from '../features/databases';
+import { OperationsScreen } from '../features/operations';
+import { SettingsScreen } from '../features/settings';
+import { useFleetStore, usePreferencesStore, type ThemeChoice } from '../stores';
+import { EmptyState, StaleBanner, Toasts, href, useRoute } from '../ui';
+import { CommandPalette } from './CommandPalette';
+import { useLiveFleet } from './use-live-fleet';
+
+// The dashboard's charts (recharts) load only when it is shown, so other screens start faster.
+const DashboardScreen = lazy(() =>
+  import('../features/dashboard').then((m) => ({ default: m.DashboardScreen })),
+);
+
+const NAV = [
+  { path: '/', label: 'Dashboard' },
+  { path: '/databases', label: 'Databases' },
+  { path: '/create', label: 'New database' },
+  { path: '/clusters', label: 'Clusters' },
+  { path: '/operations', label: 'Operations' },
+  { path: '/audit', label: 'Audit' },
+  { path: '/settings', label: 'Settings' },
+];
+
+const NEXT_THEME: Record<ThemeChoice, ThemeChoice> = {
+  system: 'light',
+  light: 'dark',
+  dark: 'system',
+};
+
+function Screen({ route, client }: { route: string; client: ApiClient }) {
+  const setFilters = useDatabaseFilters((s) => s.set);
+  const detail = /^\/databases\/([^/]+)$/.exec(route);
+  if (detail) return <DatabaseDetail id={decodeURIComponent(detail[1]!)} />;
+  switch (route) {
+    case '/':
+      return (
+        <DashboardScreen
+          onFilter={(patch) => setFilters({ status: '', engine: '', providerId: '', ...patch })}
+        />
+      );
+    case '/databases':
+      return <DatabasesScreen />;
+    case '/create':
+      return <CreateWizard />;
+    case '/clusters':
+      return <ClustersScreen />;
+    case '/operations':
+      return <OperationsScreen />;
+    case '/audit':
+      return <AuditScreen />;
+    case '/settings':
+      return <SettingsScreen client={client} />;
+    default:
+      return (
+        <EmptyState title="There is no such page">
+          Go to the <a href={href('/')}>dashboard</a>.
+        </EmptyState>
+      );
+  }
+}
+
+/** The signed-in console: navigation, the live fleet, the current screen, toasts and the palette. */
+export function Shell({
+  client,
+  user,
+  streamState,
+  onSignOut,
+}: {
+  client: ApiClient;
+  user: SessionUser | null;
+  streamState: StreamState | null;
+  onSignOut: (() => void) | null;
+}) {
+  useLiveFleet(client, streamState);
+  const route = useRoute();
+  const { theme, setTheme } = usePreferencesStore();
+  const online = useFleetStore((s) => s.online);
+  const section = route === '/' ? '/' : `/${route.split('/')[1] ?? ''}`;
+  return (
+    <div className="app">
+      <header className="topbar">
+        <h1>KubeDB DBaaS Console</h1>
+        <nav aria-label="Main">
+          {NAV.map((item) => (
+            <a
+              key={item.path}
+              href={href(item.path)}
+              aria-current={section === item.path ? 'page' : undefined}
+            >
+              {item.label}
+            </a>
+          ))}
+        </nav>
+        <div className="topbar-right">
+          <span
+            className={`dot ${online && streamState !== 'closed' ? 'dot-ok' : 'dot-bad'}`}
+            title={
+              online ? (streamState === 'closed' ? 'live updates reconnecting' : 'live') : 'offline'
+            }
+          />
+          <span className="muted kbd-hint">Ctrl+K</span>
+          <button
+            type="button"
+            className="small"
+            onClick={() => setTheme(NEXT_THEME[theme])}
+            aria-label={`Theme: ${theme}. Switch to ${NEXT_THEME[theme]}`}
+          >
+            {theme === 'dark' ? '☾' : theme === 'light' ? '☀' : '◐'} {theme}
+          </button>
+          {user && <span data-testid="signed-in-user">{user.username}</span>}
+          {onSignOut && (
+            <button type="button" className="small" onClick={onSignOut}>
+              Sign out
+            </button>
+          )}
+        </div>
+      </header>
+      <StaleBanner />
+      <main className="content">
+        <Suspense fallback={<p>Loading…</p>}>
+          <Screen route={route} client={client} />
+        </Suspense>
+      </main>
+      <Toasts />
+      <CommandPalette />
+    </div>
+  );
+}

@@ -1,0 +1,161 @@
+import { useState, type ChangeEvent } from 'react';
+import type { ApiClient, KubeContext, ListResponse, PublicProvider } from '../../api';
+import { ErrorView } from '../../ui';
+
+/** A provider name from a context name: a DNS label, as the API requires. */
+export function providerNameFor(base: string, context: string, many: boolean): string {
+  const raw = many ? `${base}-${context}` : base;
+  const label = raw
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .replace(/-+$/, '');
+  return (label || 'cluster').slice(0, 63).replace(/-+$/, '');
+}
+
+/** Adds clusters from a kubeconfig (a file or pasted text): read its contexts, pick some, register each. */
+export function AddClusterForm({
+  client,
+  onAdded,
+  disabledReason,
+}: {
+  client: ApiClient;
+  onAdded: (p: PublicProvider) => void;
+  disabledReason: string | null;
+}) {
+  const [kubeconfig, setKubeconfig] = useState('');
+  const [name, setName] = useState('');
+  const [region, setRegion] = useState('');
+  const [contexts, setContexts] = useState<KubeContext[] | null>(null);
+  const [chosen, setChosen] = useState<Set<string>>(new Set());
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  const onFile = async (event: ChangeEvent<HTMLInputElement>): Promise<void> => {
+    const file = event.target.files?.[0];
+    if (file) setKubeconfig(await file.text());
+    setContexts(null);
+  };
+
+  const readContexts = async (): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    try {
+      const answer = await client.request<ListResponse<KubeContext>>(
+        'POST',
+        '/api/v1/providers/contexts',
+        { kubeconfig },
+      );
+      setContexts(answer.items);
+      const current = answer.items.find((c) => c.current) ?? answer.items[0];
+      setChosen(new Set(current ? [current.name] : []));
+      if (!name && current)
+        setName(providerNameFor(current.cluster || current.name, current.name, false));
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const add = async (): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    const many = chosen.size > 1;
+    try {
+      for (const context of chosen) {
+        const provider = await client.request<PublicProvider>('POST', '/api/v1/providers', {
+          name: providerNameFor(name || context, context, many),
+          kubeconfig,
+          context,
+          ...(region ? { region } : {}),
+        });
+        onAdded(provider);
+      }
+      setKubeconfig('');
+      setContexts(null);
+      setName('');
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form
+      className="panel form"
+      onSubmit={(e) => e.preventDefault()}
+      aria-labelledby="add-cluster-title"
+    >
+      <h3 id="add-cluster-title">Add a cluster</h3>
+      <label>
+        Kubeconfig file
+        <input
+          type="file"
+          accept=".yaml,.yml,.conf,text/plain,*"
+          onChange={(e) => void onFile(e)}
+        />
+      </label>
+      <label>
+        or paste the kubeconfig
+        <textarea
+          rows={6}
+          value={kubeconfig}
+          onChange={(e) => (setKubeconfig(e.target.value), setContexts(null))}
+          spellCheck={false}
+        />
+      </label>
+      <div className="buttons">
+        <button
+          type="button"
+          onClick={() => void readContexts()}
+          disabled={!kubeconfig.trim() || busy || disabledReason !== null}
+        >
+          Read contexts
+        </button>
+      </div>
+      {contexts && (
+        <>
+          <fieldset>
+            <legend>Contexts to add</legend>
+            {contexts.map((c) => (
+              <label key={c.name} className="inline">
+                <input
+                  type="checkbox"
+                  checked={chosen.has(c.name)}
+                  onChange={(e) => {
+                    const next = new Set(chosen);
+                    if (e.target.checked) next.add(c.name);
+                    else next.delete(c.name);
+                    setChosen(next);
+                  }}
+                />
+                {c.name} <span className="muted">({c.server})</span>
+              </label>
+            ))}
+          </fieldset>
+          <label>
+            Cluster name
+            <input value={name} onChange={(e) => setName(e.target.value)} />
+          </label>
+          <label>
+            Region (optional)
+            <input value={region} onChange={(e) => setRegion(e.target.value)} />
+          </label>
+          <div className="buttons">
+            <button
+              type="button"
+              className="primary"
+              onClick={() => void add()}
+              disabled={chosen.size === 0 || busy || disabledReason !== null}
+            >
+              Add {chosen.size === 1 ? 'cluster' : `${chosen.size} clusters`}
+            </button>
+          </div>
+        </>
+      )}
+      <ErrorView error={error} />
+    </form>
+  );
+}

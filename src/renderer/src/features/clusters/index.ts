@@ -1,0 +1,2 @@
+export { ClustersScreen } from './ClustersScreen';
+export { providerNameFor } from './AddClusterForm';

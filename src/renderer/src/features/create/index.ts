@@ -1,0 +1,2 @@
+export { CreateWizard } from './CreateWizard';
+export { buildCreateRequest, type WizardForm } from './create-request';

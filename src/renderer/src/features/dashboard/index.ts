@@ -1,0 +1,2 @@
+export { DashboardScreen } from './DashboardScreen';
+export { summarise, operationsPerDay } from './fleet-summary';

@@ -1,0 +1,163 @@
+import { lazy, Suspense, useEffect } from 'react';
+import { useClient, type Database } from '../../api';
+import { useFleetStore } from '../../stores';
+import { CopyButton, EmptyState, StatusBadge, formatTime, href, useOfflineReason } from '../../ui';
+import { ActionsBar } from './detail/ActionsBar';
+import { CredentialsPanel } from './detail/CredentialsPanel';
+import { EventsPanel } from './detail/EventsPanel';
+import { ManifestPanel } from './detail/ManifestPanel';
+import { OperationsPanel } from './detail/OperationsPanel';
+
+// recharts loads with the first detail page, not with the console.
+const MetricsPanel = lazy(() =>
+  import('./detail/MetricsPanel').then((m) => ({ default: m.MetricsPanel })),
+);
+
+const SCHEMES: Record<string, string> = {
+  postgres: 'postgresql',
+  mysql: 'mysql',
+  mariadb: 'mysql',
+  mongodb: 'mongodb',
+  redis: 'redis',
+  elasticsearch: 'https',
+};
+
+/** A connection string without secrets, for copying before credentials are revealed. */
+export function publicConnectionString(
+  database: Pick<Database, 'engine' | 'endpoint'>,
+): string | null {
+  if (!database.endpoint) return null;
+  return `${SCHEMES[database.engine] ?? database.engine}://${database.endpoint.host}:${database.endpoint.port}`;
+}
+
+/** One database: status, conditions, endpoint, credentials, metrics, operations, events, manifest, actions. */
+export function DatabaseDetail({ id }: { id: string }) {
+  const client = useClient();
+  const database = useFleetStore((s) => s.databases.get(id));
+  const provider = useFleetStore((s) => s.providers.find((p) => p.id === database?.providerId));
+  const refresh = useFleetStore((s) => s.refreshDatabase);
+  const offline = useOfflineReason();
+
+  useEffect(() => {
+    void refresh(client, id);
+  }, [client, id, refresh]);
+
+  if (!database) {
+    return (
+      <EmptyState title="This database is not known (any more)">
+        Go back to <a href={href('/databases')}>Databases</a>.
+      </EmptyState>
+    );
+  }
+  const gone = database.status === 'DELETED' || database.status === 'DELETING';
+  const clusterReason =
+    provider && !provider.health.reachable
+      ? `Cluster ${provider.name} is unreachable: ${provider.health.message ?? ''}`
+      : null;
+  const disabledReason =
+    offline ?? clusterReason ?? (gone ? `The database is ${database.status.toLowerCase()}.` : null);
+  const connection = publicConnectionString(database);
+  const version = `${database.updatedAt}|${database.drift.length}|${database.status}`;
+
+  return (
+    <section aria-labelledby="detail-title" className="detail">
+      <div className="screen-head">
+        <h2 id="detail-title">
+          {database.name} <StatusBadge status={database.status} testId="detail-status" />{' '}
+          {database.drift.length > 0 && (
+            <span className="badge badge-warn" data-testid="drift-badge">
+              drift: {database.drift.map((d) => d.path).join(', ')}
+            </span>
+          )}
+        </h2>
+        <a href={href('/databases')}>All databases</a>
+      </div>
+      <ActionsBar database={database} client={client} disabledReason={disabledReason} />
+      <div className="grid2">
+        <section className="panel" aria-labelledby="overview-title">
+          <h3 id="overview-title">Overview</h3>
+          <dl className="facts">
+            <dt>Engine</dt>
+            <dd>
+              {database.engine} {database.version} ({database.mode})
+            </dd>
+            <dt>KubeDB phase</dt>
+            <dd data-testid="detail-phase">{database.phase || '—'}</dd>
+            <dt>Why</dt>
+            <dd>{database.statusReason ?? '—'}</dd>
+            <dt>Replicas</dt>
+            <dd data-testid="detail-replicas">
+              {database.readyReplicas} ready of {database.replicas}
+            </dd>
+            <dt>Resources</dt>
+            <dd>
+              {database.resources.cpu} CPU, {database.resources.memory} memory,{' '}
+              {database.storage.size} storage
+            </dd>
+            <dt>Cluster</dt>
+            <dd>
+              {provider ? <a href={href('/clusters')}>{provider.name}</a> : database.providerId}
+            </dd>
+            <dt>Namespace</dt>
+            <dd>{database.namespace}</dd>
+            <dt>Endpoint</dt>
+            <dd>
+              {database.endpoint
+                ? `${database.endpoint.host}:${database.endpoint.port}`
+                : 'not yet'}
+            </dd>
+            <dt>Connection</dt>
+            <dd>
+              {connection ? (
+                <>
+                  <code>{connection}</code>{' '}
+                  <CopyButton text={connection} label="Copy connection string" />
+                </>
+              ) : (
+                '—'
+              )}
+            </dd>
+            <dt>Last synced</dt>
+            <dd>{formatTime(database.lastSyncedAt)}</dd>
+          </dl>
+          <h4>Conditions</h4>
+          {database.conditions.length === 0 ? (
+            <p className="muted">None reported yet.</p>
+          ) : (
+            <table className="simple" aria-label="Conditions">
+              <thead>
+                <tr>
+                  <th>Type</th>
+                  <th>Status</th>
+                  <th>Reason</th>
+                  <th>Message</th>
+                </tr>
+              </thead>
+              <tbody>
+                {database.conditions.map((c) => (
+                  <tr key={c.type}>
+                    <td>{c.type}</td>
+                    <td>{c.status}</td>
+                    <td>{c.reason ?? ''}</td>
+                    <td>{c.message ?? ''}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+        <CredentialsPanel
+          client={client}
+          databaseId={database.id}
+          disabledReason={disabledReason}
+        />
+      </div>
+      <OperationsPanel client={client} databaseId={database.id} />
+      <Suspense fallback={<p>Loading charts…</p>}>
+        <MetricsPanel client={client} databaseId={database.id} />
+      </Suspense>
+      <ManifestPanel client={client} databaseId={database.id} version={version} />
+      <EventsPanel client={client} databaseId={database.id} version={version} />
+    </section>
+  );
+}

@@ -1,0 +1,49 @@
+import { useEffect, useMemo } from 'react';
+import type { ApiClient, ListResponse, Operation } from '../../../api';
+import { useFleetStore } from '../../../stores';
+import { EmptyState, ProgressBar, StatusBadge, formatTime } from '../../../ui';
+
+/** The operations of one database, newest first, with live progress from the event stream. */
+export function OperationsPanel({ client, databaseId }: { client: ApiClient; databaseId: string }) {
+  const operations = useFleetStore((s) => s.operations);
+  const upsert = useFleetStore((s) => s.upsertOperation);
+  useEffect(() => {
+    void client
+      .request<ListResponse<Operation>>(
+        'GET',
+        `/api/v1/operations?databaseId=${encodeURIComponent(databaseId)}&limit=100`,
+      )
+      .then((page) => page.items.forEach(upsert))
+      .catch(() => undefined);
+  }, [client, databaseId, upsert]);
+  const mine = useMemo(
+    () =>
+      [...operations.values()]
+        .filter((o) => o.databaseId === databaseId)
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt)),
+    [operations, databaseId],
+  );
+  return (
+    <section className="panel" aria-labelledby="db-ops-title">
+      <h3 id="db-ops-title">Operations</h3>
+      {mine.length === 0 ? (
+        <EmptyState title="No operations yet">
+          Changes you make below appear here with their progress.
+        </EmptyState>
+      ) : (
+        <ul className="op-list" data-testid="db-operations">
+          {mine.slice(0, 20).map((op) => (
+            <li key={op.id} data-testid={`operation-${op.type}`} data-status={op.status}>
+              <span className="op-type">{op.type}</span>
+              <StatusBadge status={op.status} />
+              <ProgressBar value={op.progress} label={`${op.type} progress`} />
+              <span className="muted">{op.steps.at(-1)?.name ?? ''}</span>
+              <span className="muted">{formatTime(op.createdAt)}</span>
+              {op.error && <span className="status-error">{op.error.message}</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

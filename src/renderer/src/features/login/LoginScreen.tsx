@@ -1,0 +1,71 @@
+import { useState, type FormEvent } from 'react';
+import type { SessionUser, TokenManager } from '../../api';
+import { ErrorView } from '../../ui';
+
+/** Sign-in to the daemon; the tokens stay with the session, never in the page's storage as plain access tokens. */
+export function LoginScreen({
+  session,
+  onSignedIn,
+}: {
+  session: TokenManager;
+  onSignedIn: (user: SessionUser) => void;
+}) {
+  const [username, setUsername] = useState('admin');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: FormEvent): Promise<void> => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      onSignedIn(await session.login(username, password));
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main className="login">
+      <form
+        className="panel login-form"
+        onSubmit={(e) => void submit(e)}
+        aria-labelledby="login-title"
+      >
+        <h1 id="login-title">Sign in to the KubeDB DBaaS Console</h1>
+        <label>
+          Username
+          <input
+            name="username"
+            autoComplete="username"
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+            required
+          />
+        </label>
+        <label>
+          Password
+          <input
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+          />
+        </label>
+        <ErrorView error={error} title="Sign-in failed" />
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+        <p className="hint">
+          The first administrator is `admin`; its password is the daemon&apos;s
+          DBAAS_ADMIN_PASSWORD.
+        </p>
+      </form>
+    </main>
+  );
+}

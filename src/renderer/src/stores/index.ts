@@ -1,0 +1,17 @@
+export {
+  createFleetStore,
+  useFleetStore,
+  isUnreachable,
+  type FleetState,
+  type FeedItem,
+} from './fleet-store';
+export { isFinished, applyDatabaseStatus, applyOperationProgress } from './fleet-events';
+export { saveSnapshot, loadSnapshot, clearSnapshot, type FleetSnapshot } from './fleet-cache';
+export { useToastStore, type Toast } from './toast-store';
+export {
+  usePreferencesStore,
+  applyTheme,
+  DEFAULT_ENGINE_SETTINGS,
+  type ThemeChoice,
+  type EngineSettings,
+} from './preferences-store';

@@ -1,0 +1,13 @@
+export { VirtualList, visibleRange, type VirtualListProps } from './VirtualList';
+export { StatusBadge, toneOf } from './StatusBadge';
+export { ErrorView } from './ErrorView';
+export { EmptyState } from './EmptyState';
+export { ProgressBar } from './ProgressBar';
+export { Modal } from './Modal';
+export { CopyButton } from './CopyButton';
+export { Toasts } from './Toasts';
+export { StaleBanner, useOfflineReason } from './StaleBanner';
+export { YamlView } from './YamlView';
+export { toYaml, toYamlLines, pathShowsDrift, type YamlLine } from './yaml';
+export { useRoute, navigate, href } from './navigation';
+export { age, formatTime, show } from './format';
