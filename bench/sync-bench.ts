@@ -85,7 +85,7 @@ async function main(): Promise<void> {
         }),
       );
     }
-    // Seed: standalone Postgres and Redis, spread over the clusters and 10 projects each.
+    // Seed: standalone Postgres and Redis, spread over the clusters.
     const seeded: {
       id: string;
       engine: EngineName;
@@ -97,7 +97,8 @@ async function main(): Promise<void> {
     for (let i = 0; i < DATABASES; i++) {
       const engineName: EngineName = i % 2 === 0 ? 'postgres' : 'redis';
       const provider = providers[i % providers.length]!;
-      const project = `p${Math.floor(i / providers.length) % 100}`;
+      // Ten databases a project: the default quota.
+      const project = `p${Math.floor(i / 10)}`;
       const result = await engine.services.databases.create({
         name: `db-${i}`,
         engine: engineName,
