@@ -72,10 +72,17 @@ describe('leader election over Redis', () => {
       'the resumed engine-a to follow',
       10_000,
     );
-    const afterResume = a.output.join('').slice(outputBeforeResume);
-    // It stepped down without starting its loops again, and nothing it wrote got past the fence.
+    // It stepped down (its log says so; the pipe may deliver that line a moment after the role
+    // answers) without starting its loops again, so nothing it wrote got past the fence.
+    const afterResume = await waitFor(
+      () => {
+        const text = a.output.join('').slice(outputBeforeResume);
+        return /"role":"follower"/.test(text) ? text : null;
+      },
+      'the resumed engine-a to log that it follows',
+      10_000,
+    );
     expect(afterResume).not.toContain('loops starting');
-    expect(afterResume).toMatch(/"role":"follower"/);
 
     // Kill the leader: the other leads within 20 s.
     b.signal('SIGKILL');
