@@ -33,42 +33,28 @@ export interface DryRunResult {
   manifests: KubeObject[];
 }
 
+/** The fields of a database that make its desired state (what the manifest builders take). */
+const SPEC_FIELDS = [
+  'id',
+  'name',
+  'engine',
+  'version',
+  'domain',
+  'project',
+  'namespace',
+  'replicas',
+  'mode',
+  'topology',
+  'resources',
+  'storage',
+  'deletionPolicy',
+  'halted',
+  'labels',
+] as const satisfies readonly (keyof DatabaseSpec)[];
+
 /** The desired-state part of a stored database, as the manifest builders take it. */
 export function specOf(database: Database): DatabaseSpec {
-  const {
-    id,
-    name,
-    engine,
-    version,
-    domain,
-    project,
-    namespace,
-    replicas,
-    mode,
-    topology,
-    resources,
-    storage,
-    deletionPolicy,
-    halted,
-    labels,
-  } = database;
-  return {
-    id,
-    name,
-    engine,
-    version,
-    domain,
-    project,
-    namespace,
-    replicas,
-    mode,
-    topology,
-    resources,
-    storage,
-    deletionPolicy,
-    halted,
-    labels,
-  };
+  return Object.fromEntries(SPEC_FIELDS.map((field) => [field, database[field]])) as DatabaseSpec;
 }
 
 /**
