@@ -1,15 +1,15 @@
 import type { DbaasBridge } from '../../../shared/ipc';
-import type { ApiClient } from './client';
-import { createHttpClient } from './http-client';
+import type { ApiClient } from '../../../shared/api/client';
+import { createHttpClient } from '../../../shared/api/http-client';
 import { createIpcClient } from './ipc-client';
-import { TokenManager } from './session';
-import type { StreamState } from './sse';
+import { TokenManager } from '../../../shared/api/session';
+import type { StreamState } from '../../../shared/api/sse';
 
-export { ApiError, type ApiClient } from './client';
-export { createHttpClient } from './http-client';
+export { ApiError, type ApiClient } from '../../../shared/api/client';
+export { createHttpClient } from '../../../shared/api/http-client';
 export { createIpcClient } from './ipc-client';
-export { TokenManager, type TokenSource, type TokenStorage } from './session';
-export { SseParser, openEventStream, type StreamState } from './sse';
+export { TokenManager, type TokenSource, type TokenStorage } from '../../../shared/api/session';
+export { SseParser, openEventStream, type StreamState } from '../../../shared/api/sse';
 export { ClientProvider, useClient } from './client-context';
 export type * from './types';
 

@@ -1,5 +1,5 @@
 import type { DbaasBridge, HttpMethod } from '../../../shared/ipc';
-import { unwrap, type ApiClient } from './client';
+import { unwrap, type ApiClient } from '../../../shared/api/client';
 
 /** The desktop transport: the preload's `window.dbaas` bridge to the embedded engine. */
 export function createIpcClient(bridge: DbaasBridge): ApiClient {

@@ -10,7 +10,6 @@ import type {
   OperationStatus,
   Provider,
   ProviderHealth,
-  RoleBinding,
 } from '../../../../engine/domain';
 
 export type * from './domain-types';
@@ -18,21 +17,7 @@ export type * from './domain-types';
 /** A provider as the API shows it (no vault reference). */
 export type PublicProvider = Omit<Provider, 'vaultRef'>;
 
-/** The signed-in user as `/auth/login` answers it. */
-export interface SessionUser {
-  id: string;
-  username: string;
-  bindings: RoleBinding[];
-}
-
-/** `POST /auth/login` and `/auth/refresh`. */
-export interface TokenResponse {
-  accessToken: string;
-  refreshToken: string;
-  /** Seconds until the access token expires. */
-  expiresIn: number;
-  user: SessionUser;
-}
+export type { SessionUser, TokenResponse } from '../../../shared/api/session';
 
 /** One entry of `GET /versions`. */
 export interface VersionItem {

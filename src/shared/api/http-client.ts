@@ -1,4 +1,4 @@
-import type { BridgeEvent, HttpMethod } from '../../../shared/ipc';
+import type { BridgeEvent, HttpMethod } from '../ipc';
 import { unwrap, type ApiClient } from './client';
 import type { TokenSource } from './session';
 import { openEventStream, type StreamState } from './sse';

@@ -1,5 +1,5 @@
-import type { ErrorBody } from '../../../../engine/api/contracts';
-import type { BridgeEvent, HttpMethod } from '../../../shared/ipc';
+import type { ErrorBody } from '../../../engine/api/contracts';
+import type { BridgeEvent, HttpMethod } from '../ipc';
 
 /** An API answer that was not 2xx, with API.md's error code, message and field details. */
 export class ApiError extends Error {

@@ -1,4 +1,4 @@
-import type { BridgeEvent } from '../../../shared/ipc';
+import type { BridgeEvent } from '../ipc';
 
 /**
  * A server-sent-events parser over a byte stream. `fetch` plus this replaces EventSource, which

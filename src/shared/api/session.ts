@@ -1,8 +1,28 @@
-import type { SessionUser, TokenResponse } from './types';
+import type { RoleBinding } from '../../../engine/domain';
 import { ApiError, unwrap } from './client';
 
+/** The signed-in user as `/auth/login` answers it. */
+export interface SessionUser {
+  id: string;
+  username: string;
+  bindings: RoleBinding[];
+}
+
+/** `POST /auth/login` and `/auth/refresh`. */
+export interface TokenResponse {
+  accessToken: string;
+  refreshToken: string;
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+  user: SessionUser;
+}
+
 /** Where the refresh token survives a reload: the tab's sessionStorage, never localStorage. */
-export type TokenStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+export interface TokenStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
 
 const REFRESH_KEY = 'dbaas.refreshToken';
 /** Refresh this long before the access token expires. */

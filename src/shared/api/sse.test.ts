@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BridgeEvent } from '../../../shared/ipc';
+import type { BridgeEvent } from '../ipc';
 import { SseParser } from './sse';
 
 describe('the server-sent events parser', () => {
