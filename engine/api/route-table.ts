@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ValidationError } from '../base/errors';
 import { toFieldProblems } from '../domain';
+import { Grant, unauthenticated } from '../services/auth';
+import { PERMISSION_RULES } from './plugins/auth';
 
 /**
  * What a route needs to be called. Every route declares one; the identity issue enforces them and
@@ -26,6 +28,9 @@ export type Permission =
   /** Any authenticated caller, acting on its own things (`/auth/me`, its API keys). */
   | 'self';
 
+/** Every permission but `public`: the ones that need an authenticated caller. */
+export type GrantedPermission = Exclude<Permission, 'public'>;
+
 /** A route's parsed input. */
 export interface RouteInput<B, Q, P> {
   body: B;
@@ -35,11 +40,29 @@ export interface RouteInput<B, Q, P> {
   reply: FastifyReply;
 }
 
+/**
+ * What a handler is handed besides its input. A route with a permission other than `public` gets
+ * `grant`: the caller's grant for exactly that permission, resolved before the handler runs, so a
+ * handler cannot act under a permission its route does not declare. A public route gets nothing,
+ * so naming `grant` in its handler does not compile. The last case is the table itself, whose
+ * entries mix both kinds.
+ */
+export type RouteAccess<Perm extends Permission> = [Perm] extends [GrantedPermission]
+  ? { grant: Grant }
+  : [Perm] extends ['public']
+    ? unknown
+    : { grant?: Grant };
+
 /** One entry of the route table: method, path, permission, schemas and handler. */
-export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
+export interface RouteSpec<
+  B = unknown,
+  Q = unknown,
+  P = unknown,
+  Perm extends Permission = Permission,
+> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
-  permission: Permission;
+  permission: Perm;
   summary: string;
   /** Schemas of the input; the OpenAPI document is generated from them. */
   body?: z.ZodType<B>;
@@ -49,14 +72,28 @@ export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
   docs?: { body?: z.ZodType; response?: z.ZodType };
   /** The success status (200 by default). */
   status?: number;
-  handler: (input: RouteInput<B, Q, P>) => Promise<unknown>;
+  handler: (input: RouteInput<B, Q, P> & RouteAccess<Perm>) => Promise<unknown>;
 }
 
-/** Declares a route with inferred input types. */
-export function defineRoute<B = undefined, Q = undefined, P = undefined>(
-  spec: RouteSpec<B, Q, P>,
-): RouteSpec {
+/** Declares a route with its input types and its grant inferred from its schemas and permission. */
+export function defineRoute<
+  B = undefined,
+  Q = undefined,
+  P = undefined,
+  Perm extends Permission = Permission,
+>(spec: RouteSpec<B, Q, P, Perm>): RouteSpec {
   return spec as unknown as RouteSpec;
+}
+
+/**
+ * The caller's grant for the route's permission; none for a public route. The auth plugin has
+ * answered 401 already for an anonymous caller; refusing here too means a route registered without
+ * that plugin still never runs unauthenticated.
+ */
+function grantOf(request: FastifyRequest, permission: Permission): Grant | undefined {
+  if (permission === 'public') return undefined;
+  if (!request.principal) throw unauthenticated();
+  return new Grant(request.principal, PERMISSION_RULES[permission].role);
 }
 
 function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, part: string): T {
@@ -70,7 +107,7 @@ function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, part: st
   throw new ValidationError(`invalid ${part}: ${problems[0]?.message ?? 'invalid'}`, problems);
 }
 
-/** Registers every route of the table on the app. */
+/** Registers every route of the table on the app, handing each handler its grant. */
 export function registerRoutes(app: FastifyInstance, routes: readonly RouteSpec[]): void {
   for (const route of routes) {
     app.route({
@@ -78,7 +115,9 @@ export function registerRoutes(app: FastifyInstance, routes: readonly RouteSpec[
       url: route.url,
       config: { permission: route.permission },
       handler: async (request, reply) => {
+        const grant = grantOf(request, route.permission);
         const input = {
+          ...(grant ? { grant } : {}),
           body: parsePart(route.body, request.body, 'body'),
           query: parsePart(route.query, request.query, 'query'),
           params: parsePart(route.params, request.params, 'params'),

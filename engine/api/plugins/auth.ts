@@ -154,7 +154,8 @@ async function checkAddressedObject(
  * (desktop token, bearer token or API key), run `check` (rate limits, which must count anonymous
  * and failed callers too), then answer 401 for anonymous calls to non-public routes and 403 when
  * the caller's bindings cannot satisfy the route's permission. Object-level checks (404 outside
- * the caller's scope) happen in the services, through the grant `grantFor` hands them.
+ * the caller's scope) happen in the services, through the grant the route table resolves for the
+ * route's permission and hands its handler (`registerRoutes`).
  */
 export function registerAuth(
   app: FastifyInstance,
@@ -187,19 +188,4 @@ export function registerAuth(
     checkRoute(principal, permission);
     await checkAddressedObject(request, principal, permission, deps);
   });
-}
-
-/** The caller's grant for a permission, for the services' object-level checks. */
-export function grantFor(
-  request: FastifyRequest,
-  permission: Exclude<Permission, 'public'>,
-): Grant {
-  if (!request.principal) throw unauthenticated();
-  return new Grant(request.principal, PERMISSION_RULES[permission].role);
-}
-
-/** The authenticated caller, or 401. */
-export function principalOf(request: FastifyRequest): Principal {
-  if (!request.principal) throw unauthenticated();
-  return request.principal;
 }

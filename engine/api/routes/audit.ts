@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { IdentityServices } from '../../services/auth';
-import { grantFor } from '../plugins/auth';
 import { defineRoute, PageQuerySchema, type RouteSpec } from '../route-table';
 
 const AuditQuerySchema = PageQuerySchema.extend({
@@ -19,8 +18,8 @@ export function auditRoutes(identity: IdentityServices): RouteSpec[] {
       permission: 'audit:read',
       summary: 'Audit events, newest first, by actor, action and time',
       query: AuditQuerySchema,
-      handler: ({ query, request }) => {
-        grantFor(request, 'audit:read').assertGlobal();
+      handler: ({ query, grant }) => {
+        grant.assertGlobal();
         const { limit, cursor, ...filter } = query;
         return identity.audit.list(filter, { limit, cursor });
       },
@@ -30,8 +29,8 @@ export function auditRoutes(identity: IdentityServices): RouteSpec[] {
       url: '/api/v1/audit/verify',
       permission: 'audit:read',
       summary: 'Verify the hash chain; names the first broken event',
-      handler: ({ request }) => {
-        grantFor(request, 'audit:read').assertGlobal();
+      handler: ({ grant }) => {
+        grant.assertGlobal();
         return identity.audit.verify();
       },
     }),

@@ -6,7 +6,6 @@ import {
   UserSchema,
 } from '../../domain';
 import type { IdentityServices } from '../../services/auth';
-import { grantFor, principalOf } from '../plugins/auth';
 import { defineRoute, IdParamsSchema, PageQuerySchema, type RouteSpec } from '../route-table';
 import { auditRoutes } from './audit';
 import { tenancyRoutes } from './tenancy';
@@ -57,8 +56,8 @@ export function authRoutes(identity: IdentityServices): RouteSpec[] {
       permission: 'self',
       summary: 'The caller: user, kind and role bindings',
       docs: { response: MeResponseSchema },
-      handler: async ({ request }) => {
-        const principal = principalOf(request);
+      handler: async ({ grant }) => {
+        const { principal } = grant;
         return {
           kind: principal.kind,
           actor: principal.actor,
@@ -81,7 +80,7 @@ export function apiKeyRoutes(identity: IdentityServices): RouteSpec[] {
       body: z.unknown(),
       docs: { body: CreateApiKeyRequestSchema },
       status: 201,
-      handler: ({ body, request }) => identity.apiKeys.create(body, principalOf(request)),
+      handler: ({ body, grant }) => identity.apiKeys.create(body, grant.principal),
     }),
     defineRoute({
       method: 'GET',
@@ -89,8 +88,7 @@ export function apiKeyRoutes(identity: IdentityServices): RouteSpec[] {
       permission: 'self',
       summary: 'Your API keys (every key for a global admin), never the keys themselves',
       query: PageQuerySchema,
-      handler: ({ query, request }) =>
-        identity.apiKeys.list(principalOf(request), grantFor(request, 'self'), query),
+      handler: ({ query, grant }) => identity.apiKeys.list(grant.principal, grant, query),
     }),
     defineRoute({
       method: 'DELETE',
@@ -99,8 +97,8 @@ export function apiKeyRoutes(identity: IdentityServices): RouteSpec[] {
       summary: 'Revoke an API key',
       params: IdParamsSchema,
       status: 204,
-      handler: async ({ params, request, reply }) => {
-        await identity.apiKeys.remove(params.id, principalOf(request), grantFor(request, 'self'));
+      handler: async ({ params, grant, reply }) => {
+        await identity.apiKeys.remove(params.id, grant.principal, grant);
         return reply.status(204).send();
       },
     }),

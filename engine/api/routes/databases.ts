@@ -6,7 +6,6 @@ import {
   EngineSchema,
 } from '../../domain';
 import type { Services } from '../../services';
-import { grantFor } from '../plugins/auth';
 import {
   defineRoute,
   DryRunQuerySchema,
@@ -36,8 +35,7 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       body: z.unknown(),
       docs: { body: CreateDatabaseRequestSchema, response: DatabaseSchema },
       query: DryRunQuerySchema,
-      handler: async ({ body, query, reply, request }) => {
-        const grant = grantFor(request, 'databases:write');
+      handler: async ({ body, query, reply, grant }) => {
         const result = await services.databases.create(body, {
           dryRun: query.dryRun,
           actor: grant.actor,
@@ -52,13 +50,9 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       permission: 'databases:read',
       summary: 'List databases with filters and paging',
       query: ListQuerySchema,
-      handler: ({ query, request }) => {
+      handler: ({ query, grant }) => {
         const { limit, cursor, ...filter } = query;
-        return services.databases.list(
-          filter,
-          { limit, cursor },
-          grantFor(request, 'databases:read'),
-        );
+        return services.databases.list(filter, { limit, cursor }, grant);
       },
     }),
     defineRoute({
@@ -67,8 +61,7 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       permission: 'databases:read',
       summary: 'One database',
       params: IdParamsSchema,
-      handler: ({ params, request }) =>
-        services.databases.get(params.id, grantFor(request, 'databases:read')),
+      handler: ({ params, grant }) => services.databases.get(params.id, grant),
     }),
     defineRoute({
       method: 'DELETE',
@@ -77,8 +70,7 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       summary: 'Delete a database, honouring its deletionPolicy (DoNotTerminate is a 422)',
       params: IdParamsSchema,
       status: 202,
-      handler: ({ params, request }) => {
-        const grant = grantFor(request, 'databases:write');
+      handler: ({ params, grant }) => {
         return services.databases.remove(params.id, { actor: grant.actor, grant });
       },
     }),
@@ -88,8 +80,7 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       permission: 'databases:read',
       summary: 'Desired and live manifests and the drift between them',
       params: IdParamsSchema,
-      handler: ({ params, request }) =>
-        services.databaseReads.manifest(params.id, grantFor(request, 'databases:read')),
+      handler: ({ params, grant }) => services.databaseReads.manifest(params.id, grant),
     }),
     defineRoute({
       method: 'GET',
@@ -97,8 +88,7 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       permission: 'databases:credentials',
       summary: "Credentials read from the cluster's auth secret (never stored)",
       params: IdParamsSchema,
-      handler: ({ params, request }) =>
-        services.databaseReads.credentials(params.id, grantFor(request, 'databases:credentials')),
+      handler: ({ params, grant }) => services.databaseReads.credentials(params.id, grant),
     }),
     defineRoute({
       method: 'GET',
@@ -111,8 +101,8 @@ export function databaseRoutes(services: Services): RouteSpec[] {
           .enum(['15m', '1h', '6h', '24h'], { error: 'range must be one of 15m, 1h, 6h, 24h' })
           .default('1h'),
       }),
-      handler: ({ params, query, request }) =>
-        services.observations.metrics(params.id, query.range, grantFor(request, 'databases:read')),
+      handler: ({ params, query, grant }) =>
+        services.observations.metrics(params.id, query.range, grant),
     }),
     defineRoute({
       method: 'GET',
@@ -120,8 +110,7 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       permission: 'databases:read',
       summary: 'Kubernetes events of the database and its pods, and its operations',
       params: IdParamsSchema,
-      handler: ({ params, request }) =>
-        services.observations.events(params.id, grantFor(request, 'databases:read')),
+      handler: ({ params, grant }) => services.observations.events(params.id, grant),
     }),
   ];
 }

@@ -6,7 +6,6 @@ import {
 } from '../../domain';
 import type { EngineEvent, Services } from '../../services';
 import type { Grant } from '../../services/auth/access';
-import { grantFor } from '../plugins/auth';
 import {
   defineRoute,
   DryRunQuerySchema,
@@ -33,8 +32,7 @@ export function databaseChangeRoutes(services: Services): RouteSpec[] {
       query: DryRunQuerySchema,
       body: z.unknown(),
       docs: { body: PatchDatabaseRequestSchema },
-      handler: async ({ params, body, query, reply, request }) => {
-        const grant = grantFor(request, 'databases:write');
+      handler: async ({ params, body, query, reply, grant }) => {
         const result = await services.databaseChanges.patch(params.id, body, {
           dryRun: query.dryRun,
           actor: grant.actor,
@@ -50,8 +48,7 @@ export function databaseChangeRoutes(services: Services): RouteSpec[] {
       summary: 'restart, pause, resume or rotate-credentials (202 with the queued operation)',
       params: z.object({ id: z.string().min(1).max(63), action: z.string().max(40) }),
       status: 202,
-      handler: ({ params, request }) => {
-        const grant = grantFor(request, 'databases:write');
+      handler: ({ params, grant }) => {
         return services.databaseChanges.act(params.id, params.action, {
           actor: grant.actor,
           grant,
@@ -70,13 +67,9 @@ export function operationRoutes(services: Services): RouteSpec[] {
       permission: 'operations:read',
       summary: 'Operations across the fleet, filtered by database, status and type',
       query: OperationListQuerySchema,
-      handler: ({ query, request }) => {
+      handler: ({ query, grant }) => {
         const { limit, cursor, ...filter } = query;
-        return services.operations.list(
-          filter,
-          { limit, cursor },
-          grantFor(request, 'operations:read'),
-        );
+        return services.operations.list(filter, { limit, cursor }, grant);
       },
     }),
     defineRoute({
@@ -85,8 +78,7 @@ export function operationRoutes(services: Services): RouteSpec[] {
       permission: 'operations:read',
       summary: 'One operation with its steps, attempts and progress',
       params: IdParamsSchema,
-      handler: ({ params, request }) =>
-        services.operations.get(params.id, grantFor(request, 'operations:read')),
+      handler: ({ params, grant }) => services.operations.get(params.id, grant),
     }),
     defineRoute({
       method: 'POST',
@@ -94,8 +86,7 @@ export function operationRoutes(services: Services): RouteSpec[] {
       permission: 'operations:write',
       summary: 'Cancel an operation that has not started (409 otherwise)',
       params: IdParamsSchema,
-      handler: ({ params, request }) =>
-        services.operations.cancel(params.id, grantFor(request, 'operations:write')),
+      handler: ({ params, grant }) => services.operations.cancel(params.id, grant),
     }),
   ];
 }
@@ -114,7 +105,7 @@ export function eventRoutes(services: Services): RouteSpec[] {
       url: '/api/v1/events',
       permission: 'events:read',
       summary: 'Server-sent events: database.status, operation.progress, provider.health',
-      handler: async ({ request, reply }) => {
+      handler: async ({ request, reply, grant }) => {
         const raw = reply.raw;
         raw.writeHead(200, {
           'content-type': 'text/event-stream; charset=utf-8',
@@ -123,7 +114,7 @@ export function eventRoutes(services: Services): RouteSpec[] {
           'x-request-id': request.id,
         });
         raw.write(': connected\n\n');
-        const visible = visibilityFor(services, grantFor(request, 'events:read'));
+        const visible = visibilityFor(services, grant);
         let id = 0;
         // Events are written in the order they were published, even when a visibility check waits.
         let chain = Promise.resolve();

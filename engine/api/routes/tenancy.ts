@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { CreateTenantRequestSchema } from '../../domain';
 import type { IdentityServices } from '../../services/auth';
-import { grantFor } from '../plugins/auth';
 import { defineRoute, PageQuerySchema, type RouteSpec } from '../route-table';
 
 const DomainParams = z.object({ domain: z.string().min(1).max(63) });
@@ -19,8 +18,7 @@ export function tenancyRoutes(identity: IdentityServices): RouteSpec[] {
       body: z.unknown(),
       docs: { body: CreateTenantRequestSchema },
       status: 201,
-      handler: ({ body, request }) =>
-        tenancy.createDomain(body, grantFor(request, 'tenancy:write')),
+      handler: ({ body, grant }) => tenancy.createDomain(body, grant),
     }),
     defineRoute({
       method: 'GET',
@@ -28,8 +26,7 @@ export function tenancyRoutes(identity: IdentityServices): RouteSpec[] {
       permission: 'tenancy:read',
       summary: 'The domains your bindings reach',
       query: PageQuerySchema,
-      handler: ({ query, request }) =>
-        tenancy.listDomains(grantFor(request, 'tenancy:read'), query),
+      handler: ({ query, grant }) => tenancy.listDomains(grant, query),
     }),
     defineRoute({
       method: 'GET',
@@ -37,8 +34,7 @@ export function tenancyRoutes(identity: IdentityServices): RouteSpec[] {
       permission: 'tenancy:read',
       summary: 'One domain',
       params: DomainParams,
-      handler: ({ params, request }) =>
-        tenancy.getDomain(params.domain, grantFor(request, 'tenancy:read')),
+      handler: ({ params, grant }) => tenancy.getDomain(params.domain, grant),
     }),
     defineRoute({
       method: 'DELETE',
@@ -47,8 +43,8 @@ export function tenancyRoutes(identity: IdentityServices): RouteSpec[] {
       summary: 'Delete a domain (409 while it has projects)',
       params: DomainParams,
       status: 204,
-      handler: async ({ params, request, reply }) => {
-        await tenancy.removeDomain(params.domain, grantFor(request, 'tenancy:write'));
+      handler: async ({ params, grant, reply }) => {
+        await tenancy.removeDomain(params.domain, grant);
         return reply.status(204).send();
       },
     }),
@@ -61,8 +57,7 @@ export function tenancyRoutes(identity: IdentityServices): RouteSpec[] {
       body: z.unknown(),
       docs: { body: CreateTenantRequestSchema },
       status: 201,
-      handler: ({ params, body, request }) =>
-        tenancy.createProject(params.domain, body, grantFor(request, 'tenancy:write')),
+      handler: ({ params, body, grant }) => tenancy.createProject(params.domain, body, grant),
     }),
     defineRoute({
       method: 'GET',
@@ -71,8 +66,7 @@ export function tenancyRoutes(identity: IdentityServices): RouteSpec[] {
       summary: "The domain's projects your bindings reach",
       params: DomainParams,
       query: PageQuerySchema,
-      handler: ({ params, query, request }) =>
-        tenancy.listProjects(params.domain, grantFor(request, 'tenancy:read'), query),
+      handler: ({ params, query, grant }) => tenancy.listProjects(params.domain, grant, query),
     }),
     defineRoute({
       method: 'GET',
@@ -80,8 +74,7 @@ export function tenancyRoutes(identity: IdentityServices): RouteSpec[] {
       permission: 'tenancy:read',
       summary: 'One project',
       params: ProjectParams,
-      handler: ({ params, request }) =>
-        tenancy.getProject(params.domain, params.project, grantFor(request, 'tenancy:read')),
+      handler: ({ params, grant }) => tenancy.getProject(params.domain, params.project, grant),
     }),
     defineRoute({
       method: 'DELETE',
@@ -90,12 +83,8 @@ export function tenancyRoutes(identity: IdentityServices): RouteSpec[] {
       summary: 'Delete a project (409 while databases live in it)',
       params: ProjectParams,
       status: 204,
-      handler: async ({ params, request, reply }) => {
-        await tenancy.removeProject(
-          params.domain,
-          params.project,
-          grantFor(request, 'tenancy:write'),
-        );
+      handler: async ({ params, grant, reply }) => {
+        await tenancy.removeProject(params.domain, params.project, grant);
         return reply.status(204).send();
       },
     }),

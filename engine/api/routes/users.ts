@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { CreateUserRequestSchema } from '../../domain';
 import type { IdentityServices } from '../../services/auth';
-import { grantFor } from '../plugins/auth';
 import { defineRoute, IdParamsSchema, PageQuerySchema, type RouteSpec } from '../route-table';
 
 /** `/api/v1/users`: admin only. */
@@ -15,7 +14,7 @@ export function userRoutes(identity: IdentityServices): RouteSpec[] {
       body: z.unknown(),
       docs: { body: CreateUserRequestSchema },
       status: 201,
-      handler: ({ body, request }) => identity.users.create(body, grantFor(request, 'users:write')),
+      handler: ({ body, grant }) => identity.users.create(body, grant),
     }),
     defineRoute({
       method: 'GET',
@@ -23,7 +22,7 @@ export function userRoutes(identity: IdentityServices): RouteSpec[] {
       permission: 'users:read',
       summary: 'List users',
       query: PageQuerySchema,
-      handler: ({ query, request }) => identity.users.list(query, grantFor(request, 'users:read')),
+      handler: ({ query, grant }) => identity.users.list(query, grant),
     }),
     defineRoute({
       method: 'GET',
@@ -31,8 +30,7 @@ export function userRoutes(identity: IdentityServices): RouteSpec[] {
       permission: 'users:read',
       summary: 'One user',
       params: IdParamsSchema,
-      handler: ({ params, request }) =>
-        identity.users.get(params.id, grantFor(request, 'users:read')),
+      handler: ({ params, grant }) => identity.users.get(params.id, grant),
     }),
   ];
 }
