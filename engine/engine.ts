@@ -93,6 +93,14 @@ async function openStore(config: EngineConfig): Promise<Store> {
   return openSqliteStore({ file: join(config.dataDir, 'engine.sqlite') });
 }
 
+/**
+ * Opens the vault `config` names (the OS keychain, or the encrypted file vault in `dataDir`) for an
+ * embedder's own secrets: the desktop keeps the connection URLs of its settings there.
+ */
+export function openSecretVault(config: EngineConfig): Promise<Vault> {
+  return openVault(config);
+}
+
 async function openVault(config: EngineConfig): Promise<Vault> {
   if (config.vault === 'keytar') return openKeytarVault({ service: 'kubedb-dbaas-console' });
   const file = join(config.dataDir, 'vault.enc');
@@ -299,4 +307,5 @@ export async function createEngine(
 }
 
 export { isCacheable, type OfflineCache } from './cache';
+export type { Vault } from './vault';
 export { openSqliteOfflineCache } from './cache/sqlite/sqlite-offline-cache';

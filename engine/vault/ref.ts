@@ -6,6 +6,7 @@ export const SECRET_KINDS = [
   'database-credentials',
   's3-credentials',
   'signing-key',
+  'connection-url',
 ] as const;
 
 /** One of {@link SECRET_KINDS}. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFakeElectron } from '../../test/helpers/fake-electron';
 import { loadConfig } from '../../engine/config';
-import { createEngine } from '../../engine/engine';
+import { createEngine, openSecretVault } from '../../engine/engine';
 import { createLogger } from '../../engine/logging';
 import type { Store } from '../../engine/store';
 import { openSqliteStore } from '../../engine/store/sqlite';
@@ -36,6 +36,7 @@ describe('the desktop main process (with a fake electron)', () => {
           },
         );
       },
+      openSettingsVault: (dataDir) => openSecretVault(loadConfig({}, { dataDir, vault: 'file' })),
     });
   });
 
@@ -112,14 +113,14 @@ describe('the desktop main process (with a fake electron)', () => {
     expect(forged).toMatchObject({ status: 200, body: { kind: 'desktop' } });
     // Straight to the engine (as a browser or the page over HTTP would), the header is not honoured.
     for (const value of ['desktop-admin', 'forged', '']) {
-      const direct = await desktop.engine.api.inject({
+      const direct = await desktop.engine!.api.inject({
         method: 'GET',
         url: '/api/v1/auth/me',
         headers: { 'x-dbaas-local-identity': value },
       });
       expect(direct.statusCode).toBe(401);
     }
-    const anonymous = await desktop.engine.api.inject({ method: 'GET', url: '/api/v1/databases' });
+    const anonymous = await desktop.engine!.api.inject({ method: 'GET', url: '/api/v1/databases' });
     expect(anonymous.statusCode).toBe(401);
   });
 
@@ -178,7 +179,7 @@ describe('the desktop main process (with a fake electron)', () => {
       lastSeenAt: null,
       message: 'down',
     };
-    desktop.engine.services.events.publish({
+    desktop.engine!.services.events.publish({
       type: 'provider.health',
       data: { id: 'p2', name: 'prod', health },
     });

@@ -1,30 +1,26 @@
 import {
   EVENT_CHANNEL,
   REQUEST_CHANNEL,
+  SETTINGS_CHANNEL,
   parseBridgeRequest,
   type BridgeEvent,
+  type BridgeRequest,
   type BridgeResponse,
+  type SettingsAnswer,
+  type SettingsView,
 } from '../shared/ipc';
 import type { OfflineCache } from '../../engine/engine';
 import type { IpcMainLike, WebContentsLike } from './electron-types';
 
-/** What the bridge needs from the engine's API: fastify's `inject`. */
-export interface InjectableApi {
-  inject(options: {
-    method: string;
-    url: string;
-    payload?: string;
-    headers: Record<string, string>;
-  }): Promise<{ statusCode: number; body: string }>;
-}
-
 export interface IpcBridgeOptions {
   ipcMain: IpcMainLike;
-  api: InjectableApi;
+  /**
+   * Answers a request (the embedded engine or a remote daemon, which add the identity themselves:
+   * the page cannot choose headers); rejects when nothing answered.
+   */
+  send: (request: BridgeRequest) => Promise<{ status: number; body: unknown }>;
   /** True only for the app's own page in the app's own window. */
   isTrustedSender: (senderId: number, frameUrl: string | undefined) => boolean;
-  /** Headers main adds to every request: the local desktop identity, set here and never by the page. */
-  identityHeaders: () => Record<string, string>;
   /** The offline cache, and which requests it may keep (never credentials). */
   cache?: {
     store: OfflineCache;
@@ -34,9 +30,9 @@ export interface IpcBridgeOptions {
 }
 
 /**
- * Answers `dbaas:request` by handing the request to the engine's HTTP API in-process. The page
- * cannot choose headers, so it cannot claim another identity; senders other than our window are
- * refused before anything runs.
+ * Answers `dbaas:request` by handing the request to the running backend. The page cannot choose
+ * headers, so it cannot claim another identity; senders other than our window are refused before
+ * anything runs.
  */
 export function registerIpcBridge(options: IpcBridgeOptions): { dispose(): void } {
   options.ipcMain.handle(REQUEST_CHANNEL, async (event, raw): Promise<BridgeResponse> => {
@@ -51,16 +47,7 @@ export function registerIpcBridge(options: IpcBridgeOptions): { dispose(): void 
         : undefined;
     let answer: BridgeResponse;
     try {
-      const response = await options.api.inject({
-        method: request.method,
-        url: request.url,
-        payload: request.body === undefined ? undefined : JSON.stringify(request.body),
-        headers: {
-          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...options.identityHeaders(),
-        },
-      });
-      answer = { status: response.statusCode, body: parseJson(response.body) };
+      answer = await options.send(request);
     } catch {
       answer = errorResponse(503, 'UNAVAILABLE', 'the engine did not answer');
     }
@@ -70,6 +57,29 @@ export function registerIpcBridge(options: IpcBridgeOptions): { dispose(): void 
     return answer;
   });
   return { dispose: () => options.ipcMain.removeHandler(REQUEST_CHANNEL) };
+}
+
+export interface SettingsBridgeOptions {
+  ipcMain: IpcMainLike;
+  isTrustedSender: (senderId: number, frameUrl: string | undefined) => boolean;
+  view: () => SettingsView;
+  save: (settings: unknown) => Promise<SettingsAnswer>;
+}
+
+/** Answers `dbaas:settings` (read, or save and apply) for the app's own window only. */
+export function registerSettingsBridge(options: SettingsBridgeOptions): { dispose(): void } {
+  options.ipcMain.handle(SETTINGS_CHANNEL, async (event, raw): Promise<SettingsAnswer> => {
+    if (!options.isTrustedSender(event.sender.id, event.senderFrame?.url))
+      return {
+        ok: false,
+        ...errorResponse(403, 'FORBIDDEN', 'this window may not change settings'),
+      };
+    const request = (raw ?? {}) as { action?: unknown; settings?: unknown };
+    if (request.action === 'get') return { ok: true, view: options.view() };
+    if (request.action === 'save') return options.save(request.settings);
+    return { ok: false, ...errorResponse(400, 'BAD_REQUEST', 'malformed settings request') };
+  });
+  return { dispose: () => options.ipcMain.removeHandler(SETTINGS_CHANNEL) };
 }
 
 /** Sends an engine event to the window, unless it is gone. */
@@ -99,15 +109,10 @@ function fromCache(
   };
 }
 
-function parseJson(text: string): unknown {
-  if (text === '') return null;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
-function errorResponse(status: number, code: string, message: string): BridgeResponse {
+function errorResponse(
+  status: number,
+  code: string,
+  message: string,
+): { status: number; body: { error: { code: string; message: string; details: [] } } } {
   return { status, body: { error: { code, message, details: [] } } };
 }

@@ -2,15 +2,18 @@ import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import {
   EVENT_CHANNEL,
   REQUEST_CHANNEL,
+  SETTINGS_CHANNEL,
   type BridgeEvent,
   type BridgeRequest,
   type BridgeResponse,
   type DbaasBridge,
+  type SettingsAnswer,
+  type SettingsRequest,
 } from '../shared/ipc';
 
 /**
- * The one bridge the page sees. It forwards exactly two things — requests and events — and
- * never exposes ipcRenderer itself.
+ * The one bridge the page sees. It forwards exactly three things — requests, events and the
+ * desktop's settings — and never exposes ipcRenderer itself.
  */
 const bridge: DbaasBridge = {
   request: (request: BridgeRequest) =>
@@ -19,6 +22,8 @@ const bridge: DbaasBridge = {
       url: request.url,
       body: request.body,
     }) as Promise<BridgeResponse>,
+  settings: (request: SettingsRequest) =>
+    ipcRenderer.invoke(SETTINGS_CHANNEL, request) as Promise<SettingsAnswer>,
   onEvent(listener) {
     const handler = (_event: IpcRendererEvent, payload: BridgeEvent): void => listener(payload);
     ipcRenderer.on(EVENT_CHANNEL, handler);

@@ -7,6 +7,11 @@
 export const REQUEST_CHANNEL = 'dbaas:request';
 /** Engine events pushed from main to the page. */
 export const EVENT_CHANNEL = 'dbaas:event';
+/** The desktop's own settings (where the engine keeps its state), read and saved through main. */
+export const SETTINGS_CHANNEL = 'dbaas:settings';
+
+/** The event main sends when the remote daemon's session starts or ends. */
+export const SESSION_EVENT = 'desktop.session';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -34,11 +39,64 @@ export interface BridgeEvent {
   data: unknown;
 }
 
+/**
+ * Where the desktop's engine keeps its state, or the daemon it attaches to instead. URLs that carry
+ * a password are shown to the page with the password as {@link MASKED_PASSWORD}; saving a URL whose
+ * password is that mask keeps the stored password.
+ */
+export interface DesktopSettings {
+  store: 'sqlite' | 'mongodb';
+  /** Required when `store` is `mongodb`; empty otherwise. */
+  mongodbUrl: string;
+  /** A shared Redis (BullMQ queue, status cache, rate limits); empty for none. */
+  redisUrl: string;
+  /** Use a remote daemon instead of the embedded engine. */
+  attachRemote: boolean;
+  /** Required when `attachRemote`; https, or http on this computer only. */
+  remoteDaemonUrl: string;
+}
+
+/** The password part of a URL as main shows it. */
+export const MASKED_PASSWORD = '****';
+
+/** What is running now, as main reports it. */
+export type ActiveBackend =
+  | { kind: 'embedded'; store: 'sqlite' | 'mongodb'; sharedRedis: boolean }
+  | { kind: 'remote'; url: string; signedIn: boolean };
+
+/** Main's answer about settings: the saved settings (masked), what runs, and why it differs. */
+export interface SettingsView {
+  settings: DesktopSettings;
+  active: ActiveBackend;
+  /** Set when the saved settings could not be applied at start and main fell back to the embedded engine. */
+  problem: string | null;
+}
+
+/** A settings call: read them, or save and apply them (main restarts the engine or re-attaches). */
+export type SettingsRequest = { action: 'get' } | { action: 'save'; settings: DesktopSettings };
+
+/** What the page gets back: the view, or an API-shaped error naming each field and rule. */
+export type SettingsAnswer =
+  | { ok: true; view: SettingsView }
+  | {
+      ok: false;
+      status: number;
+      body: {
+        error: {
+          code: string;
+          message: string;
+          details: { path: string; rule: string; message: string }[];
+        };
+      };
+    };
+
 /** What the preload exposes as `window.dbaas`, and nothing more. */
 export interface DbaasBridge {
   request(request: BridgeRequest): Promise<BridgeResponse>;
   /** Subscribes to engine events; returns the function that unsubscribes. */
   onEvent(listener: (event: BridgeEvent) => void): () => void;
+  /** Reads or saves the desktop's settings. */
+  settings(request: SettingsRequest): Promise<SettingsAnswer>;
 }
 
 const METHODS: readonly string[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];

@@ -13,17 +13,28 @@ async function parse(response: Response): Promise<unknown> {
   }
 }
 
+/** An HTTP client that can also hand back the raw status and body (main forwards them as they are). */
+export interface HttpApiClient extends ApiClient {
+  /** Sends a request (refreshing the token once on a 401); rejects only when nothing answered. */
+  exchange(
+    method: HttpMethod,
+    url: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: unknown }>;
+}
+
 /**
  * The browser transport: fetch for requests and for the event stream (read as server-sent events
  * with the Authorization header, which EventSource cannot send). With `tokens`, every call carries
- * the bearer token, and a 401 triggers one refresh and one retry.
+ * the bearer token, and a 401 triggers one refresh and one retry. Main uses it too, to attach the
+ * desktop to a remote daemon.
  */
 export function createHttpClient(
   baseUrl = '',
   fetchImpl: typeof fetch = fetch.bind(globalThis),
   tokens?: TokenSource,
   onStreamState?: (state: StreamState) => void,
-): ApiClient {
+): HttpApiClient {
   const authHeaders = async (): Promise<Record<string, string>> => {
     const token = await tokens?.token();
     return token ? { authorization: `Bearer ${token}` } : {};
@@ -37,14 +48,23 @@ export function createHttpClient(
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+  const exchange = async (
+    method: HttpMethod,
+    url: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: unknown }> => {
+    let response = await send(method, url, body);
+    if (response.status === 401 && tokens && (await tokens.refresh())) {
+      response = await send(method, url, body);
+    }
+    return { status: response.status, body: await parse(response) };
+  };
   return {
     transport: 'http',
+    exchange,
     async request<T>(method: HttpMethod, url: string, body?: unknown): Promise<T> {
-      let response = await send(method, url, body);
-      if (response.status === 401 && tokens && (await tokens.refresh())) {
-        response = await send(method, url, body);
-      }
-      return unwrap<T>(response.status, await parse(response));
+      const answer = await exchange(method, url, body);
+      return unwrap<T>(answer.status, answer.body);
     },
     onEvent(listener: (event: BridgeEvent) => void): () => void {
       return openEventStream({

@@ -46,6 +46,7 @@ describe('the health store', () => {
         return { status: response.statusCode, body: response.json<unknown>() };
       },
       onEvent: () => () => undefined,
+      settings: () => Promise.reject(new Error('not used here')),
     });
     await store.getState().refresh(client);
     expect(store.getState().health?.status).toBe('ok');

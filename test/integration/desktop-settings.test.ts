@@ -1,0 +1,277 @@
+/**
+ * The desktop's Settings, end to end in main (with the FAKE electron of test/helpers, since the
+ * Electron binary cannot run here): saving restarts the embedded engine on a real Redis, attaches to
+ * a real daemon over HTTP, refuses bad settings naming the field, and comes back after a restart.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../engine/config';
+import { createEngine, openSecretVault } from '../../engine/engine';
+import { createLogger } from '../../engine/logging';
+import { startDesktop, type Desktop } from '../../src/main/app';
+import { SettingsStore } from '../../src/main/settings';
+import {
+  EVENT_CHANNEL,
+  REQUEST_CHANNEL,
+  SETTINGS_CHANNEL,
+  type BridgeResponse,
+  type DesktopSettings,
+  type SettingsAnswer,
+} from '../../src/shared/ipc';
+import { createFakeElectron } from '../helpers/fake-electron';
+import { TEST_ADMIN_PASSWORD, startTestEngine, waitFor, type TestEngine } from '../helpers/engine';
+import { testRedisUrl } from '../helpers/redis';
+
+const PAGE = 'file:///opt/console/out/renderer/index.html';
+const DEFAULTS: DesktopSettings = {
+  store: 'sqlite',
+  mongodbUrl: '',
+  redisUrl: '',
+  attachRemote: false,
+  remoteDaemonUrl: '',
+};
+
+describe('desktop settings (main, fake electron, real engine, daemon and Redis)', () => {
+  let daemon: TestEngine;
+  let daemonUrl: string;
+  let userData: string;
+  let fake: ReturnType<typeof createFakeElectron>;
+  let desktop: Desktop | null = null;
+
+  beforeAll(async () => {
+    daemon = await startTestEngine();
+    const address = await daemon.engine.api.listen({ port: 0, host: '127.0.0.1' });
+    daemonUrl = address.replace('localhost', '127.0.0.1');
+  });
+  afterAll(async () => {
+    await daemon.stop();
+  });
+
+  const start = async (): Promise<Desktop> => {
+    fake = createFakeElectron(userData);
+    desktop = await startDesktop({
+      electron: fake.electron,
+      bundleDir: '/opt/console/out/main',
+      openEngine: (dataDir, desktopIdentityToken, settings) =>
+        createEngine(
+          loadConfig(
+            {},
+            { mode: 'desktop', dataDir, vault: 'file', desktopIdentityToken, ...settings },
+          ),
+          { logger: createLogger('silent') },
+        ),
+      openSettingsVault: (dataDir) => openSecretVault(loadConfig({}, { dataDir, vault: 'file' })),
+    });
+    return desktop;
+  };
+  const sender = () => ({ id: fake.windows()[0]!.webContents.id, frameUrl: PAGE });
+  const settings = (request: unknown) =>
+    fake.ipcMain.invoke(SETTINGS_CHANNEL, sender(), request) as Promise<SettingsAnswer>;
+  const save = (patch: Partial<DesktopSettings>) =>
+    settings({ action: 'save', settings: { ...DEFAULTS, ...patch } });
+  const request = (method: string, url: string, body?: unknown) =>
+    fake.ipcMain.invoke(REQUEST_CHANNEL, sender(), {
+      method,
+      url,
+      body,
+    }) as Promise<BridgeResponse>;
+
+  beforeEach(() => {
+    userData = mkdtempSync(join(tmpdir(), 'desktop-settings-'));
+  });
+  afterEach(async () => {
+    await desktop?.stop();
+    desktop = null;
+    rmSync(userData, { recursive: true, force: true });
+  });
+
+  it('reports the embedded engine on SQLite by default', async () => {
+    await start();
+    expect(await settings({ action: 'get' })).toEqual({
+      ok: true,
+      view: {
+        settings: DEFAULTS,
+        active: { kind: 'embedded', store: 'sqlite', sharedRedis: false },
+        problem: null,
+      },
+    });
+  });
+
+  it('refuses invalid settings naming each field and rule, and keeps the engine running', async () => {
+    const running = await start();
+    const engine = running.engine;
+    const answer = await save({ store: 'mongodb', remoteDaemonUrl: 'http://dbaas.example.com' });
+    expect(answer).toMatchObject({
+      ok: false,
+      status: 400,
+      body: { error: { code: 'VALIDATION_FAILED' } },
+    });
+    const details = answer.ok ? [] : answer.body.error.details;
+    expect(details).toContainEqual(
+      expect.objectContaining({ path: 'mongodbUrl', rule: 'required' }),
+    );
+    expect(details).toContainEqual(
+      expect.objectContaining({ path: 'remoteDaemonUrl', rule: 'https' }),
+    );
+    expect(running.engine).toBe(engine);
+    expect(await request('GET', '/api/v1/health')).toMatchObject({ status: 200 });
+  });
+
+  it('restarts the embedded engine on a shared Redis, keeping the URL out of the settings file', async () => {
+    const running = await start();
+    const first = running.engine;
+    const answer = await save({ redisUrl: testRedisUrl() });
+    expect(answer).toMatchObject({
+      ok: true,
+      view: { active: { kind: 'embedded', store: 'sqlite', sharedRedis: true }, problem: null },
+    });
+    expect(running.engine).not.toBe(first);
+    expect(running.engine?.config.redisUrl).toBe(testRedisUrl());
+    const ready = await request('GET', '/api/v1/health/ready');
+    expect(ready.status).toBe(200);
+    expect(readFileSync(join(userData, 'settings.json'), 'utf8')).not.toContain(testRedisUrl());
+  });
+
+  it('keeps the previous engine when the new settings do not start, without echoing the URL', async () => {
+    const running = await start();
+    const answer = await save({ redisUrl: 'redis://:do-not-echo@127.0.0.1:1' });
+    expect(answer).toMatchObject({
+      ok: false,
+      status: 503,
+      body: { error: { code: 'UNAVAILABLE' } },
+    });
+    expect(JSON.stringify(answer)).not.toContain('do-not-echo');
+    expect(running.engine?.config.redisUrl).toBeUndefined();
+    expect(await request('GET', '/api/v1/health')).toMatchObject({
+      status: 200,
+      body: { mode: 'desktop' },
+    });
+    expect(await settings({ action: 'get' })).toMatchObject({
+      ok: true,
+      view: { settings: DEFAULTS },
+    });
+  });
+
+  it('refuses a daemon URL where no daemon answers', async () => {
+    await start();
+    const answer = await save({ attachRemote: true, remoteDaemonUrl: 'http://127.0.0.1:1' });
+    expect(answer).toMatchObject({ ok: false, status: 503 });
+    expect(answer.ok ? [] : answer.body.error.details).toContainEqual(
+      expect.objectContaining({ path: 'remoteDaemonUrl', rule: 'reachable' }),
+    );
+  });
+
+  it('attaches to a remote daemon: main signs in, keeps the tokens, and forwards requests and events', async () => {
+    const running = await start();
+    const attached = await save({ attachRemote: true, remoteDaemonUrl: daemonUrl });
+    expect(attached).toMatchObject({
+      ok: true,
+      view: { active: { kind: 'remote', url: daemonUrl, signedIn: false } },
+    });
+    expect(running.engine).toBeNull();
+    expect(await request('GET', '/api/v1/health')).toMatchObject({ body: { mode: 'daemon' } });
+    expect(await request('GET', '/api/v1/databases')).toMatchObject({
+      status: 401,
+      body: { error: { code: 'UNAUTHENTICATED' } },
+    });
+    const wrong = await request('POST', '/api/v1/auth/login', {
+      username: 'admin',
+      password: 'nope-nope-nope',
+    });
+    expect(wrong.status).toBe(401);
+
+    const login = await request('POST', '/api/v1/auth/login', {
+      username: 'admin',
+      password: TEST_ADMIN_PASSWORD,
+    });
+    expect(login).toMatchObject({ status: 200, body: { user: { username: 'admin' } } });
+    expect(JSON.stringify(login)).not.toMatch(/accessToken|refreshToken/);
+    expect(await request('GET', '/api/v1/databases')).toMatchObject({
+      status: 200,
+      body: { items: [] },
+    });
+    expect(await request('GET', '/api/v1/auth/me')).toMatchObject({
+      body: { kind: 'user', actor: 'admin' },
+    });
+
+    // The daemon's events reach the window once the stream is open.
+    const contents = fake.windows()[0]!.webContents;
+    const health = {
+      reachable: false,
+      kubedbInstalled: false,
+      engines: [],
+      lastSeenAt: null,
+      message: 'x',
+    };
+    await waitFor(() => {
+      daemon.engine.services.events.publish({
+        type: 'provider.health',
+        data: { id: 'remote-p1', name: 'remote', health },
+      });
+      return contents.sent.some(
+        (m) => m.channel === EVENT_CHANNEL && JSON.stringify(m.args).includes('remote-p1'),
+      );
+    }, 'an event from the remote daemon in the window');
+
+    expect(await request('POST', '/api/v1/auth/logout')).toMatchObject({ status: 204 });
+    expect(await request('GET', '/api/v1/databases')).toMatchObject({ status: 401 });
+    expect(contents.sent).toContainEqual({
+      channel: EVENT_CHANNEL,
+      args: [{ type: 'desktop.session', data: { signedIn: false } }],
+    });
+  });
+
+  it('applies the saved settings at the next start, and falls back to the embedded engine when they fail', async () => {
+    await start();
+    expect(await save({ attachRemote: true, remoteDaemonUrl: daemonUrl })).toMatchObject({
+      ok: true,
+    });
+    await desktop!.stop();
+    const again = await start();
+    expect(again.engine).toBeNull();
+    expect(await settings({ action: 'get' })).toMatchObject({
+      ok: true,
+      view: { active: { kind: 'remote', url: daemonUrl }, problem: null },
+    });
+    await desktop!.stop();
+    desktop = null;
+
+    // Saved settings naming a Redis that is gone by the next start: main runs the embedded engine
+    // on SQLite instead, and says why.
+    const vault = await openSecretVault(
+      loadConfig({}, { dataDir: join(userData, 'settings-vault'), vault: 'file' }),
+    );
+    const store = await SettingsStore.open(join(userData, 'settings.json'), vault);
+    await store.save({ ...DEFAULTS, redisUrl: 'redis://:gone-pass@127.0.0.1:1' });
+    await vault.close();
+    const fallback = await start();
+    expect(fallback.engine?.config.redisUrl).toBeUndefined();
+    const view = await settings({ action: 'get' });
+    expect(view).toMatchObject({
+      ok: true,
+      view: {
+        settings: { redisUrl: 'redis://:****@127.0.0.1:1' },
+        active: { kind: 'embedded', sharedRedis: false },
+        problem: expect.stringContaining('cannot be reached'),
+      },
+    });
+    expect(JSON.stringify(view)).not.toContain('gone-pass');
+  });
+
+  it('refuses settings calls from another sender or a malformed request', async () => {
+    await start();
+    const window = fake.windows()[0]!;
+    expect(
+      await fake.ipcMain.invoke(
+        SETTINGS_CHANNEL,
+        { id: window.webContents.id + 1, frameUrl: PAGE },
+        {
+          action: 'get',
+        },
+      ),
+    ).toMatchObject({ ok: false, status: 403 });
+    expect(await settings({ action: 'drop' })).toMatchObject({ ok: false, status: 400 });
+  });
+});
