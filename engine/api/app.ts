@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerAudit, type AuditSink } from './plugins/audit';
 import { registerAuth, type AuthDependencies } from './plugins/auth';
+import { registerEventStreams } from './plugins/event-streams';
 import { registerErrorHandling } from './plugins/errors';
 import { createRateLimitCheck, type RateLimitOptions } from './plugins/rate-limit';
 import { buildOpenApiDocument } from './openapi';
@@ -76,6 +77,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
         }
       : undefined,
   });
+  registerEventStreams(app);
   registerAuth(app, deps.auth, deps.rateLimit ? createRateLimitCheck(deps.rateLimit) : undefined);
   if (deps.audit) registerAudit(app, deps.audit);
   registerRoutes(app, allRoutes(deps));

@@ -15,6 +15,15 @@ import type {
   WebContentsLike,
   WindowOpenResult,
 } from '../../src/main/electron-types';
+import {
+  EVENT_CHANNEL,
+  REQUEST_CHANNEL,
+  SETTINGS_CHANNEL,
+  type BridgeEvent,
+  type BridgeResponse,
+  type DbaasBridge,
+  type SettingsAnswer,
+} from '../../src/shared/ipc';
 
 type Listener = (...args: never[]) => unknown;
 
@@ -24,9 +33,12 @@ export class FakeWebContents implements WebContentsLike {
   readonly sent: { channel: string; args: unknown[] }[] = [];
   readonly listeners = new Map<string, Listener[]>();
   windowOpenHandler: ((details: { url: string }) => WindowOpenResult) | undefined;
+  /** What a page's ipcRenderer.on would receive: tests that play the page listen here. */
+  readonly pageListeners = new Set<(channel: string, ...args: unknown[]) => void>();
 
   send(channel: string, ...args: unknown[]): void {
     this.sent.push({ channel, args });
+    for (const listener of this.pageListeners) listener(channel, ...args);
   }
   on(event: string, listener: Listener): this {
     this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
@@ -164,6 +176,27 @@ export function createFakeElectron(userData: string) {
         (listener as (...a: unknown[]) => void)(...args);
     },
     quitCalls: () => quitCalls,
+    /**
+     * The `window.dbaas` bridge as the preload builds it, going through this fake's ipcMain and the
+     * first window's webContents: tests of the page run against the real main process with it.
+     */
+    pageBridge: (frameUrl: string): DbaasBridge => {
+      const contents = FakeBrowserWindow.created[0]!.webContents;
+      const sender = { id: contents.id, frameUrl };
+      return {
+        request: (request) =>
+          ipcMain.invoke(REQUEST_CHANNEL, sender, request) as Promise<BridgeResponse>,
+        settings: (request) =>
+          ipcMain.invoke(SETTINGS_CHANNEL, sender, request) as Promise<SettingsAnswer>,
+        onEvent(listener) {
+          const forward = (channel: string, ...args: unknown[]): void => {
+            if (channel === EVENT_CHANNEL) listener(args[0] as BridgeEvent);
+          };
+          contents.pageListeners.add(forward);
+          return () => void contents.pageListeners.delete(forward);
+        },
+      };
+    },
     /** Runs a response through the session's header hook, as Chromium would. */
     responseHeaders: (url: string) =>
       new Promise<Record<string, string[] | string> | undefined>((resolve) => {

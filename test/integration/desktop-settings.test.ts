@@ -8,9 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../engine/config';
-import { createEngine, openSecretVault } from '../../engine/engine';
-import { createLogger } from '../../engine/logging';
-import { startDesktop, type Desktop } from '../../src/main/app';
+import { openSecretVault } from '../../engine/engine';
+import type { Desktop } from '../../src/main/app';
 import { SettingsStore } from '../../src/main/settings';
 import {
   EVENT_CHANNEL,
@@ -20,11 +19,11 @@ import {
   type DesktopSettings,
   type SettingsAnswer,
 } from '../../src/shared/ipc';
-import { createFakeElectron } from '../helpers/fake-electron';
+import type { createFakeElectron } from '../helpers/fake-electron';
+import { DESKTOP_PAGE_URL, startTestDesktop } from '../helpers/desktop';
 import { TEST_ADMIN_PASSWORD, startTestEngine, waitFor, type TestEngine } from '../helpers/engine';
 import { testRedisUrl } from '../helpers/redis';
 
-const PAGE = 'file:///opt/console/out/renderer/index.html';
 const DEFAULTS: DesktopSettings = {
   store: 'sqlite',
   mongodbUrl: '',
@@ -50,23 +49,12 @@ describe('desktop settings (main, fake electron, real engine, daemon and Redis)'
   });
 
   const start = async (): Promise<Desktop> => {
-    fake = createFakeElectron(userData);
-    desktop = await startDesktop({
-      electron: fake.electron,
-      bundleDir: '/opt/console/out/main',
-      openEngine: (dataDir, desktopIdentityToken, settings) =>
-        createEngine(
-          loadConfig(
-            {},
-            { mode: 'desktop', dataDir, vault: 'file', desktopIdentityToken, ...settings },
-          ),
-          { logger: createLogger('silent') },
-        ),
-      openSettingsVault: (dataDir) => openSecretVault(loadConfig({}, { dataDir, vault: 'file' })),
-    });
+    const started = await startTestDesktop(userData);
+    fake = started.fake;
+    desktop = started.desktop;
     return desktop;
   };
-  const sender = () => ({ id: fake.windows()[0]!.webContents.id, frameUrl: PAGE });
+  const sender = () => ({ id: fake.windows()[0]!.webContents.id, frameUrl: DESKTOP_PAGE_URL });
   const settings = (request: unknown) =>
     fake.ipcMain.invoke(SETTINGS_CHANNEL, sender(), request) as Promise<SettingsAnswer>;
   const save = (patch: Partial<DesktopSettings>) =>
@@ -266,7 +254,7 @@ describe('desktop settings (main, fake electron, real engine, daemon and Redis)'
     expect(
       await fake.ipcMain.invoke(
         SETTINGS_CHANNEL,
-        { id: window.webContents.id + 1, frameUrl: PAGE },
+        { id: window.webContents.id + 1, frameUrl: DESKTOP_PAGE_URL },
         {
           action: 'get',
         },

@@ -6,6 +6,7 @@ import {
 } from '../../domain';
 import type { EngineEvent, Services } from '../../services';
 import type { Grant } from '../../services/auth/access';
+import { trackEventStream } from '../plugins/event-streams';
 import {
   defineRoute,
   DryRunQuerySchema,
@@ -114,6 +115,7 @@ export function eventRoutes(services: Services): RouteSpec[] {
           'x-request-id': request.id,
         });
         raw.write(': connected\n\n');
+        trackEventStream(request.server, raw);
         const visible = visibilityFor(services, grant);
         let id = 0;
         // Events are written in the order they were published, even when a visibility check waits.

@@ -1,20 +1,38 @@
 import { useEffect, useMemo, useState } from 'react';
-import { ClientProvider, createApiClient, type SessionUser, type StreamState } from './api';
-import { Shell } from './app/Shell';
+import {
+  ClientProvider,
+  createApiClient,
+  createDesktopSettingsClient,
+  type ApiClient,
+  type DesktopSettingsClient,
+  type SessionUser,
+  type StreamState,
+} from './api';
+import { SESSION_EVENT, type ActiveBackend } from '../../shared/ipc';
+import { Shell, type DesktopControls } from './app/Shell';
 import { LoginScreen } from './features/login';
-import { clearSnapshot } from './stores';
+import { clearSnapshot, useFleetStore } from './stores';
+
+/** Main's own sign-out of the remote daemon (the tokens live in main). */
+const DESKTOP_LOGOUT = '/api/v1/auth/logout';
 
 /**
- * The console's root. Inside the desktop window the IPC client needs no sign-in (main adds the
- * identity); in a browser the daemon's session starts at the login screen, or resumes from the
- * tab's refresh token.
+ * The console's root. Inside the desktop window the IPC client needs no sign-in for the embedded
+ * engine (main adds the identity); attached to a remote daemon, main holds that daemon's session and
+ * the page signs in through it. In a browser the daemon's session starts at the login screen, or
+ * resumes from the tab's refresh token.
  */
 export function App() {
   const [streamState, setStreamState] = useState<StreamState | null>(null);
-  const { client, session } = useMemo(() => createApiClient(setStreamState), []);
+  const { client, session } = useMemo(
+    () => createApiClient(setStreamState, (stale) => useFleetStore.getState().markStale(stale)),
+    [],
+  );
+  const desktopSettings = useMemo(() => createDesktopSettingsClient(window.dbaas), []);
   const [user, setUser] = useState<SessionUser | null>(session?.user ?? null);
   const [resuming, setResuming] = useState(() => session?.canResume ?? false);
   const [offlineResume, setOfflineResume] = useState(false);
+  const remote = useRemoteDaemon(client, desktopSettings);
 
   useEffect(() => {
     if (!session) return;
@@ -29,25 +47,105 @@ export function App() {
     return off;
   }, [session]);
 
+  const reload = (): void => {
+    // Another engine or daemon: the last known fleet of the previous one is not this one's.
+    clearSnapshot(localStorage);
+    window.location.reload();
+  };
+  const desktop: DesktopControls | null = desktopSettings
+    ? { settings: desktopSettings, onBackendChanged: reload }
+    : null;
+
   if (session && !user && !offlineResume) {
     if (resuming) return <p className="content">Resuming your session…</p>;
     return <LoginScreen session={session} onSignedIn={setUser} />;
   }
+  if (desktopSettings && remote.active === null)
+    return <p className="content">Starting the engine…</p>;
+  if (remote.active?.kind === 'remote' && !remote.active.signedIn) {
+    return (
+      <LoginScreen
+        session={{
+          login: async (username, password) =>
+            (
+              await client.request<{ user: SessionUser }>('POST', '/api/v1/auth/login', {
+                username,
+                password,
+              })
+            ).user,
+        }}
+        daemonUrl={remote.active.url}
+        onSignedIn={(signedIn) => {
+          setUser(signedIn);
+          remote.setSignedIn(true);
+        }}
+        onUseEmbedded={() => {
+          if (!desktopSettings) return;
+          void desktopSettings
+            .get()
+            .then((view) => desktopSettings.save({ ...view.settings, attachRemote: false }))
+            .then(reload);
+        }}
+      />
+    );
+  }
+  const remoteSignOut =
+    remote.active?.kind === 'remote'
+      ? () => {
+          clearSnapshot(localStorage);
+          void client.request('POST', DESKTOP_LOGOUT).then(() => remote.setSignedIn(false));
+        }
+      : null;
   return (
     <ClientProvider client={client}>
       <Shell
         client={client}
         user={user}
         streamState={streamState}
+        desktop={desktop}
         onSignOut={
           session
             ? () => {
                 clearSnapshot(localStorage);
                 session.logout();
               }
-            : null
+            : remoteSignOut
         }
       />
     </ClientProvider>
   );
+}
+
+/**
+ * On the desktop: what main runs (asked once at start), and the remote daemon's session as main's
+ * `desktop.session` events report it.
+ */
+function useRemoteDaemon(
+  client: ApiClient,
+  settings: DesktopSettingsClient | null,
+): { active: ActiveBackend | null; setSignedIn: (signedIn: boolean) => void } {
+  const [active, setActive] = useState<ActiveBackend | null>(null);
+  useEffect(() => {
+    if (!settings) return;
+    let live = true;
+    settings.get().then(
+      (view) => live && setActive(view.active),
+      // Main did not answer: treat it as the embedded engine; its requests will say what is wrong.
+      () => live && setActive({ kind: 'embedded', store: 'sqlite', sharedRedis: false }),
+    );
+    const off = client.onEvent((event) => {
+      if (event.type !== SESSION_EVENT) return;
+      const signedIn = (event.data as { signedIn?: unknown }).signedIn === true;
+      setActive((current) => (current?.kind === 'remote' ? { ...current, signedIn } : current));
+    });
+    return () => {
+      live = false;
+      off();
+    };
+  }, [client, settings]);
+  return {
+    active,
+    setSignedIn: (signedIn) =>
+      setActive((current) => (current?.kind === 'remote' ? { ...current, signedIn } : current)),
+  };
 }

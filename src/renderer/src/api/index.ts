@@ -1,13 +1,14 @@
 import type { DbaasBridge } from '../../../shared/ipc';
 import type { ApiClient } from '../../../shared/api/client';
 import { createHttpClient } from '../../../shared/api/http-client';
-import { createIpcClient } from './ipc-client';
+import { createIpcClient, type FreshnessListener } from './ipc-client';
 import { TokenManager } from '../../../shared/api/session';
 import type { StreamState } from '../../../shared/api/sse';
 
 export { ApiError, type ApiClient } from '../../../shared/api/client';
 export { createHttpClient } from '../../../shared/api/http-client';
-export { createIpcClient } from './ipc-client';
+export { createIpcClient, type FreshnessListener } from './ipc-client';
+export { createDesktopSettingsClient, type DesktopSettingsClient } from './desktop-settings';
 export { TokenManager, type TokenSource, type TokenStorage } from '../../../shared/api/session';
 export { SseParser, openEventStream, type StreamState } from '../../../shared/api/sse';
 export { ClientProvider, useClient } from './client-context';
@@ -26,9 +27,15 @@ export interface Connection {
   session: TokenManager | null;
 }
 
-/** IPC inside the desktop window (the preload put `window.dbaas` there), HTTP in a browser. */
-export function createApiClient(onStreamState?: (state: StreamState) => void): Connection {
-  if (window.dbaas) return { client: createIpcClient(window.dbaas), session: null };
+/**
+ * IPC inside the desktop window (the preload put `window.dbaas` there), HTTP in a browser.
+ * `onFreshness` hears main's stale markers (desktop only).
+ */
+export function createApiClient(
+  onStreamState?: (state: StreamState) => void,
+  onFreshness?: FreshnessListener,
+): Connection {
+  if (window.dbaas) return { client: createIpcClient(window.dbaas, onFreshness), session: null };
   const fetchImpl = fetch.bind(globalThis);
   const session = new TokenManager('', fetchImpl, window.sessionStorage);
   return { client: createHttpClient('', fetchImpl, session, onStreamState), session };

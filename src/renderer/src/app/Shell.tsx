@@ -1,5 +1,5 @@
 import { lazy, Suspense } from 'react';
-import type { ApiClient, SessionUser, StreamState } from '../api';
+import type { ApiClient, DesktopSettingsClient, SessionUser, StreamState } from '../api';
 import { AuditScreen } from '../features/audit';
 import { ClustersScreen } from '../features/clusters';
 import { CreateWizard } from '../features/create';
@@ -32,7 +32,21 @@ const NEXT_THEME: Record<ThemeChoice, ThemeChoice> = {
   dark: 'system',
 };
 
-function Screen({ route, client }: { route: string; client: ApiClient }) {
+/** On the desktop: main's settings, and what to do once they changed the backend. */
+export interface DesktopControls {
+  settings: DesktopSettingsClient;
+  onBackendChanged: () => void;
+}
+
+function Screen({
+  route,
+  client,
+  desktop,
+}: {
+  route: string;
+  client: ApiClient;
+  desktop: DesktopControls | null;
+}) {
   const setFilters = useDatabaseFilters((s) => s.set);
   const detail = /^\/databases\/([^/]+)$/.exec(route);
   if (detail) return <DatabaseDetail id={decodeURIComponent(detail[1]!)} />;
@@ -54,7 +68,13 @@ function Screen({ route, client }: { route: string; client: ApiClient }) {
     case '/audit':
       return <AuditScreen />;
     case '/settings':
-      return <SettingsScreen client={client} />;
+      return (
+        <SettingsScreen
+          client={client}
+          settings={desktop?.settings ?? null}
+          onBackendChanged={() => desktop?.onBackendChanged()}
+        />
+      );
     default:
       return (
         <EmptyState title="There is no such page">
@@ -70,11 +90,13 @@ export function Shell({
   user,
   streamState,
   onSignOut,
+  desktop = null,
 }: {
   client: ApiClient;
   user: SessionUser | null;
   streamState: StreamState | null;
   onSignOut: (() => void) | null;
+  desktop?: DesktopControls | null;
 }) {
   useLiveFleet(client, streamState);
   const route = useRoute();
@@ -123,7 +145,7 @@ export function Shell({
       <StaleBanner />
       <main className="content">
         <Suspense fallback={<p>Loading…</p>}>
-          <Screen route={route} client={client} />
+          <Screen route={route} client={client} desktop={desktop} />
         </Suspense>
       </main>
       <Toasts />

@@ -41,6 +41,11 @@ export interface FleetState {
   online: boolean;
   /** When the shown data last came from the API (ms since epoch), or from the restored snapshot. */
   syncedAt: number | null;
+  /**
+   * Set while the desktop's main answers from its offline cache because the engine, a cluster or
+   * the shared store cannot answer: when that data was current, and why it is not fresh.
+   */
+  stale: { since: number; reason: string } | null;
   loadError: Error | null;
   loadDatabases: (client: ApiClient) => Promise<void>;
   loadProviders: (client: ApiClient) => Promise<void>;
@@ -57,6 +62,8 @@ export interface FleetState {
   applyEvent: (event: BridgeEvent) => { finished?: Operation; refresh?: string };
   /** Records whether the last call reached the API. */
   reachable: (ok: boolean) => void;
+  /** Records main's freshness marker of the last answer: stale (with its age and reason) or fresh. */
+  markStale: (stale: { since: string; reason: string } | null) => void;
   /** Restores the last saved snapshot (offline start). */
   restore: () => void;
   persist: () => void;
@@ -147,6 +154,7 @@ export function createFleetStore(
       feed: [],
       online: true,
       syncedAt: null,
+      stale: null,
       loadError: null,
 
       loadDatabases: (client) =>
@@ -311,6 +319,17 @@ export function createFleetStore(
 
       reachable: (ok) => {
         if (ok !== get().online) set({ online: ok });
+      },
+
+      markStale: (marker) => {
+        const current = get().stale;
+        if (marker === null) {
+          if (current !== null) set({ stale: null });
+          return;
+        }
+        const since = Date.parse(marker.since);
+        if (current?.since !== since || current.reason !== marker.reason)
+          set({ stale: { since, reason: marker.reason } });
       },
 
       restore: () => {

@@ -8,10 +8,4 @@ export {
 export { isFinished, applyDatabaseStatus, applyOperationProgress } from './fleet-events';
 export { saveSnapshot, loadSnapshot, clearSnapshot, type FleetSnapshot } from './fleet-cache';
 export { useToastStore, type Toast } from './toast-store';
-export {
-  usePreferencesStore,
-  applyTheme,
-  DEFAULT_ENGINE_SETTINGS,
-  type ThemeChoice,
-  type EngineSettings,
-} from './preferences-store';
+export { usePreferencesStore, applyTheme, type ThemeChoice } from './preferences-store';

@@ -4,23 +4,54 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../api';
 import { useFleetStore } from '../stores';
 import { ErrorView } from './ErrorView';
-import { StaleBanner } from './StaleBanner';
+import { StaleBanner, useOfflineReason } from './StaleBanner';
 
 describe('the stale banner', () => {
   afterEach(cleanup);
 
   it('says nothing while the engine answers', () => {
-    useFleetStore.setState({ online: true, syncedAt: Date.now() });
+    useFleetStore.setState({ online: true, syncedAt: Date.now(), stale: null });
     render(<StaleBanner />);
     expect(screen.queryByTestId('stale-banner')).toBeNull();
   });
 
   it('marks the data as stale with its age when the engine cannot be reached', () => {
-    useFleetStore.setState({ online: false, syncedAt: Date.now() - 3 * 60_000 });
+    useFleetStore.setState({ online: false, syncedAt: Date.now() - 3 * 60_000, stale: null });
     render(<StaleBanner />);
     const banner = screen.getByTestId('stale-banner');
     expect(banner.textContent).toContain('from 3 min ago (stale)');
     expect(banner.textContent).toContain('Actions that need the cluster are disabled');
+  });
+
+  it("shows main's stale marker with its age and reason, and disables actions saying why", () => {
+    useFleetStore.setState({ online: true, syncedAt: Date.now(), stale: null });
+    useFleetStore.getState().markStale({
+      since: new Date(Date.now() - 7 * 60_000).toISOString(),
+      reason: 'the store cannot be reached',
+    });
+    function Action() {
+      const reason = useOfflineReason();
+      return (
+        <button type="button" disabled={reason !== null} title={reason ?? undefined}>
+          Scale
+        </button>
+      );
+    }
+    render(
+      <>
+        <StaleBanner />
+        <Action />
+      </>,
+    );
+    const banner = screen.getByTestId('stale-banner');
+    expect(banner.textContent).toContain('Not current: the store cannot be reached.');
+    expect(banner.textContent).toContain('from 7 min ago (stale)');
+    const button = screen.getByRole('button', { name: 'Scale' });
+    expect(button).toHaveProperty('disabled', true);
+    expect(button.getAttribute('title')).toContain('the store cannot be reached');
+
+    useFleetStore.getState().markStale(null);
+    expect(useFleetStore.getState().stale).toBeNull();
   });
 });
 

@@ -1,14 +1,21 @@
 import { useState, type FormEvent } from 'react';
-import type { SessionUser, TokenManager } from '../../api';
+import type { SessionUser } from '../../api';
 import { ErrorView } from '../../ui';
 
 /** Sign-in to the daemon; the tokens stay with the session, never in the page's storage as plain access tokens. */
 export function LoginScreen({
   session,
   onSignedIn,
+  daemonUrl,
+  onUseEmbedded,
 }: {
-  session: TokenManager;
+  /** The browser's TokenManager, or on the desktop main's session with the remote daemon. */
+  session: { login(username: string, password: string): Promise<SessionUser> };
   onSignedIn: (user: SessionUser) => void;
+  /** The remote daemon the desktop is attached to, when it is. */
+  daemonUrl?: string;
+  /** On the desktop: go back to the embedded engine instead of signing in. */
+  onUseEmbedded?: () => void;
 }) {
   const [username, setUsername] = useState('admin');
   const [password, setPassword] = useState('');
@@ -36,6 +43,7 @@ export function LoginScreen({
         aria-labelledby="login-title"
       >
         <h1 id="login-title">Sign in to the KubeDB DBaaS Console</h1>
+        {daemonUrl && <p data-testid="login-daemon">Daemon: {daemonUrl}</p>}
         <label>
           Username
           <input
@@ -65,6 +73,11 @@ export function LoginScreen({
           The first administrator is `admin`; its password is the daemon&apos;s
           DBAAS_ADMIN_PASSWORD.
         </p>
+        {onUseEmbedded && (
+          <button type="button" className="small" onClick={onUseEmbedded}>
+            Use the embedded engine instead
+          </button>
+        )}
       </form>
     </main>
   );

@@ -1,21 +1,24 @@
-import { useState } from 'react';
-import type { ApiClient } from '../../api';
+import type { ApiClient, DesktopSettingsClient } from '../../api';
+import type { SettingsView } from '../../../../shared/ipc';
 import { HealthPanel } from '../health';
-import { usePreferencesStore, type EngineSettings, type ThemeChoice } from '../../stores';
+import { usePreferencesStore, type ThemeChoice } from '../../stores';
+import { EngineSettingsForm } from './EngineSettingsForm';
 
 /**
- * Appearance, and on the desktop where the engine keeps its state: embedded SQLite or a MongoDB
- * URL, a shared Redis, or attaching to a remote daemon. The engine has no settings API yet, so the
- * choice is kept locally and takes effect once main reads it (see the report).
+ * Appearance, the engine's health, and on the desktop where the engine keeps its state (embedded
+ * SQLite or a MongoDB URL, a shared Redis) or the remote daemon it attaches to instead.
  */
-export function SettingsScreen({ client }: { client: ApiClient }) {
-  const { theme, setTheme, engine, saveEngine } = usePreferencesStore();
-  const [draft, setDraft] = useState<EngineSettings>(engine);
-  const [saved, setSaved] = useState(false);
-  const update = (patch: Partial<EngineSettings>): void => {
-    setDraft({ ...draft, ...patch });
-    setSaved(false);
-  };
+export function SettingsScreen({
+  client,
+  settings,
+  onBackendChanged,
+}: {
+  client: ApiClient;
+  /** Null in a browser: a daemon is configured by its operator, not from the console. */
+  settings: DesktopSettingsClient | null;
+  onBackendChanged: (view: SettingsView) => void;
+}) {
+  const { theme, setTheme } = usePreferencesStore();
   return (
     <section aria-labelledby="settings-title">
       <h2 id="settings-title">Settings</h2>
@@ -33,83 +36,18 @@ export function SettingsScreen({ client }: { client: ApiClient }) {
         </form>
         <HealthPanel client={client} />
       </div>
-      <form
-        className="panel form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          saveEngine(draft);
-          setSaved(true);
-        }}
-      >
-        <h3>Engine {client.transport === 'ipc' ? '(this desktop)' : '(desktop only)'}</h3>
-        <fieldset>
-          <legend>Store</legend>
-          <label className="inline">
-            <input
-              type="radio"
-              name="store"
-              checked={draft.store === 'sqlite'}
-              onChange={() => update({ store: 'sqlite' })}
-            />
-            Embedded SQLite (default)
-          </label>
-          <label className="inline">
-            <input
-              type="radio"
-              name="store"
-              checked={draft.store === 'mongodb'}
-              onChange={() => update({ store: 'mongodb' })}
-            />
-            Shared MongoDB
-          </label>
-        </fieldset>
-        {draft.store === 'mongodb' && (
-          <label>
-            MongoDB URL
-            <input
-              value={draft.mongodbUrl}
-              onChange={(e) => update({ mongodbUrl: e.target.value })}
-              placeholder="mongodb://host:27017/dbaas?replicaSet=rs0"
-            />
-          </label>
-        )}
-        <label>
-          Shared Redis URL (optional: BullMQ queue and status cache)
-          <input
-            value={draft.redisUrl}
-            onChange={(e) => update({ redisUrl: e.target.value })}
-            placeholder="redis://host:6379"
-          />
-        </label>
-        <label className="inline">
-          <input
-            type="checkbox"
-            checked={draft.attachRemote}
-            onChange={(e) => update({ attachRemote: e.target.checked })}
-          />
-          Attach to a remote daemon instead of the embedded engine
-        </label>
-        {draft.attachRemote && (
-          <label>
-            Daemon URL
-            <input
-              value={draft.remoteDaemonUrl}
-              onChange={(e) => update({ remoteDaemonUrl: e.target.value })}
-              placeholder="https://dbaas.example.com"
-            />
-          </label>
-        )}
-        <p className="muted">
-          Kept on this computer. The engine does not take these settings over its API yet; they
-          apply once the desktop reads them at start.
-        </p>
-        <div className="buttons">
-          <button type="submit" className="primary">
-            Save settings
-          </button>
-          {saved && <span role="status">Saved.</span>}
+      {settings ? (
+        <EngineSettingsForm settings={settings} onApplied={onBackendChanged} />
+      ) : (
+        <div className="panel">
+          <h3>Engine</h3>
+          <p className="muted">
+            This console runs in a browser against a daemon. Its store, Redis and limits are set
+            where the daemon runs (DBAAS_STORE, MONGODB_URL, REDIS_URL; see the README). The desktop
+            app chooses them here.
+          </p>
         </div>
-      </form>
+      )}
     </section>
   );
 }
