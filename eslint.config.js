@@ -148,4 +148,24 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    files: ['engine/api/routes/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/services/auth', '**/services/auth/*'],
+              importNames: ['Grant'],
+              allowTypeImports: true,
+              message:
+                'Handlers get their grant from the route table, for the permission the route declares; they never build one.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );
