@@ -36,6 +36,7 @@ describe('the desktop main process (with a fake electron)', () => {
           },
         );
       },
+      kubeconfigPaths: () => [],
       openSettingsVault: (dataDir) => openSecretVault(loadConfig({}, { dataDir, vault: 'file' })),
     });
   });

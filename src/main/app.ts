@@ -7,6 +7,7 @@ import { BackendHost } from './backend-host';
 import { createEmbeddedBackend, createRemoteBackend, probeDaemon } from './backends';
 import type { BrowserWindowLike, ElectronLike } from './electron-types';
 import { forwardEvent, registerIpcBridge, registerSettingsBridge } from './ipc-bridge';
+import { registerLocalKubeconfigBridge } from './local-kubeconfig';
 import { SettingsStore } from './settings';
 import {
   createAppUrlCheck,
@@ -38,6 +39,8 @@ export interface DesktopOptions {
   openSettingsVault: (dir: string) => Promise<Vault>;
   /** How main reaches a remote daemon (tests may pass their own). */
   fetch?: typeof fetch;
+  /** The user's own kubeconfig files, in kubectl's order ($KUBECONFIG, else ~/.kube/config). */
+  kubeconfigPaths: () => string[];
   /** Folder of the built main bundle, to find the preload and the page. */
   bundleDir: string;
   /** The renderer dev server, when running under `electron-vite dev`. */
@@ -155,6 +158,13 @@ export async function startDesktop(options: DesktopOptions): Promise<Desktop> {
     save: (settings) => host.save(settings),
   });
 
+  const kubeconfigBridge = registerLocalKubeconfigBridge({
+    ipcMain,
+    isTrustedSender,
+    paths: options.kubeconfigPaths,
+    send: (request) => host.send(request),
+  });
+
   shown.once('ready-to-show', () => shown.show());
   if (options.devServerUrl) await shown.loadURL(options.devServerUrl);
   else await shown.loadFile(join(options.bundleDir, '../renderer/index.html'));
@@ -165,6 +175,7 @@ export async function startDesktop(options: DesktopOptions): Promise<Desktop> {
     stopped = true;
     bridge.dispose();
     settingsBridge.dispose();
+    kubeconfigBridge.dispose();
     await host.stop();
     await settingsVault.close();
     offlineCache.close();

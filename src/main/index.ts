@@ -8,6 +8,7 @@ import * as electron from 'electron';
 import { loadConfig } from '../../engine/config';
 import { createEngine, openSecretVault } from '../../engine/engine';
 import { startDesktop } from './app';
+import { kubeconfigPaths } from './local-kubeconfig';
 
 const bundleDir = dirname(fileURLToPath(import.meta.url));
 // The desktop keeps its secrets in the OS keychain unless DBAAS_VAULT says otherwise.
@@ -27,6 +28,7 @@ startDesktop({
         ...settings,
       }),
     ),
+  kubeconfigPaths: () => kubeconfigPaths(process.env),
   openSettingsVault: (dataDir) =>
     openSecretVault(loadConfig(process.env, { mode: 'desktop', dataDir, vault })),
 }).catch((error: unknown) => {

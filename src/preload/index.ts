@@ -1,19 +1,22 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import {
   EVENT_CHANNEL,
+  LOCAL_KUBECONFIG_CHANNEL,
   REQUEST_CHANNEL,
   SETTINGS_CHANNEL,
   type BridgeEvent,
   type BridgeRequest,
   type BridgeResponse,
   type DbaasBridge,
+  type LocalKubeconfigAnswer,
+  type LocalKubeconfigRequest,
   type SettingsAnswer,
   type SettingsRequest,
 } from '../shared/ipc';
 
 /**
- * The one bridge the page sees. It forwards exactly three things — requests, events and the
- * desktop's settings — and never exposes ipcRenderer itself.
+ * The one bridge the page sees. It forwards exactly four things — requests, events, the desktop's
+ * settings and the user's own kubeconfig — and never exposes ipcRenderer itself.
  */
 const bridge: DbaasBridge = {
   request: (request: BridgeRequest) =>
@@ -24,6 +27,8 @@ const bridge: DbaasBridge = {
     }) as Promise<BridgeResponse>,
   settings: (request: SettingsRequest) =>
     ipcRenderer.invoke(SETTINGS_CHANNEL, request) as Promise<SettingsAnswer>,
+  localKubeconfig: (request: LocalKubeconfigRequest) =>
+    ipcRenderer.invoke(LOCAL_KUBECONFIG_CHANNEL, request) as Promise<LocalKubeconfigAnswer>,
   onEvent(listener) {
     const handler = (_event: IpcRendererEvent, payload: BridgeEvent): void => listener(payload);
     ipcRenderer.on(EVENT_CHANNEL, handler);

@@ -10,6 +10,9 @@ export const EVENT_CHANNEL = 'dbaas:event';
 /** The desktop's own settings (where the engine keeps its state), read and saved through main. */
 export const SETTINGS_CHANNEL = 'dbaas:settings';
 
+/** The user's own kubeconfig ($KUBECONFIG or ~/.kube/config), read by main and never sent to the page. */
+export const LOCAL_KUBECONFIG_CHANNEL = 'dbaas:local-kubeconfig';
+
 /** The event main sends when the remote daemon's session starts or ends. */
 export const SESSION_EVENT = 'desktop.session';
 
@@ -90,6 +93,22 @@ export type SettingsAnswer =
       };
     };
 
+/**
+ * A call about the user's own kubeconfig: list its contexts, or register some of them as clusters.
+ * Main reads the file and hands it to the engine itself, so the credentials never reach the page.
+ */
+export type LocalKubeconfigRequest =
+  | { action: 'contexts' }
+  | { action: 'add'; contexts: { context: string; name: string; region?: string }[] };
+
+/** What main answers: where it read the kubeconfig from, and the engine's answer as the bridge gives it. */
+export interface LocalKubeconfigAnswer {
+  /** The files main read, in kubectl's order; empty when none exists. */
+  paths: string[];
+  /** For `contexts`: the engine's list answer; for `add`: one answer per context, in order. */
+  responses: BridgeResponse[];
+}
+
 /** What the preload exposes as `window.dbaas`, and nothing more. */
 export interface DbaasBridge {
   request(request: BridgeRequest): Promise<BridgeResponse>;
@@ -97,6 +116,8 @@ export interface DbaasBridge {
   onEvent(listener: (event: BridgeEvent) => void): () => void;
   /** Reads or saves the desktop's settings. */
   settings(request: SettingsRequest): Promise<SettingsAnswer>;
+  /** Lists or adds contexts of the user's own kubeconfig. */
+  localKubeconfig(request: LocalKubeconfigRequest): Promise<LocalKubeconfigAnswer>;
 }
 
 const METHODS: readonly string[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];

@@ -26,8 +26,14 @@ export interface TestDesktop {
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-/** Starts main on `userData` (a fresh temporary folder unless given). */
-export async function startTestDesktop(userData?: string): Promise<TestDesktop> {
+/**
+ * Starts main on `userData` (a fresh temporary folder unless given); `kubeconfigPaths` stands for
+ * the user's own kubeconfig files (none by default).
+ */
+export async function startTestDesktop(
+  userData?: string,
+  kubeconfigPaths: string[] = [],
+): Promise<TestDesktop> {
   const dir = userData ?? mkdtempSync(join(tmpdir(), 'desktop-'));
   const fake = createFakeElectron(dir);
   const desktop = await startDesktop({
@@ -41,6 +47,7 @@ export async function startTestDesktop(userData?: string): Promise<TestDesktop> 
         ),
         { logger: createLogger('silent') },
       ),
+    kubeconfigPaths: () => kubeconfigPaths,
     openSettingsVault: (dataDir) => openSecretVault(loadConfig({}, { dataDir, vault: 'file' })),
   });
   return {

@@ -17,11 +17,13 @@ import type {
 } from '../../src/main/electron-types';
 import {
   EVENT_CHANNEL,
+  LOCAL_KUBECONFIG_CHANNEL,
   REQUEST_CHANNEL,
   SETTINGS_CHANNEL,
   type BridgeEvent,
   type BridgeResponse,
   type DbaasBridge,
+  type LocalKubeconfigAnswer,
   type SettingsAnswer,
 } from '../../src/shared/ipc';
 
@@ -188,6 +190,12 @@ export function createFakeElectron(userData: string) {
           ipcMain.invoke(REQUEST_CHANNEL, sender, request) as Promise<BridgeResponse>,
         settings: (request) =>
           ipcMain.invoke(SETTINGS_CHANNEL, sender, request) as Promise<SettingsAnswer>,
+        localKubeconfig: (request) =>
+          ipcMain.invoke(
+            LOCAL_KUBECONFIG_CHANNEL,
+            sender,
+            request,
+          ) as Promise<LocalKubeconfigAnswer>,
         onEvent(listener) {
           const forward = (channel: string, ...args: unknown[]): void => {
             if (channel === EVENT_CHANNEL) listener(args[0] as BridgeEvent);

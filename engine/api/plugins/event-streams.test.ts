@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type {} from './event-streams';
 import { TEST_ADMIN_PASSWORD, startTestEngine } from '../../../test/helpers/engine';
 
 describe('event streams at close', () => {

@@ -4,7 +4,8 @@ import type {
   SettingsAnswer,
   SettingsView,
 } from '../../../shared/ipc';
-import { ApiError } from '../../../shared/api/client';
+import { ApiError, unwrap } from '../../../shared/api/client';
+import type { KubeContext, ListResponse, PublicProvider } from './types';
 
 /** The desktop's settings as the page reaches them: through main, which keeps their secrets. */
 export interface DesktopSettingsClient {
@@ -27,5 +28,36 @@ export function createDesktopSettingsClient(
   return {
     get: async () => viewOf(await bridge.settings({ action: 'get' })),
     save: async (settings) => viewOf(await bridge.settings({ action: 'save', settings })),
+  };
+}
+
+/** The user's own kubeconfig on the desktop: main reads it; the page sees contexts, never credentials. */
+export interface LocalKubeconfigClient {
+  /** The contexts of $KUBECONFIG (or ~/.kube/config) and the files they came from. */
+  contexts(): Promise<{ paths: string[]; items: KubeContext[] }>;
+  /** Registers the chosen contexts as clusters; stops at the first refusal and throws it. */
+  add(
+    choices: { context: string; name: string; region?: string }[],
+    onAdded: (provider: PublicProvider) => void,
+  ): Promise<void>;
+}
+
+/** The local kubeconfig client inside the desktop window; null in a browser. */
+export function createLocalKubeconfigClient(
+  bridge: DbaasBridge | undefined,
+): LocalKubeconfigClient | null {
+  if (!bridge) return null;
+  return {
+    async contexts() {
+      const answer = await bridge.localKubeconfig({ action: 'contexts' });
+      const [response] = answer.responses;
+      const list = unwrap<ListResponse<KubeContext>>(response?.status ?? 503, response?.body);
+      return { paths: answer.paths, items: list.items };
+    },
+    async add(choices, onAdded) {
+      const answer = await bridge.localKubeconfig({ action: 'add', contexts: choices });
+      for (const response of answer.responses)
+        onAdded(unwrap<PublicProvider>(response.status, response.body));
+    },
   };
 }

@@ -8,7 +8,12 @@ import type { StreamState } from '../../../shared/api/sse';
 export { ApiError, type ApiClient } from '../../../shared/api/client';
 export { createHttpClient } from '../../../shared/api/http-client';
 export { createIpcClient, type FreshnessListener } from './ipc-client';
-export { createDesktopSettingsClient, type DesktopSettingsClient } from './desktop-settings';
+export {
+  createDesktopSettingsClient,
+  createLocalKubeconfigClient,
+  type DesktopSettingsClient,
+  type LocalKubeconfigClient,
+} from './desktop-settings';
 export { TokenManager, type TokenSource, type TokenStorage } from '../../../shared/api/session';
 export { SseParser, openEventStream, type StreamState } from '../../../shared/api/sse';
 export { ClientProvider, useClient } from './client-context';

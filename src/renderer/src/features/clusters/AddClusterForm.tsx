@@ -1,5 +1,11 @@
 import { useState, type ChangeEvent } from 'react';
-import type { ApiClient, KubeContext, ListResponse, PublicProvider } from '../../api';
+import type {
+  ApiClient,
+  KubeContext,
+  ListResponse,
+  LocalKubeconfigClient,
+  PublicProvider,
+} from '../../api';
 import { ErrorView } from '../../ui';
 
 /** A provider name from a context name: a DNS label, as the API requires. */
@@ -13,20 +19,27 @@ export function providerNameFor(base: string, context: string, many: boolean): s
   return (label || 'cluster').slice(0, 63).replace(/-+$/, '');
 }
 
-/** Adds clusters from a kubeconfig (a file or pasted text): read its contexts, pick some, register each. */
+/**
+ * Adds clusters from a kubeconfig (a file or pasted text, or on the desktop the user's own, which
+ * main reads so its credentials never reach the page): read its contexts, pick some, register each.
+ */
 export function AddClusterForm({
   client,
   onAdded,
   disabledReason,
+  localKubeconfig = null,
 }: {
   client: ApiClient;
   onAdded: (p: PublicProvider) => void;
   disabledReason: string | null;
+  localKubeconfig?: LocalKubeconfigClient | null;
 }) {
   const [kubeconfig, setKubeconfig] = useState('');
   const [name, setName] = useState('');
   const [region, setRegion] = useState('');
   const [contexts, setContexts] = useState<KubeContext[] | null>(null);
+  /** The files main read when the contexts come from the user's own kubeconfig; null otherwise. */
+  const [localPaths, setLocalPaths] = useState<string[] | null>(null);
   const [chosen, setChosen] = useState<Set<string>>(new Set());
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -35,6 +48,31 @@ export function AddClusterForm({
     const file = event.target.files?.[0];
     if (file) setKubeconfig(await file.text());
     setContexts(null);
+    setLocalPaths(null);
+  };
+
+  const showContexts = (items: KubeContext[]): void => {
+    setContexts(items);
+    const current = items.find((c) => c.current) ?? items[0];
+    setChosen(new Set(current ? [current.name] : []));
+    if (!name && current)
+      setName(providerNameFor(current.cluster || current.name, current.name, false));
+  };
+
+  const readLocal = async (): Promise<void> => {
+    if (!localKubeconfig) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const answer = await localKubeconfig.contexts();
+      setKubeconfig('');
+      setLocalPaths(answer.paths);
+      showContexts(answer.items);
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
   };
 
   const readContexts = async (): Promise<void> => {
@@ -46,11 +84,8 @@ export function AddClusterForm({
         '/api/v1/providers/contexts',
         { kubeconfig },
       );
-      setContexts(answer.items);
-      const current = answer.items.find((c) => c.current) ?? answer.items[0];
-      setChosen(new Set(current ? [current.name] : []));
-      if (!name && current)
-        setName(providerNameFor(current.cluster || current.name, current.name, false));
+      setLocalPaths(null);
+      showContexts(answer.items);
     } catch (failure) {
       setError(failure);
     } finally {
@@ -63,17 +98,24 @@ export function AddClusterForm({
     setError(null);
     const many = chosen.size > 1;
     try {
-      for (const context of chosen) {
-        const provider = await client.request<PublicProvider>('POST', '/api/v1/providers', {
-          name: providerNameFor(name || context, context, many),
-          kubeconfig,
-          context,
-          ...(region ? { region } : {}),
-        });
-        onAdded(provider);
+      const choices = [...chosen].map((context) => ({
+        context,
+        name: providerNameFor(name || context, context, many),
+        ...(region ? { region } : {}),
+      }));
+      if (localPaths && localKubeconfig) await localKubeconfig.add(choices, onAdded);
+      else {
+        for (const choice of choices)
+          onAdded(
+            await client.request<PublicProvider>('POST', '/api/v1/providers', {
+              ...choice,
+              kubeconfig,
+            }),
+          );
       }
       setKubeconfig('');
       setContexts(null);
+      setLocalPaths(null);
       setName('');
     } catch (failure) {
       setError(failure);
@@ -102,7 +144,7 @@ export function AddClusterForm({
         <textarea
           rows={6}
           value={kubeconfig}
-          onChange={(e) => (setKubeconfig(e.target.value), setContexts(null))}
+          onChange={(e) => (setKubeconfig(e.target.value), setContexts(null), setLocalPaths(null))}
           spellCheck={false}
         />
       </label>
@@ -114,7 +156,23 @@ export function AddClusterForm({
         >
           Read contexts
         </button>
+        {localKubeconfig && (
+          <button
+            type="button"
+            onClick={() => void readLocal()}
+            disabled={busy || disabledReason !== null}
+          >
+            Use my kubeconfig
+          </button>
+        )}
       </div>
+      {localPaths && (
+        <p className="hint" data-testid="local-kubeconfig-paths">
+          {localPaths.length > 0
+            ? `From ${localPaths.join(', ')} (read by the app; the credentials stay out of this page).`
+            : 'No kubeconfig found: set KUBECONFIG or create ~/.kube/config.'}
+        </p>
+      )}
       {contexts && (
         <>
           <fieldset>

@@ -1,5 +1,5 @@
-import { useState } from 'react';
-import { useClient, type PublicProvider } from '../../api';
+import { useMemo, useState } from 'react';
+import { createLocalKubeconfigClient, useClient, type PublicProvider } from '../../api';
 import { useFleetStore, useToastStore } from '../../stores';
 import { EmptyState, ErrorView, Modal, StatusBadge, formatTime, useOfflineReason } from '../../ui';
 import { AddClusterForm } from './AddClusterForm';
@@ -7,6 +7,7 @@ import { AddClusterForm } from './AddClusterForm';
 /** The registered clusters with their health, KubeDB presence and engines; add, test, remove. */
 export function ClustersScreen() {
   const client = useClient();
+  const localKubeconfig = useMemo(() => createLocalKubeconfigClient(window.dbaas), []);
   const providers = useFleetStore((s) => s.providers);
   const databases = useFleetStore((s) => s.databases);
   const { upsertProvider, removeProvider } = useFleetStore.getState();
@@ -120,6 +121,7 @@ export function ClustersScreen() {
       )}
       <AddClusterForm
         client={client}
+        localKubeconfig={localKubeconfig}
         disabledReason={offline}
         onAdded={(p) => {
           upsertProvider(p);

@@ -47,6 +47,7 @@ describe('the health store', () => {
       },
       onEvent: () => () => undefined,
       settings: () => Promise.reject(new Error('not used here')),
+      localKubeconfig: () => Promise.reject(new Error('not used here')),
     });
     await store.getState().refresh(client);
     expect(store.getState().health?.status).toBe('ok');
