@@ -5,9 +5,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../sim/index';
 import { startClusters, waitFor } from '../../test/helpers/engine';
+import { buildDesiredManifests } from '../kubedb/manifests';
+import { phaseOf, readyReplicasFromPods } from '../kubedb/status';
 import type { KubeObject } from '../kubedb/types';
 import { MANAGED_SELECTOR } from '../kubedb/types';
-import { ClusterClient } from './cluster-client';
+import { ClusterClient, FIELD_MANAGER } from './cluster-client';
+import { KUBEDB_POD_SELECTOR } from './watch/cache-set';
+import { toCachedDatabase, toCachedPod } from './watch/projections';
 import {
   WatchCache,
   type CacheChange,
@@ -304,5 +308,64 @@ describe('WatchCache', () => {
     expect(changes(events, 'ADDED', 'e')).toHaveLength(1);
     expect(changes(events, 'MODIFIED', 'e')).toHaveLength(0);
     expect(converged(cache)).toBe(true);
+  });
+
+  it('stores and announces what its projection keeps, from the list and from the watch', async () => {
+    const client = new ClusterClient(cluster.kubeconfig, 'sim-1');
+    const [namespace, name] = ['acme-shop', 'orders'];
+    const manifests = buildDesiredManifests({
+      id: 'db-1',
+      name,
+      engine: 'postgres',
+      version: '16.4',
+      domain: 'acme',
+      project: 'shop',
+      namespace,
+      replicas: 1,
+      mode: 'standalone',
+      topology: {},
+      resources: { cpu: '500m', memory: '1Gi' },
+      storage: { size: '1Gi' },
+      deletionPolicy: 'Delete',
+      halted: false,
+      labels: {},
+    });
+    for (const manifest of manifests)
+      await client.apply(manifest, { fieldManager: FIELD_MANAGER, force: true });
+    const full = await client.get('kubedb.com/v1', 'Postgres', namespace, name);
+    // What the projection drops is there to drop.
+    expect(full?.metadata).toHaveProperty('managedFields');
+    const databases = startCache({
+      apiVersion: 'kubedb.com/v1',
+      kind: 'Postgres',
+      projection: toCachedDatabase,
+    });
+    const pods = startCache({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      labelSelector: KUBEDB_POD_SELECTOR,
+      projection: toCachedPod,
+    });
+    await waitFor(() => databases.cache.synced, 'the first list');
+    expect(databases.cache.get(namespace, name)?.metadata).not.toHaveProperty('managedFields');
+
+    await waitFor(() => phaseOf(databases.cache.get(namespace, name) ?? null) === 'Ready', 'Ready');
+    await waitFor(() => readyReplicasFromPods(pods.cache.list(), name) === 1, 'a ready pod');
+    const ready = await client.get('kubedb.com/v1', 'Postgres', namespace, name);
+    expect(ready?.spec).toHaveProperty('authSecret');
+    expect(pods.cache.list().every((pod) => pod.spec === undefined)).toBe(true);
+    cluster.faults.downDatabase('Postgres', namespace, name);
+
+    const down = await waitFor(
+      () =>
+        changes(databases.events, 'MODIFIED', name).find(
+          (change) => phaseOf(change.object) === 'NotReady',
+        ),
+      'the phase change',
+    );
+    expect(phaseOf(down.old ?? null)).toBe('Ready');
+    expect(down.object.metadata).not.toHaveProperty('managedFields');
+    expect(down.object.spec).not.toHaveProperty('authSecret');
+    expect(down.object.metadata.labels).toEqual(full?.metadata.labels);
   });
 });

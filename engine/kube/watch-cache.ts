@@ -18,6 +18,7 @@ import type { ClusterClient } from './cluster-client';
 import { KubeApiError } from './http';
 import { resourceOf, resourcePath } from './resources';
 import { ObjectIndex } from './watch/object-index';
+import type { Projection } from './watch/projections';
 import { runWatchStream, type RawWatchEvent, type WatchEnd } from './watch/watch-stream';
 
 /** Options of one cache. Times are injectable so that tests can shorten them. */
@@ -28,6 +29,12 @@ export interface WatchCacheOptions {
   /** Watch one namespace; all namespaces when absent. */
   namespace?: string;
   labelSelector?: string;
+  /**
+   * What the cache keeps of each object: applied to every object a list or a watch event brings,
+   * before it is stored or announced (see `watch/projections.ts`). It must keep name, namespace,
+   * uid and resourceVersion, which the cache itself reads. The whole object when absent.
+   */
+  projection?: Projection;
   /** Objects per list page; 500 by default (a page is parsed in one go on the event loop). */
   pageSize?: number;
   clock?: Clock;
@@ -275,7 +282,8 @@ export class WatchCache implements Disposable {
       });
       // Every page answers with the first page's version: the snapshot the watch resumes from.
       if (token === undefined) resourceVersion = page.resourceVersion;
-      items.push(...page.items);
+      // Projected page by page, so that no more than one page of whole objects is held at once.
+      for (const item of page.items) items.push(this.project(item));
       token = page.continue ?? undefined;
     } while (token !== undefined && !signal.aborted);
     if (signal.aborted) return true;
@@ -331,7 +339,7 @@ export class WatchCache implements Disposable {
     const version = event.object.metadata.resourceVersion;
     if (version) this.resourceVersion = version;
     if (event.type === 'BOOKMARK') return;
-    const change = this.index.apply(event.type, event.object);
+    const change = this.index.apply(event.type, this.project(event.object));
     if (change) this.emitter.emit(change);
   }
 
@@ -374,6 +382,10 @@ export class WatchCache implements Disposable {
       'watch cache request failed; backing off',
     );
     return wait;
+  }
+
+  private project(object: KubeObject): KubeObject {
+    return this.options.projection ? this.options.projection(object) : object;
   }
 
   private get silenceTimeoutMs(): number {

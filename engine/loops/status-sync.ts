@@ -10,6 +10,12 @@ import {
 } from '../domain';
 import type { ClusterClient } from '../kube';
 import { WatchCache } from '../kube/watch-cache';
+import {
+  INSTANCE_LABEL,
+  toCachedDatabase,
+  toCachedOpsRequest,
+  toCachedPod,
+} from '../kube/watch/projections';
 import { computeDrift, extractLiveSpec } from '../kubedb/live';
 import {
   confirmFailure,
@@ -43,7 +49,6 @@ export interface StatusSyncOptions {
 
 /** KubeDB labels the pods it makes with this (REFERENCE 5); our own label is not on them. */
 const KUBEDB_POD_SELECTOR = 'app.kubernetes.io/managed-by=kubedb.com';
-const INSTANCE_LABEL = 'app.kubernetes.io/instance';
 
 /**
  * Follows one cluster: watch caches of the six KubeDB kinds (our labels) and of KubeDB's pods, and
@@ -81,6 +86,7 @@ export class ProviderStatusSync implements Disposable {
         apiVersion: KUBEDB_API_VERSION,
         kind,
         labelSelector: MANAGED_SELECTOR,
+        projection: toCachedDatabase,
         clock: context.clock,
         logger: context.logger,
         ...options.watch,
@@ -100,6 +106,7 @@ export class ProviderStatusSync implements Disposable {
         apiVersion: OPS_API_VERSION,
         kind,
         labelSelector: MANAGED_SELECTOR,
+        projection: toCachedOpsRequest,
         clock: context.clock,
         logger: context.logger,
         ...options.watch,
@@ -111,6 +118,7 @@ export class ProviderStatusSync implements Disposable {
       apiVersion: 'v1',
       kind: 'Pod',
       labelSelector: KUBEDB_POD_SELECTOR,
+      projection: toCachedPod,
       clock: context.clock,
       logger: context.logger,
       ...options.watch,
@@ -161,7 +169,10 @@ export class ProviderStatusSync implements Disposable {
     await Promise.all(this.allCaches().map((cache) => cache.dispose()));
   }
 
-  /** An OpsRequest as the watch last saw it; undefined when it has not arrived (ask the cluster then). */
+  /**
+   * An OpsRequest as the watch last saw it — metadata and status only (`toCachedOpsRequest`);
+   * undefined when it has not arrived (ask the cluster then).
+   */
   cachedOpsRequest(kind: string, namespace: string, name: string): KubeObject | undefined {
     return this.opsCaches.get(kind)?.get(namespace, name);
   }

@@ -11,6 +11,7 @@ import {
   type CacheSetEvent,
   type WatchCacheSet,
 } from './cache-set';
+import { toCachedDatabase, toCachedOpsRequest, toCachedPod } from './projections';
 
 function postgres(name: string, labels: Record<string, string>): KubeObject {
   return {
@@ -50,6 +51,18 @@ describe('KUBEDB_WATCH_TARGETS', () => {
     for (const target of KUBEDB_WATCH_TARGETS) {
       expect(target.labelSelector).toBe(
         target.kind === 'Pod' ? KUBEDB_POD_SELECTOR : MANAGED_SELECTOR,
+      );
+    }
+  });
+
+  it('keeps each kind as the projection its readers need', () => {
+    for (const target of KUBEDB_WATCH_TARGETS) {
+      expect(target.projection, target.kind).toBe(
+        target.kind === 'Pod'
+          ? toCachedPod
+          : target.kind.endsWith('OpsRequest')
+            ? toCachedOpsRequest
+            : toCachedDatabase,
       );
     }
   });

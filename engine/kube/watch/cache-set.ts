@@ -15,6 +15,7 @@ import {
   type WatchCacheOptions,
   type WatchCacheStats,
 } from '../watch-cache';
+import { toCachedDatabase, toCachedOpsRequest, toCachedPod, type Projection } from './projections';
 
 /** What one cache of a set watches. */
 export interface WatchTarget {
@@ -22,6 +23,8 @@ export interface WatchTarget {
   kind: string;
   labelSelector?: string;
   namespace?: string;
+  /** What the cache keeps of each object (see `projections.ts`); the whole object when absent. */
+  projection?: Projection;
 }
 
 /** An event of one cache of the set, naming that cache. */
@@ -30,7 +33,7 @@ export type CacheSetEvent = CacheEvent & { source: { apiVersion: string; kind: s
 /** Options shared by every cache of a set (each target brings its own kind and selector). */
 export type SharedCacheOptions = Omit<
   WatchCacheOptions,
-  'client' | 'apiVersion' | 'kind' | 'namespace' | 'labelSelector'
+  'client' | 'apiVersion' | 'kind' | 'namespace' | 'labelSelector' | 'projection'
 >;
 
 /**
@@ -43,20 +46,23 @@ const ENGINES = Object.keys(ENGINE_KINDS) as Engine[];
 
 /**
  * What the status-sync loop watches in every cluster: the six database kinds and their six
- * OpsRequest kinds carrying our label, and the pods KubeDB runs for databases.
+ * OpsRequest kinds carrying our label, and the pods KubeDB runs for databases — each kept as the
+ * projection its readers need.
  */
 export const KUBEDB_WATCH_TARGETS: readonly WatchTarget[] = [
   ...ENGINES.map((engine) => ({
     apiVersion: KUBEDB_API_VERSION,
     kind: ENGINE_KINDS[engine],
     labelSelector: MANAGED_SELECTOR,
+    projection: toCachedDatabase,
   })),
   ...ENGINES.map((engine) => ({
     apiVersion: OPS_API_VERSION,
     kind: opsKind(engine),
     labelSelector: MANAGED_SELECTOR,
+    projection: toCachedOpsRequest,
   })),
-  { apiVersion: 'v1', kind: 'Pod', labelSelector: KUBEDB_POD_SELECTOR },
+  { apiVersion: 'v1', kind: 'Pod', labelSelector: KUBEDB_POD_SELECTOR, projection: toCachedPod },
 ];
 
 function targetKey(apiVersion: string, kind: string): string {

@@ -1,0 +1,195 @@
+/**
+ * What the watch caches keep of each object. A cache holds every KubeDB database, OpsRequest and
+ * KubeDB pod of its cluster for as long as the engine runs (tens of thousands of objects over a
+ * fleet), so it stores a projection: the fields its readers use, copied into fresh objects, and
+ * nothing else — no managedFields, annotations, finalizers, owner references, pod specs, images,
+ * addresses or container statuses.
+ *
+ * The readers, which a field must be kept for (extend the projection when a reader needs more):
+ * - the status sync (`engine/loops/status-sync.ts`): a database's id label, phase, conditions and
+ *   deletionTimestamp, and the spec fields drift compares (`extractLiveSpec` in
+ *   `engine/kubedb/live.ts`); a pod's instance label, deletionTimestamp, phase and Ready condition
+ *   (`readyReplicasFromPods` in `engine/kubedb/status.ts`);
+ * - the operation workers (`engine/loops/executors.ts`, through `cachedOpsRequest`): an
+ *   OpsRequest's phase and conditions (`readOpsRequestStatus` in `engine/kubedb/ops/status.ts`);
+ * - the cache itself: name and namespace (its key), uid (a re-list tells a re-created object from
+ *   a changed one) and resourceVersion (a change is a new version).
+ *
+ * Views that show a whole object — the live manifest, the credentials — GET it from the cluster on
+ * the user's request and never read a cache.
+ */
+import type { Condition } from '../../domain';
+import type { KubeObject, ObjectMeta } from '../../kubedb/types';
+
+/** Turns an object as the server sends it into what a cache stores. Pure; never mutates its input. */
+export type Projection = (object: KubeObject) => KubeObject;
+
+type Json = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Sets `target[key]` only when `value` is defined, so that absent fields stay absent. */
+function put(target: Json, key: string, value: unknown): void {
+  if (value !== undefined) target[key] = value;
+}
+
+/** The keys of `source` named in `keys` that are set (not undefined). */
+function pick(source: Json, keys: readonly string[]): Json {
+  const kept: Json = {};
+  for (const key of keys) put(kept, key, source[key]);
+  return kept;
+}
+
+/** Like `pick`, for a value that may not be an object; undefined when nothing is left. */
+function pickSome(source: unknown, keys: readonly string[]): Json | undefined {
+  if (!isRecord(source)) return undefined;
+  const kept = pick(source, keys);
+  return Object.keys(kept).length > 0 ? kept : undefined;
+}
+
+/**
+ * The identity and change-tracking fields of any cached object: name, namespace, uid and
+ * resourceVersion for the cache; labels (which tie objects to databases); generation and
+ * deletionTimestamp (a deleting database shows DELETING).
+ */
+function toCachedMeta(
+  meta: ObjectMeta,
+  labels: Record<string, string> | undefined = meta.labels && { ...meta.labels },
+): ObjectMeta {
+  const kept: ObjectMeta = { name: meta.name };
+  if (meta.namespace !== undefined) kept.namespace = meta.namespace;
+  if (meta.uid !== undefined) kept.uid = meta.uid;
+  if (meta.resourceVersion !== undefined) kept.resourceVersion = meta.resourceVersion;
+  if (meta.generation !== undefined) kept.generation = meta.generation;
+  if (meta.deletionTimestamp !== undefined) kept.deletionTimestamp = meta.deletionTimestamp;
+  if (labels !== undefined) kept.labels = labels;
+  return kept;
+}
+
+/**
+ * Conditions as the status sync publishes them (type, status, reason, message, transition time)
+ * and as `statusReasonOf` and `readOpsRequestStatus` read them; observedGeneration and severity go.
+ */
+function toCachedConditions(conditions: unknown): Condition[] | undefined {
+  if (!Array.isArray(conditions)) return undefined;
+  return conditions
+    .filter(isRecord)
+    .map(
+      (condition) =>
+        pick(condition, ['type', 'status', 'reason', 'message', 'lastTransitionTime']) as Condition,
+    );
+}
+
+/** phase, conditions and observedGeneration: what every reader of a KubeDB object's status uses. */
+function toCachedKubedbStatus(status: unknown): Json | undefined {
+  if (!isRecord(status)) return undefined;
+  const kept: Json = {};
+  put(kept, 'phase', status.phase);
+  put(kept, 'observedGeneration', status.observedGeneration);
+  put(kept, 'conditions', toCachedConditions(status.conditions));
+  return kept;
+}
+
+/** A container of a pod template, reduced to its name and the requests and memory limit drift reads. */
+function toCachedContainer(container: Json): Json {
+  const kept: Json = {};
+  put(kept, 'name', container.name);
+  const resources = container.resources;
+  if (isRecord(resources)) {
+    const reduced: Json = {};
+    put(reduced, 'requests', pickSome(resources.requests, ['cpu', 'memory']));
+    // A missing memory request is read from the limit.
+    put(reduced, 'limits', pickSome(resources.limits, ['memory']));
+    kept.resources = reduced;
+  }
+  return kept;
+}
+
+/**
+ * One group of data pods as `extractLiveSpec` locates it — the spec itself, MongoDB's
+ * `shardTopology.shard`, Elasticsearch's `topology.data`, Redis's `cluster` — reduced to replicas,
+ * shards, the storage request and the containers' resources. Fields absent stay absent: a missing
+ * `replicas` means KubeDB's default of 1, which is not the same as any value.
+ */
+function toCachedPodGroup(group: unknown, kept: Json = {}): Json | undefined {
+  if (!isRecord(group)) return undefined;
+  put(kept, 'replicas', group.replicas);
+  put(kept, 'shards', group.shards);
+  const storage = isRecord(group.storage) ? group.storage : undefined;
+  const request = isRecord(storage?.resources) ? storage.resources.requests : undefined;
+  const size = pickSome(request, ['storage']);
+  if (size) kept.storage = { resources: { requests: size } };
+  const template = isRecord(group.podTemplate) ? group.podTemplate : undefined;
+  const containers = isRecord(template?.spec) ? template.spec.containers : undefined;
+  if (Array.isArray(containers)) {
+    kept.podTemplate = { spec: { containers: containers.filter(isRecord).map(toCachedContainer) } };
+  }
+  return kept;
+}
+
+/** The desired-comparable part of a database's spec: version, halted, and every pod group. */
+function toCachedDatabaseSpec(spec: unknown): Json | undefined {
+  if (!isRecord(spec)) return undefined;
+  const kept: Json = {};
+  put(kept, 'version', spec.version);
+  put(kept, 'halted', spec.halted);
+  toCachedPodGroup(spec, kept);
+  const shard = toCachedPodGroup(isRecord(spec.shardTopology) ? spec.shardTopology.shard : null);
+  const data = toCachedPodGroup(isRecord(spec.topology) ? spec.topology.data : null);
+  if (shard) kept.shardTopology = { shard };
+  if (data) kept.topology = { data };
+  put(kept, 'cluster', toCachedPodGroup(spec.cluster));
+  return kept;
+}
+
+function withParts(
+  object: KubeObject,
+  spec: Json | undefined,
+  status: Json | undefined,
+  metadata: ObjectMeta = toCachedMeta(object.metadata),
+): KubeObject {
+  const kept: KubeObject = { apiVersion: object.apiVersion, kind: object.kind, metadata };
+  if (spec !== undefined) kept.spec = spec;
+  if (status !== undefined) kept.status = status;
+  return kept;
+}
+
+/**
+ * A kubedb.com/v1 database: metadata (labels carry the database id), status phase, conditions and
+ * observedGeneration, and the spec fields drift compares with the desired state.
+ */
+export const toCachedDatabase: Projection = (object) =>
+  withParts(object, toCachedDatabaseSpec(object.spec), toCachedKubedbStatus(object.status));
+
+/** An ops.kubedb.com OpsRequest: metadata and status only; no reader looks at its spec. */
+export const toCachedOpsRequest: Projection = (object) =>
+  withParts(object, undefined, toCachedKubedbStatus(object.status));
+
+/** KubeDB's label naming the database a pod belongs to: the only pod label a reader uses. */
+export const INSTANCE_LABEL = 'app.kubernetes.io/instance';
+
+/**
+ * A pod KubeDB runs: name, namespace, uid, resourceVersion, deletionTimestamp, the instance label
+ * (it names the database) and, of the status, the phase and the Ready condition's status (a pod is
+ * ready when Running with Ready=True). No spec, no other labels or conditions: a fleet has more
+ * pods than databases, and nothing else of them is read.
+ */
+export const toCachedPod: Projection = (object) => {
+  const instance = object.metadata.labels?.[INSTANCE_LABEL];
+  const metadata = toCachedMeta(
+    object.metadata,
+    instance === undefined ? undefined : { [INSTANCE_LABEL]: instance },
+  );
+  const status = object.status;
+  if (!isRecord(status)) return withParts(object, undefined, undefined, metadata);
+  const kept: Json = {};
+  put(kept, 'phase', status.phase);
+  if (Array.isArray(status.conditions)) {
+    kept.conditions = status.conditions
+      .filter((condition): condition is Json => isRecord(condition) && condition.type === 'Ready')
+      .map((condition) => pick(condition, ['type', 'status']));
+  }
+  return withParts(object, undefined, kept, metadata);
+};
