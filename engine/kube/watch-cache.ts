@@ -39,7 +39,11 @@ export interface WatchCacheOptions {
   pageSize?: number;
   clock?: Clock;
   backoff?: BackoffPolicy;
-  /** The server-side bound of each watch (`timeoutSeconds`), jittered up by a quarter; 300 s. */
+  /**
+   * The shortest server-side bound of a watch (`timeoutSeconds`); each watch asks for a random
+   * time between it and twice it, as client-go's reflector does, so that the caches of a fleet,
+   * started together, do not all reopen together; 600 s (every reopening is a request).
+   */
   watchTimeoutSeconds?: number;
   /** An open watch that sends nothing, not even a bookmark, for this long is restarted; 90 s. */
   silenceTimeoutMs?: number;
@@ -305,7 +309,7 @@ export class WatchCache implements Disposable {
 
   private async watchOnce(signal: AbortSignal, openedAt: { value: number }): Promise<WatchEnd> {
     const timeoutSeconds = Math.round(
-      (this.options.watchTimeoutSeconds ?? 300) * (1 + this.random() / 4),
+      (this.options.watchTimeoutSeconds ?? 600) * (1 + this.random()),
     );
     this.counters.requests++;
     return runWatchStream({

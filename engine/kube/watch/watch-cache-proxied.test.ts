@@ -14,8 +14,8 @@ import { WatchCache, type CacheEvent, type WatchCacheOptions } from '../watch-ca
 
 interface Proxy {
   url: string;
-  /** Arrival time of every request, watch or not. */
-  requests: { at: number; watch: boolean }[];
+  /** Arrival time of every request, watch or not, and the lifetime a watch asked for. */
+  requests: { at: number; watch: boolean; timeoutSeconds?: number }[];
   forbidWatch: boolean;
   openWatches: number;
   close(): Promise<void>;
@@ -26,7 +26,12 @@ async function startProxy(target: string): Promise<Proxy> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', target);
     const watch = url.searchParams.get('watch') === 'true';
-    proxy.requests.push({ at: Date.now(), watch });
+    const timeout = url.searchParams.get('timeoutSeconds');
+    proxy.requests.push({
+      at: Date.now(),
+      watch,
+      ...(timeout === null ? {} : { timeoutSeconds: Number(timeout) }),
+    });
     if (watch && proxy.forbidWatch) {
       const status = {
         kind: 'Status',
@@ -223,5 +228,19 @@ describe('WatchCache on the wire', () => {
     const deadline = Date.now() + 500;
     await waitFor(() => Date.now() >= deadline, 'the observation window', 1_000);
     expect(proxy.requests.length).toBe(sent);
+  });
+
+  it('asks for a watch lifetime between its minimum and twice that, as its jitter draws', async () => {
+    for (const draw of [0, 0.5, 0.999]) startCache({ random: () => draw });
+    await waitFor(
+      () => proxy.requests.filter((request) => request.watch).length === 3,
+      'three open watches',
+    );
+    const lifetimes = proxy.requests
+      .filter((request) => request.watch)
+      .map((request) => request.timeoutSeconds)
+      .sort((a, b) => (a ?? 0) - (b ?? 0));
+    // Caches started together reopen spread over ten minutes, not in one wave.
+    expect(lifetimes).toEqual([600, 900, 1199]);
   });
 });
