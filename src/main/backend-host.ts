@@ -5,7 +5,7 @@ import type {
   SettingsAnswer,
   SettingsView,
 } from '../shared/ipc';
-import type { Backend } from './backends';
+import { BackendUnavailableError, type Backend } from './backends';
 import {
   DEFAULT_SETTINGS,
   redactSecrets,
@@ -24,7 +24,11 @@ export interface BackendHostOptions {
   probeDaemon: (url: string) => Promise<string | null>;
   /** Called after the backend changed, e.g. to drop answers cached from the previous one. */
   onSwitched?: () => void;
+  /** Waits between attempts to start saved settings that did not start (the last one repeats). */
+  retryDelaysMs?: readonly number[];
 }
+
+const RETRY_DELAYS_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
 
 /** The parts of the settings that decide which backend runs; the rest can change without a restart. */
 function backendKey(settings: DesktopSettings): string {
@@ -42,7 +46,11 @@ function backendKey(settings: DesktopSettings): string {
  * Holds the backend that answers the page, and swaps it when the settings change: the old one is
  * stopped first (the embedded engine's files cannot be opened twice), the new one started, and on
  * failure the previous one comes back, so a bad setting never leaves the desktop without an engine.
- * Saves are serialised.
+ *
+ * Saved settings that do not start (a shared MongoDB or Redis that cannot be reached) are not
+ * swapped for another engine: nothing answers, so the page gets main's last known answers marked
+ * stale, with the reason, while the host tries again with backoff until they start or are changed.
+ * Saves and retries are serialised.
  */
 export class BackendHost {
   private backend: Backend | null = null;
@@ -50,12 +58,15 @@ export class BackendHost {
   private unsubscribe: (() => void) | null = null;
   private problem: string | null = null;
   private tail: Promise<unknown> = Promise.resolve();
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private failures = 0;
+  private stopped = false;
 
   constructor(private readonly options: BackendHostOptions) {}
 
   /**
-   * Starts what the saved settings ask for; when that fails, the embedded engine on SQLite, with
-   * the reason shown in Settings.
+   * Starts what the saved settings ask for. When they do not start, the host keeps trying (see the
+   * class comment); only the defaults failing (the local disk) is fatal.
    */
   async start(): Promise<void> {
     const saved = this.options.store.current();
@@ -63,21 +74,24 @@ export class BackendHost {
       await this.attach(saved);
     } catch (error) {
       if (backendKey(saved) === backendKey(DEFAULT_SETTINGS)) throw error;
-      this.problem = `the saved settings did not start (${redactSecrets(messageOf(error), saved)}); the embedded engine on SQLite runs instead until they are fixed`;
-      await this.attach(DEFAULT_SETTINGS);
+      this.running = saved;
+      this.failed(saved, error);
     }
   }
 
-  /** Hands a request to the running backend; rejects while none runs (during a switch). */
+  /** Hands a request to the running backend; rejects, saying why, while none runs. */
   send(request: BridgeRequest): Promise<{ status: number; body: unknown }> {
-    if (!this.backend) return Promise.reject(new Error('the engine is restarting'));
+    if (!this.backend)
+      return Promise.reject(
+        new BackendUnavailableError(this.problem ?? 'the engine is restarting'),
+      );
     return this.backend.send(request);
   }
 
   view(): SettingsView {
     return {
       settings: this.options.store.masked(),
-      active: this.backend?.active() ?? { kind: 'embedded', store: 'sqlite', sharedRedis: false },
+      active: this.backend?.active() ?? null,
       problem: this.problem,
     };
   }
@@ -90,8 +104,39 @@ export class BackendHost {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    this.cancelRetry();
     await this.tail;
     await this.detach();
+  }
+
+  /** Records why `settings` did not start and tries them again after the next delay. */
+  private failed(settings: DesktopSettings, error: unknown): void {
+    const delays = this.options.retryDelaysMs ?? RETRY_DELAYS_MS;
+    const delay = delays[Math.min(this.failures, delays.length - 1)] ?? 60_000;
+    this.failures += 1;
+    this.problem = `the engine cannot start with the saved settings (${redactSecrets(messageOf(error), settings)}); trying again in ${Math.round(delay / 1000)} s`;
+    if (this.stopped) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      const attempt = this.tail.then(() => this.retry(settings));
+      this.tail = attempt.catch(() => undefined);
+    }, delay);
+    this.retryTimer.unref?.();
+  }
+
+  private async retry(settings: DesktopSettings): Promise<void> {
+    if (this.stopped || this.backend || backendKey(settings) !== backendKey(this.running)) return;
+    try {
+      await this.attach(settings);
+    } catch (error) {
+      this.failed(settings, error);
+    }
+  }
+
+  private cancelRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
   }
 
   private async apply(input: unknown): Promise<SettingsAnswer> {
@@ -106,8 +151,9 @@ export class BackendHost {
           { path: 'remoteDaemonUrl', rule: 'reachable', message: unreachable },
         ]);
     }
-    if (backendKey(next) !== backendKey(this.running)) {
+    if (backendKey(next) !== backendKey(this.running) || !this.backend) {
       const previous = this.running;
+      this.cancelRetry();
       await this.detach();
       try {
         await this.attach(next);
@@ -116,8 +162,13 @@ export class BackendHost {
         try {
           await this.attach(previous);
         } catch (again) {
-          this.problem = `neither the new nor the previous settings started (${redactSecrets(messageOf(again), previous)})`;
-          return failure(503, 'UNAVAILABLE', this.problem, []);
+          this.failed(previous, again);
+          return failure(
+            503,
+            'UNAVAILABLE',
+            `the engine did not start with these settings (${reason}), nor with the previous ones`,
+            [],
+          );
         }
         return failure(
           503,
@@ -126,7 +177,6 @@ export class BackendHost {
           [],
         );
       }
-      this.problem = null;
       this.options.onSwitched?.();
     }
     await this.options.store.save(next);
@@ -137,6 +187,8 @@ export class BackendHost {
     const backend = await this.options.open(settings);
     this.backend = backend;
     this.running = settings;
+    this.problem = null;
+    this.failures = 0;
     this.unsubscribe = backend.subscribe(this.options.onEvent);
   }
 

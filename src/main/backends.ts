@@ -9,6 +9,14 @@ import {
   type BridgeRequest,
 } from '../shared/ipc';
 
+/** Nothing runs to answer (settings that do not start, or a switch under way); the message says why and holds no secret. */
+export class BackendUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackendUnavailableError';
+  }
+}
+
 /** What answers the page's requests: the embedded engine, or a remote daemon. */
 export interface Backend {
   /** What runs, as the Settings screen shows it. */

@@ -10,6 +10,7 @@ import {
   type SettingsView,
 } from '../shared/ipc';
 import type { OfflineCache } from '../../engine/engine';
+import { BackendUnavailableError } from './backends';
 import type { IpcMainLike, WebContentsLike } from './electron-types';
 
 export interface IpcBridgeOptions {
@@ -48,8 +49,10 @@ export function registerIpcBridge(options: IpcBridgeOptions): { dispose(): void 
     let answer: BridgeResponse;
     try {
       answer = await options.send(request);
-    } catch {
-      answer = errorResponse(503, 'UNAVAILABLE', 'the engine did not answer');
+    } catch (error) {
+      const reason =
+        error instanceof BackendUnavailableError ? error.message : 'the engine did not answer';
+      answer = errorResponse(503, 'UNAVAILABLE', reason);
     }
     if (cache && answer.status >= 200 && answer.status < 300)
       cache.store.put(request.url, answer.body, cache.now());

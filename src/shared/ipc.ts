@@ -70,8 +70,9 @@ export type ActiveBackend =
 /** Main's answer about settings: the saved settings (masked), what runs, and why it differs. */
 export interface SettingsView {
   settings: DesktopSettings;
-  active: ActiveBackend;
-  /** Set when the saved settings could not be applied at start and main fell back to the embedded engine. */
+  /** Null while nothing runs: the saved settings do not start (see `problem`); main retries them. */
+  active: ActiveBackend | null;
+  /** Why the saved settings are not running, when they are not. */
   problem: string | null;
 }
 

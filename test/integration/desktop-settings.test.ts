@@ -22,7 +22,7 @@ import {
 import type { createFakeElectron } from '../helpers/fake-electron';
 import { DESKTOP_PAGE_URL, startTestDesktop } from '../helpers/desktop';
 import { TEST_ADMIN_PASSWORD, startTestEngine, waitFor, type TestEngine } from '../helpers/engine';
-import { testRedisUrl } from '../helpers/redis';
+import { freePort, startRedis, testRedisUrl } from '../helpers/redis';
 
 const DEFAULTS: DesktopSettings = {
   store: 'sqlite',
@@ -211,7 +211,7 @@ describe('desktop settings (main, fake electron, real engine, daemon and Redis)'
     });
   });
 
-  it('applies the saved settings at the next start, and falls back to the embedded engine when they fail', async () => {
+  it('applies the saved settings at the next start', async () => {
     await start();
     expect(await save({ attachRemote: true, remoteDaemonUrl: daemonUrl })).toMatchObject({
       ok: true,
@@ -223,29 +223,57 @@ describe('desktop settings (main, fake electron, real engine, daemon and Redis)'
       ok: true,
       view: { active: { kind: 'remote', url: daemonUrl }, problem: null },
     });
+  });
+
+  it('answers from the offline cache while the saved Redis is down, and recovers when it is back', async () => {
+    await start();
+    const fresh = await request('GET', '/api/v1/domains');
+    expect(fresh).toMatchObject({ status: 200 });
+    expect(fresh.stale).toBeUndefined();
     await desktop!.stop();
     desktop = null;
 
-    // Saved settings naming a Redis that is gone by the next start: main runs the embedded engine
-    // on SQLite instead, and says why.
+    // The saved settings name a Redis that is not running when the desktop starts.
+    const port = await freePort();
     const vault = await openSecretVault(
       loadConfig({}, { dataDir: join(userData, 'settings-vault'), vault: 'file' }),
     );
     const store = await SettingsStore.open(join(userData, 'settings.json'), vault);
-    await store.save({ ...DEFAULTS, redisUrl: 'redis://:gone-pass@127.0.0.1:1' });
+    await store.save({ ...DEFAULTS, redisUrl: `redis://:down-pass@127.0.0.1:${port}` });
     await vault.close();
-    const fallback = await start();
-    expect(fallback.engine?.config.redisUrl).toBeUndefined();
+    const down = await start();
+    expect(down.engine).toBeNull();
     const view = await settings({ action: 'get' });
     expect(view).toMatchObject({
       ok: true,
       view: {
-        settings: { redisUrl: 'redis://:****@127.0.0.1:1' },
-        active: { kind: 'embedded', sharedRedis: false },
+        settings: { redisUrl: `redis://:****@127.0.0.1:${port}` },
+        active: null,
         problem: expect.stringContaining('cannot be reached'),
       },
     });
-    expect(JSON.stringify(view)).not.toContain('gone-pass');
+    expect(JSON.stringify(view)).not.toContain('down-pass');
+    // Not another, empty engine: the last known answers, marked stale with the reason.
+    const stale = await request('GET', '/api/v1/domains');
+    expect(stale).toMatchObject({ status: 200, body: fresh.body });
+    expect(stale.stale?.reason).toContain('cannot start with the saved settings');
+    expect((await request('GET', '/api/v1/operations')).status).toBe(503);
+
+    // The Redis comes up: main's next attempt starts the engine on it.
+    const redis = await startRedis(port, 'down-pass');
+    try {
+      await waitFor(() => down.engine, 'the engine to start once Redis is back', 20_000);
+      expect(down.engine?.config.redisUrl).toBe(`redis://:down-pass@127.0.0.1:${port}`);
+      expect(await settings({ action: 'get' })).toMatchObject({
+        view: { active: { kind: 'embedded', sharedRedis: true }, problem: null },
+      });
+      const back = await request('GET', '/api/v1/domains');
+      expect(back.stale).toBeUndefined();
+    } finally {
+      await down.stop();
+      desktop = null;
+      redis.kill('SIGTERM');
+    }
   });
 
   it('refuses settings calls from another sender or a malformed request', async () => {

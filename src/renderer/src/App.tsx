@@ -60,9 +60,9 @@ export function App() {
     if (resuming) return <p className="content">Resuming your session…</p>;
     return <LoginScreen session={session} onSignedIn={setUser} />;
   }
-  if (desktopSettings && remote.active === null)
+  if (desktopSettings && remote.active === 'loading')
     return <p className="content">Starting the engine…</p>;
-  if (remote.active?.kind === 'remote' && !remote.active.signedIn) {
+  if (remote.active !== 'loading' && remote.active?.kind === 'remote' && !remote.active.signedIn) {
     return (
       <LoginScreen
         session={{
@@ -90,7 +90,7 @@ export function App() {
     );
   }
   const remoteSignOut =
-    remote.active?.kind === 'remote'
+    remote.active !== 'loading' && remote.active?.kind === 'remote'
       ? () => {
           clearSnapshot(localStorage);
           void client.request('POST', DESKTOP_LOGOUT).then(() => remote.setSignedIn(false));
@@ -117,26 +117,29 @@ export function App() {
 }
 
 /**
- * On the desktop: what main runs (asked once at start), and the remote daemon's session as main's
- * `desktop.session` events report it.
+ * On the desktop: what main runs (asked once at start; null when nothing runs and main answers
+ * from its offline cache), and the remote daemon's session as main's `desktop.session` events
+ * report it.
  */
 function useRemoteDaemon(
   client: ApiClient,
   settings: DesktopSettingsClient | null,
-): { active: ActiveBackend | null; setSignedIn: (signedIn: boolean) => void } {
-  const [active, setActive] = useState<ActiveBackend | null>(null);
+): { active: ActiveBackend | null | 'loading'; setSignedIn: (signedIn: boolean) => void } {
+  const [active, setActive] = useState<ActiveBackend | null | 'loading'>(
+    settings ? 'loading' : null,
+  );
   useEffect(() => {
     if (!settings) return;
     let live = true;
     settings.get().then(
       (view) => live && setActive(view.active),
-      // Main did not answer: treat it as the embedded engine; its requests will say what is wrong.
-      () => live && setActive({ kind: 'embedded', store: 'sqlite', sharedRedis: false }),
+      // Main did not answer: show the console; its requests will say what is wrong.
+      () => live && setActive(null),
     );
     const off = client.onEvent((event) => {
       if (event.type !== SESSION_EVENT) return;
       const signedIn = (event.data as { signedIn?: unknown }).signedIn === true;
-      setActive((current) => (current?.kind === 'remote' ? { ...current, signedIn } : current));
+      setActive((current) => withSignedIn(current, signedIn));
     });
     return () => {
       live = false;
@@ -145,7 +148,13 @@ function useRemoteDaemon(
   }, [client, settings]);
   return {
     active,
-    setSignedIn: (signedIn) =>
-      setActive((current) => (current?.kind === 'remote' ? { ...current, signedIn } : current)),
+    setSignedIn: (signedIn) => setActive((current) => withSignedIn(current, signedIn)),
   };
+}
+
+function withSignedIn(
+  current: ActiveBackend | null | 'loading',
+  signedIn: boolean,
+): ActiveBackend | null | 'loading' {
+  return current !== 'loading' && current?.kind === 'remote' ? { ...current, signedIn } : current;
 }

@@ -3,7 +3,8 @@ import type { DesktopSettingsClient } from '../../api';
 import type { ActiveBackend, DesktopSettings, SettingsView } from '../../../../shared/ipc';
 import { ErrorView } from '../../ui';
 
-function describe(active: ActiveBackend): string {
+function describe(active: ActiveBackend | null): string {
+  if (active === null) return 'nothing (the saved settings do not start; see below)';
   if (active.kind === 'remote')
     return `attached to the daemon at ${active.url} (${active.signedIn ? 'signed in' : 'not signed in'})`;
   return `the embedded engine on ${active.store === 'mongodb' ? 'a shared MongoDB' : 'SQLite'}${
