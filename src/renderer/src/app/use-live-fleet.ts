@@ -11,7 +11,8 @@ const OFFLINE_PING_MS = 5000;
  */
 export function useLiveFleet(client: ApiClient, streamState: StreamState | null): void {
   const online = useFleetStore((s) => s.online);
-  const wasOpen = useRef(false);
+  /** The stream was open, or failed, since the page loaded: its next opening may follow missed events. */
+  const mayHaveMissed = useRef(false);
 
   const loadAll = (): void => {
     const fleet = useFleetStore.getState();
@@ -61,13 +62,15 @@ export function useLiveFleet(client: ApiClient, streamState: StreamState | null)
     };
   }, [client]);
 
-  // After the stream dropped and came back, events may have been missed: reload once. When it
-  // drops, ask whether the API still answers, so that the page can say its data is stale.
+  // After the stream dropped and came back — or first opened after failing, as when the page loaded
+  // offline — events may have been missed: reload once. When it drops, ask whether the API still
+  // answers, so that the page can say its data is stale.
   useEffect(() => {
     if (streamState === 'open') {
-      if (wasOpen.current) loadAll();
-      wasOpen.current = true;
+      if (mayHaveMissed.current) loadAll();
+      mayHaveMissed.current = true;
     } else if (streamState === 'closed') {
+      mayHaveMissed.current = true;
       client
         .request('GET', '/api/v1/health')
         .then(() => useFleetStore.getState().reachable(true))
