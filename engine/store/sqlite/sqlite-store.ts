@@ -17,6 +17,7 @@ import {
   SqliteUserRepository,
 } from './sqlite-collections';
 import { run, SqliteContext, toEngineError, type SqliteScope } from './sqlite-context';
+import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer';
 import {
   SqliteMetaRepository,
   SqliteMetricSampleRepository,
@@ -29,13 +30,16 @@ export type SqliteStoreOptions = ({ file: string } | { memory: true }) & {
   busyTimeoutMs?: number;
   /** For tests of the migration machinery; defaults to the engine's schema history. */
   migrations?: readonly Migration[];
+  /** How often the worker checkpoints the WAL (files only). Default 1000 ms. */
+  checkpointIntervalMs?: number;
 };
 
 /**
  * Opens the embedded store: WAL journal (readers never wait for the writer), `busy_timeout`,
  * foreign keys on, `synchronous=NORMAL` (durable at every checkpoint, safe against corruption),
  * then brings the schema up to date. better-sqlite3 is synchronous: each call is short (indexed,
- * paged by at most 500 rows), which keeps Electron's main process responsive.
+ * paged by at most 500 rows), which keeps Electron's main process responsive. Checkpoints, which
+ * copy the WAL into the file and fsync, run in a worker thread instead (see wal-checkpointer.ts).
  */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   let db: BetterSqlite3.Database;
@@ -59,7 +63,20 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     }
     throw toEngineError(error);
   }
-  return new SqliteStore(new SqliteContext(db), false);
+  let checkpointer: WalCheckpointer | undefined;
+  try {
+    if ('file' in options) {
+      db.pragma('wal_autocheckpoint = 0');
+      checkpointer = startWalCheckpointer(options.file, options.checkpointIntervalMs);
+    }
+  } catch (error) {
+    db.close();
+    if (error instanceof Error && /schema version/.test(error.message)) {
+      throw new EngineError('INTERNAL', error.message, { cause: error, terminal: true });
+    }
+    throw toEngineError(error);
+  }
+  return new SqliteStore(new SqliteContext(db), false, checkpointer);
 }
 
 /** The SQLite store, or (with `inTransaction`) the view a transaction's function works through. */
@@ -81,6 +98,8 @@ class SqliteStore implements Store, SqliteScope {
   constructor(
     readonly context: SqliteContext,
     readonly inTransaction: boolean,
+    /** The root store's WAL checkpointer (file stores only). */
+    readonly checkpointer?: WalCheckpointer,
   ) {}
 
   async transaction<T>(fn: (store: Store) => Promise<T>): Promise<T> {
@@ -118,6 +137,8 @@ class SqliteStore implements Store, SqliteScope {
     if (this.context.closed) return;
     this.context.closed = true;
     this.context.db.close();
+    // Closed last, the worker's connection folds the WAL into the file and removes it.
+    await this.checkpointer?.stop();
   }
 
   dispose(): Promise<void> {
