@@ -11,6 +11,7 @@ import { createEngine, openSecretVault } from '../../engine/engine';
 import { createLogger } from '../../engine/logging';
 import { startDesktop, type Desktop } from '../../src/main/app';
 import type { DbaasBridge } from '../../src/shared/ipc';
+import { startTestEngine, type TestEngine } from './engine';
 import { createFakeElectron } from './fake-electron';
 
 /** The page's address as main's sender check expects it. */
@@ -60,4 +61,31 @@ export async function startTestDesktop(
       if (!options.keepData) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A daemon listening on loopback, and main attached to it (not signed in yet). */
+export interface AttachedDesktop {
+  daemon: TestEngine;
+  daemonUrl: string;
+  desktop: TestDesktop;
+}
+
+/** Starts a test daemon on a loopback port and a desktop whose settings attach it to that daemon. */
+export async function startAttachedDesktop(): Promise<AttachedDesktop> {
+  const daemon = await startTestEngine();
+  const address = await daemon.engine.api.listen({ port: 0, host: '127.0.0.1' });
+  const daemonUrl = address.replace('localhost', '127.0.0.1');
+  const desktop = await startTestDesktop();
+  const attached = await desktop.bridge.settings({
+    action: 'save',
+    settings: {
+      store: 'sqlite',
+      mongodbUrl: '',
+      redisUrl: '',
+      attachRemote: true,
+      remoteDaemonUrl: daemonUrl,
+    },
+  });
+  if (!attached.ok) throw new Error(`could not attach: ${attached.body.error.message}`);
+  return { daemon, daemonUrl, desktop };
 }

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './redis';
+import { freePort, redisServerArgs } from './redis';
 
 export default async function setup(): Promise<(() => void) | undefined> {
   if (process.env.TEST_REDIS_URL) return undefined;
@@ -17,22 +17,7 @@ export default async function setup(): Promise<(() => void) | undefined> {
   const pidFile = join(dir, 'redis.pid');
   const started = spawn(
     'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--daemonize',
-      'yes',
-      '--pidfile',
-      pidFile,
-      '--dir',
-      dir,
-    ],
+    redisServerArgs(port, ['--daemonize', 'yes', '--pidfile', pidFile, '--dir', dir]),
     { stdio: 'ignore' },
   );
   await new Promise((resolve) => started.on('exit', resolve));

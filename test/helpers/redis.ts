@@ -11,6 +11,21 @@ export function testRedisUrl(): string {
   return url;
 }
 
+/** A throwaway redis-server on a loopback port: no persistence, plus `extra` flags. */
+export function redisServerArgs(port: number, extra: readonly string[] = []): string[] {
+  return [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    ...extra,
+  ];
+}
+
 /** A loopback port nothing listens on right now. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -35,17 +50,7 @@ export async function startRedis(
 ): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      ...(password ? ['--requirepass', password] : []),
-    ],
+    redisServerArgs(port, password ? ['--requirepass', password] : []),
     { stdio: 'ignore' },
   );
   const deadline = Date.now() + timeoutMs;

@@ -9,12 +9,8 @@
  */
 import { cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestDesktop, type TestDesktop } from '../../../test/helpers/desktop';
-import {
-  TEST_ADMIN_PASSWORD,
-  startTestEngine,
-  type TestEngine,
-} from '../../../test/helpers/engine';
+import { startAttachedDesktop, type TestDesktop } from '../../../test/helpers/desktop';
+import { TEST_ADMIN_PASSWORD, type TestEngine } from '../../../test/helpers/engine';
 import { App } from './App';
 
 describe('the console on the desktop, attached to a remote daemon', () => {
@@ -23,23 +19,7 @@ describe('the console on the desktop, attached to a remote daemon', () => {
   let desktop: TestDesktop;
 
   beforeAll(async () => {
-    daemon = await startTestEngine();
-    daemonUrl = (await daemon.engine.api.listen({ port: 0, host: '127.0.0.1' })).replace(
-      'localhost',
-      '127.0.0.1',
-    );
-    desktop = await startTestDesktop();
-    const attached = await desktop.bridge.settings({
-      action: 'save',
-      settings: {
-        store: 'sqlite',
-        mongodbUrl: '',
-        redisUrl: '',
-        attachRemote: true,
-        remoteDaemonUrl: daemonUrl,
-      },
-    });
-    expect(attached).toMatchObject({ ok: true });
+    ({ daemon, daemonUrl, desktop } = await startAttachedDesktop());
     window.dbaas = desktop.bridge;
   });
   afterAll(async () => {

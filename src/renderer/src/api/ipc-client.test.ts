@@ -3,12 +3,8 @@
  * cannot run here) attached to a real daemon over HTTP: main's stale marker reaches the page.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestDesktop, type TestDesktop } from '../../../../test/helpers/desktop';
-import {
-  TEST_ADMIN_PASSWORD,
-  startTestEngine,
-  type TestEngine,
-} from '../../../../test/helpers/engine';
+import { startAttachedDesktop, type TestDesktop } from '../../../../test/helpers/desktop';
+import { TEST_ADMIN_PASSWORD, type TestEngine } from '../../../../test/helpers/engine';
 import type { BridgeResponse } from '../../../shared/ipc';
 import { createFleetStore } from '../stores/fleet-store';
 import { createIpcClient } from './ipc-client';
@@ -19,23 +15,7 @@ describe('the IPC client', () => {
   let daemonStopped = false;
 
   beforeAll(async () => {
-    daemon = await startTestEngine();
-    const url = (await daemon.engine.api.listen({ port: 0, host: '127.0.0.1' })).replace(
-      'localhost',
-      '127.0.0.1',
-    );
-    desktop = await startTestDesktop();
-    const attached = await desktop.bridge.settings({
-      action: 'save',
-      settings: {
-        store: 'sqlite',
-        mongodbUrl: '',
-        redisUrl: '',
-        attachRemote: true,
-        remoteDaemonUrl: url,
-      },
-    });
-    expect(attached.ok).toBe(true);
+    ({ daemon, desktop } = await startAttachedDesktop());
   });
   afterAll(async () => {
     await desktop.stop();
