@@ -4,6 +4,7 @@ import { TokenManager, type TokenStorage } from '../shared/api/session';
 import { ApiError } from '../shared/api/client';
 import {
   SESSION_EVENT,
+  STREAM_EVENT,
   type ActiveBackend,
   type BridgeEvent,
   type BridgeRequest,
@@ -83,11 +84,13 @@ function memoryStorage(): TokenStorage {
  */
 export function createRemoteBackend(baseUrl: string, fetchImpl: typeof fetch = fetch): Backend {
   const tokens = new TokenManager(baseUrl, fetchImpl, memoryStorage());
-  const client = createHttpClient(baseUrl, fetchImpl, tokens);
   const listeners = new Set<(event: BridgeEvent) => void>();
   const emit = (event: BridgeEvent): void => {
     for (const listener of listeners) listener(event);
   };
+  const client = createHttpClient(baseUrl, fetchImpl, tokens, (state) =>
+    emit({ type: STREAM_EVENT, data: { state } }),
+  );
   let closeStream: (() => void) | null = null;
   const offSession = tokens.onChange((user) => {
     if (user && !closeStream) closeStream = client.onEvent(emit);

@@ -15,6 +15,11 @@ export const LOCAL_KUBECONFIG_CHANNEL = 'dbaas:local-kubeconfig';
 
 /** The event main sends when the remote daemon's session starts or ends. */
 export const SESSION_EVENT = 'desktop.session';
+/**
+ * The event main sends as its event stream from a remote daemon connects, opens or drops
+ * (`data.state`: `connecting`, `open`, `closed`), so the page can make up events it missed.
+ */
+export const STREAM_EVENT = 'desktop.stream';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

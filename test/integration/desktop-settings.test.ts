@@ -184,6 +184,19 @@ describe('desktop settings (main, fake electron, real engine, daemon and Redis)'
       body: { kind: 'user', actor: 'admin' },
     });
 
+    // Main says when its stream from the daemon opens, so the page can reload after a drop.
+    await waitFor(
+      () =>
+        fake
+          .windows()[0]!
+          .webContents.sent.some(
+            (m) =>
+              m.channel === EVENT_CHANNEL &&
+              JSON.stringify(m.args) ===
+                JSON.stringify([{ type: 'desktop.stream', data: { state: 'open' } }]),
+          ),
+      'the stream-open event in the window',
+    );
     // The daemon's events reach the window once the stream is open.
     const contents = fake.windows()[0]!.webContents;
     const health = {

@@ -8,7 +8,7 @@ import {
   type SessionUser,
   type StreamState,
 } from './api';
-import { SESSION_EVENT, type ActiveBackend } from '../../shared/ipc';
+import { SESSION_EVENT, STREAM_EVENT, type ActiveBackend } from '../../shared/ipc';
 import { Shell, type DesktopControls } from './app/Shell';
 import { LoginScreen } from './features/login';
 import { clearSnapshot, useFleetStore } from './stores';
@@ -32,7 +32,7 @@ export function App() {
   const [user, setUser] = useState<SessionUser | null>(session?.user ?? null);
   const [resuming, setResuming] = useState(() => session?.canResume ?? false);
   const [offlineResume, setOfflineResume] = useState(false);
-  const remote = useRemoteDaemon(client, desktopSettings);
+  const remote = useRemoteDaemon(client, desktopSettings, setStreamState);
 
   useEffect(() => {
     if (!session) return;
@@ -118,12 +118,14 @@ export function App() {
 
 /**
  * On the desktop: what main runs (asked once at start; null when nothing runs and main answers
- * from its offline cache), and the remote daemon's session as main's `desktop.session` events
- * report it.
+ * from its offline cache), the remote daemon's session as main's `desktop.session` events report
+ * it, and main's event stream from that daemon (`desktop.stream`), so that missed events are made
+ * up as in a browser.
  */
 function useRemoteDaemon(
   client: ApiClient,
   settings: DesktopSettingsClient | null,
+  onStreamState: (state: StreamState) => void,
 ): { active: ActiveBackend | null | 'loading'; setSignedIn: (signedIn: boolean) => void } {
   const [active, setActive] = useState<ActiveBackend | null | 'loading'>(
     settings ? 'loading' : null,
@@ -137,6 +139,11 @@ function useRemoteDaemon(
       () => live && setActive(null),
     );
     const off = client.onEvent((event) => {
+      if (event.type === STREAM_EVENT) {
+        const state = (event.data as { state?: unknown }).state;
+        if (state === 'connecting' || state === 'open' || state === 'closed') onStreamState(state);
+        return;
+      }
       if (event.type !== SESSION_EVENT) return;
       const signedIn = (event.data as { signedIn?: unknown }).signedIn === true;
       setActive((current) => withSignedIn(current, signedIn));
@@ -145,7 +152,7 @@ function useRemoteDaemon(
       live = false;
       off();
     };
-  }, [client, settings]);
+  }, [client, settings, onStreamState]);
   return {
     active,
     setSignedIn: (signedIn) => setActive((current) => withSignedIn(current, signedIn)),
