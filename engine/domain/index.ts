@@ -15,3 +15,4 @@ export * from './tenancy';
 export * from './audit';
 export * from './auth';
 export * from './validation';
+export type * from './events';

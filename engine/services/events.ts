@@ -1,48 +1,13 @@
 import { Emitter } from '../base/emitter';
 import type { Disposable } from '../base/disposable';
-import type { DatabaseStatus, OperationStatus, ProviderHealth } from '../domain';
+import type { EngineEvent } from '../domain';
 
-/** `database.status`: a database's product status (and what explains it) changed. */
-export interface DatabaseStatusEvent {
-  type: 'database.status';
-  data: {
-    id: string;
-    name: string;
-    domain: string;
-    project: string;
-    providerId: string;
-    status: DatabaseStatus;
-    phase: string;
-    readyReplicas: number;
-    statusReason: string | null;
-    driftCount: number;
-    updatedAt: string;
-  };
-}
-
-/** `operation.progress`: an operation moved (status, progress or step). */
-export interface OperationProgressEvent {
-  type: 'operation.progress';
-  data: {
-    id: string;
-    databaseId: string;
-    type: string;
-    status: OperationStatus;
-    progress: number;
-    step: string | null;
-    error: { code: string; message: string } | null;
-    updatedAt: string;
-  };
-}
-
-/** `provider.health`: a cluster's health changed. */
-export interface ProviderHealthEvent {
-  type: 'provider.health';
-  data: { id: string; name: string; health: ProviderHealth };
-}
-
-/** Every event the engine publishes to the console (server-sent events, IPC). Never a secret. */
-export type EngineEvent = DatabaseStatusEvent | OperationProgressEvent | ProviderHealthEvent;
+export type {
+  DatabaseStatusEvent,
+  EngineEvent,
+  OperationProgressEvent,
+  ProviderHealthEvent,
+} from '../domain';
 
 /** The engine's in-process event bus. */
 export class EventBus {

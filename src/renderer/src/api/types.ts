@@ -4,12 +4,12 @@
  */
 import type {
   Database,
-  DatabaseStatus,
+  DatabaseStatusEvent,
+  OperationProgressEvent,
+  ProviderHealthEvent,
   Engine,
   Operation,
-  OperationStatus,
   Provider,
-  ProviderHealth,
 } from '../../../../engine/domain';
 
 export type * from './domain-types';
@@ -89,38 +89,9 @@ export interface DryRunResponse {
   manifests: KubeObject[];
 }
 
-/** `database.status` event payload (engine/services/events.ts). */
-export interface DatabaseStatusEventData {
-  id: string;
-  name: string;
-  domain: string;
-  project: string;
-  providerId: string;
-  status: DatabaseStatus;
-  phase: string;
-  readyReplicas: number;
-  statusReason: string | null;
-  driftCount: number;
-  updatedAt: string;
-}
-
-/** `operation.progress` event payload. */
-export interface OperationProgressEventData {
-  id: string;
-  databaseId: string;
-  type: string;
-  status: OperationStatus;
-  progress: number;
-  step: string | null;
-  error: { code: string; message: string } | null;
-  updatedAt: string;
-}
-
-/** `provider.health` event payload. */
-export interface ProviderHealthEventData {
-  id: string;
-  name: string;
-  health: ProviderHealth;
-}
+/** The payloads of the engine's events (engine/domain/events.ts). */
+export type DatabaseStatusEventData = DatabaseStatusEvent['data'];
+export type OperationProgressEventData = OperationProgressEvent['data'];
+export type ProviderHealthEventData = ProviderHealthEvent['data'];
 
 export type { ListResponse } from '../../../../engine/api/contracts';
