@@ -5,6 +5,8 @@ import type {
   SettingsAnswer,
   SettingsView,
 } from '../shared/ipc';
+import type { ErrorBody } from '../../engine/api/contracts';
+import { errorAnswer } from '../shared/api/client';
 import { BackendUnavailableError, type Backend } from './backends';
 import {
   DEFAULT_SETTINGS,
@@ -203,11 +205,11 @@ export class BackendHost {
 
 function failure(
   status: number,
-  code: string,
+  code: ErrorBody['error']['code'],
   message: string,
   details: SettingsProblem[],
 ): SettingsAnswer {
-  return { ok: false, status, body: { error: { code, message, details } } };
+  return { ok: false, ...errorAnswer(status, code, message, details) };
 }
 
 function messageOf(error: unknown): string {

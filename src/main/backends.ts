@@ -1,7 +1,7 @@
 import type { Engine } from '../../engine/engine';
 import { createHttpClient } from '../shared/api/http-client';
 import { TokenManager, type TokenStorage } from '../shared/api/session';
-import { ApiError } from '../shared/api/client';
+import { ApiError, errorAnswer, parseBody } from '../shared/api/client';
 import {
   SESSION_EVENT,
   STREAM_EVENT,
@@ -50,7 +50,7 @@ export function createEmbeddedBackend(
           ...identityHeaders(),
         },
       });
-      return { status: response.statusCode, body: parseJson(response.body) };
+      return { status: response.statusCode, body: parseBody(response.body) };
     },
     subscribe(listener) {
       const subscription = engine.services.events.subscribe((event) =>
@@ -110,9 +110,9 @@ export function createRemoteBackend(baseUrl: string, fetchImpl: typeof fetch = f
         return { status: 204, body: null };
       }
       if (request.url === REFRESH)
-        return refusal(400, 'BAD_REQUEST', 'the desktop refreshes its session itself');
+        return errorAnswer(400, 'BAD_REQUEST', 'the desktop refreshes its session itself');
       if (tokens.user === null && request.url.startsWith('/api/v1/') && !isPublic(request.url))
-        return refusal(401, 'UNAUTHENTICATED', 'sign in to the remote daemon first');
+        return errorAnswer(401, 'UNAUTHENTICATED', 'sign in to the remote daemon first');
       return client.exchange(request.method, request.url, request.body);
     },
     subscribe(listener) {
@@ -139,15 +139,19 @@ async function signIn(
 ): Promise<{ status: number; body: unknown }> {
   const { username, password } = (body ?? {}) as { username?: unknown; password?: unknown };
   if (typeof username !== 'string' || typeof password !== 'string')
-    return refusal(400, 'VALIDATION_FAILED', 'username and password are required', [
+    return errorAnswer(400, 'VALIDATION_FAILED', 'username and password are required', [
       { path: 'username', rule: 'required', message: 'username and password are strings' },
     ]);
   try {
     // The page gets the user, never the tokens: main keeps those.
     return { status: 200, body: { user: await tokens.login(username, password) } };
   } catch (error) {
+    // The daemon's own refusal, passed on as it came.
     if (error instanceof ApiError)
-      return refusal(error.status, error.code, error.message, [...error.details]);
+      return {
+        status: error.status,
+        body: { error: { code: error.code, message: error.message, details: error.details } },
+      };
     throw error;
   }
 }
@@ -170,23 +174,5 @@ export async function probeDaemon(
     return `${baseUrl} answered, but not as a KubeDB DBaaS daemon (status ${response.status})`;
   } catch {
     return `no daemon answered at ${baseUrl} within ${timeoutMs / 1000} s`;
-  }
-}
-
-function refusal(
-  status: number,
-  code: string,
-  message: string,
-  details: { path: string; rule: string; message: string }[] = [],
-): { status: number; body: unknown } {
-  return { status, body: { error: { code, message, details } } };
-}
-
-function parseJson(text: string): unknown {
-  if (text === '') return null;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
   }
 }

@@ -10,6 +10,7 @@ import {
   type SettingsView,
 } from '../shared/ipc';
 import type { OfflineCache } from '../../engine/engine';
+import { errorAnswer } from '../shared/api/client';
 import { BackendUnavailableError } from './backends';
 import type { IpcMainLike, WebContentsLike } from './electron-types';
 
@@ -38,10 +39,10 @@ export interface IpcBridgeOptions {
 export function registerIpcBridge(options: IpcBridgeOptions): { dispose(): void } {
   options.ipcMain.handle(REQUEST_CHANNEL, async (event, raw): Promise<BridgeResponse> => {
     if (!options.isTrustedSender(event.sender.id, event.senderFrame?.url)) {
-      return errorResponse(403, 'FORBIDDEN', 'this window may not call the engine');
+      return errorAnswer(403, 'FORBIDDEN', 'this window may not call the engine');
     }
     const request = parseBridgeRequest(raw);
-    if (!request) return errorResponse(400, 'BAD_REQUEST', 'malformed bridge request');
+    if (!request) return errorAnswer(400, 'BAD_REQUEST', 'malformed bridge request');
     const cache =
       options.cache && options.cache.isCacheable(request.method, request.url)
         ? options.cache
@@ -52,7 +53,7 @@ export function registerIpcBridge(options: IpcBridgeOptions): { dispose(): void 
     } catch (error) {
       const reason =
         error instanceof BackendUnavailableError ? error.message : 'the engine did not answer';
-      answer = errorResponse(503, 'UNAVAILABLE', reason);
+      answer = errorAnswer(503, 'UNAVAILABLE', reason);
     }
     if (cache && answer.status >= 200 && answer.status < 300)
       cache.store.put(request.url, answer.body, cache.now());
@@ -75,12 +76,12 @@ export function registerSettingsBridge(options: SettingsBridgeOptions): { dispos
     if (!options.isTrustedSender(event.sender.id, event.senderFrame?.url))
       return {
         ok: false,
-        ...errorResponse(403, 'FORBIDDEN', 'this window may not change settings'),
+        ...errorAnswer(403, 'FORBIDDEN', 'this window may not change settings'),
       };
     const request = (raw ?? {}) as { action?: unknown; settings?: unknown };
     if (request.action === 'get') return { ok: true, view: options.view() };
     if (request.action === 'save') return options.save(request.settings);
-    return { ok: false, ...errorResponse(400, 'BAD_REQUEST', 'malformed settings request') };
+    return { ok: false, ...errorAnswer(400, 'BAD_REQUEST', 'malformed settings request') };
   });
   return { dispose: () => options.ipcMain.removeHandler(SETTINGS_CHANNEL) };
 }
@@ -110,12 +111,4 @@ function fromCache(
       reason,
     },
   };
-}
-
-function errorResponse(
-  status: number,
-  code: string,
-  message: string,
-): { status: number; body: { error: { code: string; message: string; details: [] } } } {
-  return { status, body: { error: { code, message, details: [] } } };
 }

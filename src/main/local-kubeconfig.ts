@@ -7,6 +7,7 @@ import {
   type BridgeResponse,
   type LocalKubeconfigAnswer,
 } from '../shared/ipc';
+import { errorAnswer } from '../shared/api/client';
 import type { IpcMainLike } from './electron-types';
 
 /** kubectl's order: every file named by $KUBECONFIG, else ~/.kube/config. */
@@ -71,7 +72,10 @@ export function registerLocalKubeconfigBridge(options: LocalKubeconfigOptions): 
     LOCAL_KUBECONFIG_CHANNEL,
     async (event, raw): Promise<LocalKubeconfigAnswer> => {
       if (!options.isTrustedSender(event.sender.id, event.senderFrame?.url))
-        return { paths: [], responses: [refusal(403, 'FORBIDDEN', 'this window may not do that')] };
+        return {
+          paths: [],
+          responses: [errorAnswer(403, 'FORBIDDEN', 'this window may not do that')],
+        };
       const files = readFiles(options.paths());
       const paths = files.map((file) => file.path);
       const request = (raw ?? {}) as { action?: unknown; contexts?: unknown };
@@ -80,9 +84,12 @@ export function registerLocalKubeconfigBridge(options: LocalKubeconfigOptions): 
         if (request.action === 'add')
           return { paths, responses: await addAll(files, request.contexts) };
       } catch {
-        return { paths, responses: [refusal(503, 'UNAVAILABLE', 'the engine did not answer')] };
+        return { paths, responses: [errorAnswer(503, 'UNAVAILABLE', 'the engine did not answer')] };
       }
-      return { paths, responses: [refusal(400, 'BAD_REQUEST', 'malformed kubeconfig request')] };
+      return {
+        paths,
+        responses: [errorAnswer(400, 'BAD_REQUEST', 'malformed kubeconfig request')],
+      };
     },
   );
 
@@ -106,9 +113,12 @@ export function registerLocalKubeconfigBridge(options: LocalKubeconfigOptions): 
     const chosen = parseChoices(wanted);
     if (!chosen)
       return [
-        refusal(400, 'VALIDATION_FAILED', 'contexts must list 1 to 50 { context, name, region? }', [
-          { path: 'contexts', rule: 'shape', message: 'a list of { context, name, region? }' },
-        ]),
+        errorAnswer(
+          400,
+          'VALIDATION_FAILED',
+          'contexts must list 1 to 50 { context, name, region? }',
+          [{ path: 'contexts', rule: 'shape', message: 'a list of { context, name, region? }' }],
+        ),
       ];
     const owners = new Map<string, KubeconfigFile>();
     for (const file of files) {
@@ -120,7 +130,7 @@ export function registerLocalKubeconfigBridge(options: LocalKubeconfigOptions): 
       const file = owners.get(choice.context);
       if (!file) {
         responses.push(
-          refusal(400, 'VALIDATION_FAILED', `no context ${choice.context} in your kubeconfig`, [
+          errorAnswer(400, 'VALIDATION_FAILED', `no context ${choice.context} in your kubeconfig`, [
             { path: 'context', rule: 'exists', message: 'must be a context of your kubeconfig' },
           ]),
         );
@@ -155,13 +165,4 @@ function parseChoices(value: unknown): { context: string; name: string; region?:
     choices.push({ context, name, ...(region ? { region } : {}) });
   }
   return choices;
-}
-
-function refusal(
-  status: number,
-  code: string,
-  message: string,
-  details: { path: string; rule: string; message: string }[] = [],
-): BridgeResponse {
-  return { status, body: { error: { code, message, details } } };
 }

@@ -94,7 +94,7 @@ export type SettingsAnswer =
         error: {
           code: string;
           message: string;
-          details: { path: string; rule: string; message: string }[];
+          details: readonly { path: string; rule: string; message: string }[];
         };
       };
     };

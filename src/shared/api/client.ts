@@ -36,3 +36,23 @@ export function unwrap<T>(status: number, body: unknown): T {
     error?.details ?? [],
   );
 }
+
+/** A response body as the API sends it: JSON, null when empty, the text itself when it is not JSON. */
+export function parseBody(text: string): unknown {
+  if (text === '') return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** An answer in API.md's error shape, for answers main makes itself. */
+export function errorAnswer(
+  status: number,
+  code: ErrorBody['error']['code'],
+  message: string,
+  details: ErrorBody['error']['details'] = [],
+): { status: number; body: ErrorBody } {
+  return { status, body: { error: { code, message, details } } };
+}

@@ -1,17 +1,7 @@
 import type { BridgeEvent, HttpMethod } from '../ipc';
-import { unwrap, type ApiClient } from './client';
+import { parseBody, unwrap, type ApiClient } from './client';
 import type { TokenSource } from './session';
 import { openEventStream, type StreamState } from './sse';
-
-async function parse(response: Response): Promise<unknown> {
-  const text = await response.text();
-  if (text === '') return null;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
 
 /** An HTTP client that can also hand back the raw status and body (main forwards them as they are). */
 export interface HttpApiClient extends ApiClient {
@@ -57,7 +47,7 @@ export function createHttpClient(
     if (response.status === 401 && tokens && (await tokens.refresh())) {
       response = await send(method, url, body);
     }
-    return { status: response.status, body: await parse(response) };
+    return { status: response.status, body: parseBody(await response.text()) };
   };
   return {
     transport: 'http',
