@@ -5,7 +5,6 @@ import type {
   SettingsAnswer,
   SettingsView,
 } from '../shared/ipc';
-import type { ErrorBody } from '../../engine/api/contracts';
 import { errorAnswer } from '../shared/api/client';
 import { BackendUnavailableError, type Backend } from './backends';
 import {
@@ -205,7 +204,7 @@ export class BackendHost {
 
 function failure(
   status: number,
-  code: ErrorBody['error']['code'],
+  code: Parameters<typeof errorAnswer>[1],
   message: string,
   details: SettingsProblem[],
 ): SettingsAnswer {
