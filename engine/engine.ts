@@ -306,6 +306,4 @@ export async function createEngine(
   }
 }
 
-export { isCacheable, type OfflineCache } from './cache';
 export type { Vault } from './vault';
-export { openSqliteOfflineCache } from './cache/sqlite/sqlite-offline-cache';

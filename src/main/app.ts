@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { DESKTOP_IDENTITY_HEADER } from '../../engine/config';
-import { isCacheable, openSqliteOfflineCache, type Engine, type Vault } from '../../engine/engine';
+import type { Engine, Vault } from '../../engine/engine';
 import type { DesktopSettings } from '../shared/ipc';
 import { BackendHost } from './backend-host';
 import { createEmbeddedBackend, createRemoteBackend, probeDaemon } from './backends';
 import type { BrowserWindowLike, ElectronLike } from './electron-types';
+import { isCacheable } from './offline-cache';
+import { openSqliteOfflineCache } from './offline-cache/sqlite-offline-cache';
 import { forwardEvent, registerIpcBridge, registerSettingsBridge } from './ipc-bridge';
 import { registerLocalKubeconfigBridge } from './local-kubeconfig';
 import { SettingsStore } from './settings';

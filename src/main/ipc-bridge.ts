@@ -9,7 +9,7 @@ import {
   type SettingsAnswer,
   type SettingsView,
 } from '../shared/ipc';
-import type { OfflineCache } from '../../engine/engine';
+import type { OfflineCache } from './offline-cache';
 import { errorAnswer } from '../shared/api/client';
 import { BackendUnavailableError } from './backends';
 import type { IpcMainLike, WebContentsLike } from './electron-types';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isCacheable } from './index';
-import { openSqliteOfflineCache } from './sqlite/sqlite-offline-cache';
+import { openSqliteOfflineCache } from './sqlite-offline-cache';
 
 describe('the offline cache', () => {
   const dirs: string[] = [];

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import type { OfflineCache } from '../index';
+import type { OfflineCache } from './index';
 
 /** Answers larger than this are not kept (a huge list would only slow the window's process). */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
