@@ -96,13 +96,13 @@ module.exports = {
       name: 'services-use-ports-not-adapters',
       severity: 'error',
       from: { path: '^engine/(services|loops|api)/', pathNot: '\\.test\\.ts$' },
-      to: { path: '^engine/(store|queue|vault)/(sqlite|mongo|bullmq|file|keytar)/' },
+      to: { path: '^engine/(store|queue|vault)/(sqlite|mongo|bullmq|file|keytar)/|^engine/redis/' },
     },
     {
       name: 'api-not-to-adapters',
       severity: 'error',
       from: { path: '^engine/api/', pathNot: '\\.test\\.ts$' },
-      to: { path: '^engine/(store|queue|vault|kube|loops)/' },
+      to: { path: '^engine/(store|queue|vault|kube|loops|redis)/' },
     },
   ],
   options: {

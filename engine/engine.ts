@@ -19,17 +19,17 @@ import {
 } from './kube';
 import { createLogger } from './logging';
 import { createEmbeddedLeadership, createLoops, type Leadership, type Loops } from './loops';
-import { RedisLeadership } from './loops/leadership/redis/redis-leadership';
-import { RedisStatusCache } from './loops/status-cache/redis/redis-status-cache';
 import type { OperationQueue } from './queue';
 import { openSqliteOperationQueue } from './queue/sqlite';
 import { createServices, EventBus, type ServiceContext, type Services } from './services';
 import {
-  createIdentityServices,
-  MemoryRateLimiter,
+  createRedisConnections,
+  RedisLeadership,
   RedisRateLimiter,
-  type RateLimiter,
-} from './services/auth';
+  RedisStatusCache,
+  type RedisConnections,
+} from './redis';
+import { createIdentityServices, MemoryRateLimiter, type RateLimiter } from './services/auth';
 import { identityRoutes } from './api/routes/auth';
 import type { Store } from './store';
 import { openSqliteStore } from './store/sqlite';
@@ -66,23 +66,11 @@ export interface EngineOptions {
   onGeneratedAdminPassword?: (password: string) => void;
 }
 
-/** The shared rate limiter on Redis; its connection closes with the engine. */
-async function openRedisRateLimiter(
-  url: string,
-  prefix: string,
-  resources: DisposableStack,
-): Promise<RateLimiter> {
-  const { Redis } = await import('ioredis');
-  const client = new Redis(url, {
-    maxRetriesPerRequest: 1,
-    commandTimeout: 2_000,
-    lazyConnect: true,
-  });
+/** The shared rate limiter on Redis: fails fast (one retry, 2 s) so that a slow Redis cannot stall every request. */
+async function openRedisRateLimiter(redis: RedisConnections): Promise<RateLimiter> {
+  const client = redis.open('rate-limit', { maxRetriesPerRequest: 1, commandTimeoutMs: 2_000 });
   await client.connect().catch(() => undefined);
-  resources.defer(async () => {
-    await client.quit().catch(() => client.disconnect());
-  });
-  return new RedisRateLimiter(client, prefix);
+  return new RedisRateLimiter(client, redis.key('ratelimit') + ':');
 }
 
 async function openStore(config: EngineConfig): Promise<Store> {
@@ -163,19 +151,32 @@ export async function createEngine(
     const identity = createIdentityServices(serviceContext, services.tenancy, {
       tokenKey: config.tokenKey,
     });
+    // Shared mode: every Redis client comes from one factory and closes with the engine.
+    const redis: RedisConnections | undefined = config.redisUrl
+      ? resources.add(
+          createRedisConnections({
+            url: config.redisUrl,
+            prefix: config.redisPrefix,
+            onError: (error, purpose) => logger.debug({ err: error, purpose }, 'redis error'),
+          }),
+        )
+      : undefined;
     const rateLimiter =
       options.rateLimiter ??
-      (config.redisUrl
-        ? await openRedisRateLimiter(config.redisUrl, `${config.redisPrefix}:ratelimit:`, resources)
-        : new MemoryRateLimiter(() => clock.now()));
-    if (config.redisUrl)
+      (redis ? await openRedisRateLimiter(redis) : new MemoryRateLimiter(() => clock.now()));
+    if (redis)
       resources.add(
-        new RedisStatusCache({ url: config.redisUrl, prefix: config.redisPrefix, events, logger }),
+        new RedisStatusCache({
+          redis: redis.open('status-cache'),
+          prefix: redis.prefix,
+          events,
+          logger,
+        }),
       );
-    const leadership: Leadership = config.redisUrl
+    const leadership: Leadership = redis
       ? new RedisLeadership({
-          url: config.redisUrl,
-          prefix: config.redisPrefix,
+          redis: redis.open('leadership', { offlineQueue: false }),
+          prefix: redis.prefix,
           instanceId: config.instanceId ?? randomUUID(),
           logger,
         })

@@ -1,11 +1,12 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Disposable } from '../../../base/disposable';
-import { Emitter } from '../../../base/emitter';
-import { NotLeaderError, type Leadership, type Role } from '../index';
+import type { Disposable } from '../base/disposable';
+import { Emitter } from '../base/emitter';
+import { NotLeaderError, type Leadership, type Role } from '../loops/leadership';
 
 export interface RedisLeadershipOptions {
-  url: string;
+  /** Its own client, without an offline queue (`RedisConnections.open(..., { offlineQueue: false })`). */
+  redis: Redis;
   /** Key prefix, so several deployments can share one Redis. */
   prefix?: string;
   instanceId: string;
@@ -39,12 +40,7 @@ export class RedisLeadership implements Leadership {
   private stopped = false;
 
   constructor(private readonly options: RedisLeadershipOptions) {
-    this.redis = new Redis(options.url, {
-      maxRetriesPerRequest: 2,
-      lazyConnect: true,
-      enableOfflineQueue: false,
-    });
-    this.redis.on('error', () => undefined);
+    this.redis = options.redis;
     const prefix = options.prefix ?? 'dbaas';
     this.leaseKey = `${prefix}:leader:lease`;
     this.tokenKey = `${prefix}:leader:token`;

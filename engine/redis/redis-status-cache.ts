@@ -1,7 +1,7 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Disposable } from '../../../base/disposable';
-import type { DatabaseStatusEvent, EventBus } from '../../../services/events';
+import type { Disposable } from '../base/disposable';
+import type { DatabaseStatusEvent, EventBus } from '../services/events';
 
 /**
  * In shared mode the latest status of every database is also kept in Redis (one hash,
@@ -13,9 +13,8 @@ export class RedisStatusCache implements Disposable {
   private readonly key: string;
   private readonly subscription: Disposable;
 
-  constructor(options: { url: string; prefix: string; events: EventBus; logger?: Logger }) {
-    this.redis = new Redis(options.url, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
-    this.redis.on('error', () => undefined);
+  constructor(options: { redis: Redis; prefix: string; events: EventBus; logger?: Logger }) {
+    this.redis = options.redis;
     this.key = `${options.prefix}:status`;
     this.subscription = options.events.subscribe((event) => {
       if (event.type !== 'database.status') return;

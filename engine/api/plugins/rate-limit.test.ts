@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedisUrl } from '../../../test/helpers/redis';
 import type { RoleBinding } from '../../domain';
 import { createLogger } from '../../logging';
+import { RedisRateLimiter } from '../../redis/redis-rate-limiter';
 import {
   MemoryRateLimiter,
-  RedisRateLimiter,
   unauthenticated,
   type Principal,
   type RateLimiter,

@@ -1,5 +1,5 @@
 import { DelayedError, Queue, WaitingError, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import {
   ConflictError,
   Emitter,
@@ -12,6 +12,7 @@ import {
 import { ConsumerSession, DEFAULT_STOP_TIMEOUT_MS } from '../consumer';
 import type { JobHandler, OperationQueue, QueueSettledEvent, QueueStartOptions } from '../index';
 import { interruptedReason, resolveStartOptions, validateJob } from '../job-policy';
+import { createRedisClient } from '../../redis/connection';
 import { KeyedLines } from './scripts';
 
 /** Where the queue lives: a Redis server, a key prefix, and the queue's name under it. */
@@ -58,12 +59,11 @@ export async function openBullmqOperationQueue(
   options: BullmqQueueOptions = {},
 ): Promise<BullmqOperationQueue> {
   // Bounded: a command fails after two reconnection attempts instead of waiting for Redis forever.
-  const redis = new Redis(location.url, {
+  const redis = createRedisClient(location.url, {
     maxRetriesPerRequest: 2,
-    connectTimeout: 10_000,
-    lazyConnect: true,
+    connectTimeoutMs: 10_000,
+    onError: (error) => options.onError?.(error),
   });
-  redis.on('error', (error: Error) => options.onError?.(error));
   try {
     await redis.connect();
     await redis.ping();
@@ -132,8 +132,10 @@ export class BullmqOperationQueue implements OperationQueue {
     if (this.session?.accepting) throw new ConflictError('the operation queue is already started');
     const session = new ConsumerSession(handler, resolveStartOptions(options), this.clock);
     this.session = session;
-    const connection = new Redis(this.location.url, { maxRetriesPerRequest: null });
-    connection.on('error', (error: Error) => this.options.onError?.(error));
+    const connection = createRedisClient(this.location.url, {
+      maxRetriesPerRequest: null,
+      onError: (error) => this.options.onError?.(error),
+    });
     const worker = new Worker(
       this.location.name,
       (job: Job, token?: string) => this.process(session, job, token ?? ''),

@@ -13,13 +13,7 @@ export { RateLimitedError } from './errors';
 export { signJwt, verifyJwt, type JwtClaims } from './jwt';
 export { LoginThrottle, type LoginThrottleOptions } from './login-throttle';
 export { hashPassword, verifyPassword } from './passwords';
-export {
-  MemoryRateLimiter,
-  RedisRateLimiter,
-  type RateDecision,
-  type RateLimiter,
-  type RedisEvalClient,
-} from './rate-limiter';
+export { MemoryRateLimiter, type RateDecision, type RateLimiter } from './rate-limiter';
 export {
   SessionService,
   TOKEN_AUDIENCE,

@@ -1,0 +1,13 @@
+/** The shared mode's Redis wing: the one connection factory and the Redis adapters of engine ports. */
+export {
+  closeRedisClient,
+  createRedisClient,
+  createRedisConnections,
+  REDIS_RECONNECT_BACKOFF,
+  type RedisClientOptions,
+  type RedisConnections,
+  type RedisSettings,
+} from './connection';
+export { RedisLeadership, type RedisLeadershipOptions } from './redis-leadership';
+export { RedisRateLimiter, type RedisEvalClient } from './redis-rate-limiter';
+export { RedisStatusCache } from './redis-status-cache';
