@@ -10,7 +10,7 @@ import { phaseOf, readyReplicasFromPods } from '../kubedb/status';
 import type { KubeObject } from '../kubedb/types';
 import { MANAGED_SELECTOR } from '../kubedb/types';
 import { ClusterClient, FIELD_MANAGER } from './cluster-client';
-import { KUBEDB_POD_SELECTOR } from './watch/cache-set';
+import { KUBEDB_POD_SELECTOR } from '../kubedb/types';
 import { toCachedDatabase, toCachedPod } from './watch/projections';
 import {
   WatchCache,

@@ -43,6 +43,12 @@ export const OPERATION_ID_LABEL = 'dbaas.kubedb.dev/operation-id';
 /** The label selector that finds everything the engine manages (for watches). */
 export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
 
+/**
+ * KubeDB labels the pods it creates itself (`app.kubernetes.io/managed-by=kubedb.com`, with
+ * `app.kubernetes.io/instance=<database>`); our own label is not copied onto them (REFERENCE 5).
+ */
+export const KUBEDB_POD_SELECTOR = `${MANAGED_BY_LABEL}=kubedb.com`;
+
 export const KUBEDB_API_VERSION = 'kubedb.com/v1';
 export const OPS_API_VERSION = 'ops.kubedb.com/v1alpha1';
 export const CATALOG_API_VERSION = 'catalog.kubedb.com/v1alpha1';

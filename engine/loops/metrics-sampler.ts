@@ -1,12 +1,11 @@
 import type { Disposable } from '../base/disposable';
 import { parseCpuMillicores, parseQuantity } from '../domain';
 import type { ClusterClient } from '../kube';
-import type { KubeObject } from '../kubedb/types';
+import { KUBEDB_POD_SELECTOR, type KubeObject } from '../kubedb/types';
 import { METRIC_RETENTION_MS, type MetricSample } from '../store';
 import type { LoopContext } from './context';
 
 const INSTANCE_LABEL = 'app.kubernetes.io/instance';
-const KUBEDB_POD_SELECTOR = 'app.kubernetes.io/managed-by=kubedb.com';
 
 /** The providers to sample, and how to find a database id from a pod's namespace and instance label. */
 export interface MetricsTargets {

@@ -29,6 +29,7 @@ import { opsKind } from '../kubedb/ops';
 import {
   DATABASE_ID_LABEL,
   KUBEDB_API_VERSION,
+  KUBEDB_POD_SELECTOR,
   MANAGED_SELECTOR,
   OPS_API_VERSION,
   type KubeObject,
@@ -46,9 +47,6 @@ export interface StatusSyncOptions {
   /** Called after a database was written (the reconciler listens). */
   onChanged?: (database: Database) => void;
 }
-
-/** KubeDB labels the pods it makes with this (REFERENCE 5); our own label is not on them. */
-const KUBEDB_POD_SELECTOR = 'app.kubernetes.io/managed-by=kubedb.com';
 
 /**
  * Follows one cluster: watch caches of the six KubeDB kinds (our labels) and of KubeDB's pods, and
