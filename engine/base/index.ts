@@ -3,3 +3,4 @@ export * from './disposable';
 export * from './clock';
 export * from './backoff';
 export * from './emitter';
+export * from './fake-clock';

@@ -30,6 +30,7 @@ export class Reconciler implements Disposable {
     private readonly options: ReconcilerOptions,
   ) {
     this.queue = new KeyedWorkQueue((id) => this.reconcile(id), {
+      clock: context.clock,
       concurrency: 2,
       onError: (id, error) =>
         context.logger.warn({ databaseId: id, err: error }, 'reconcile failed'),

@@ -71,6 +71,7 @@ export class ProviderStatusSync implements Disposable {
     private readonly options: StatusSyncOptions,
   ) {
     this.queue = new KeyedWorkQueue((id) => this.sync(id), {
+      clock: context.clock,
       concurrency: 4,
       onError: (id, error) =>
         context.logger.warn(

@@ -1,4 +1,26 @@
+import { backoffDelay, type BackoffPolicy } from '../base/backoff';
+import type { Clock } from '../base/clock';
 import type { Disposable } from '../base/disposable';
+
+/** Retry delays of a failing key: 200 ms doubling to 30 s, with jitter so that keys spread out. */
+export const WORK_QUEUE_BACKOFF: BackoffPolicy = {
+  initialMs: 200,
+  maxMs: 30_000,
+  factor: 2,
+  jitter: 0.5,
+};
+
+export interface KeyedWorkQueueOptions {
+  /** Time, for retry and `addAfter` delays (tests step a `FakeClock`). */
+  clock: Clock;
+  /** Keys processed at once (default 4). */
+  concurrency?: number;
+  /** Delays between retries of a failing key (default `WORK_QUEUE_BACKOFF`). */
+  backoff?: BackoffPolicy;
+  /** Jitter source, for deterministic tests. */
+  random?: () => number;
+  onError?: (key: string, error: unknown) => void;
+}
 
 /**
  * The keyed work queue the loops share (controller-runtime style): it holds keys, never objects; a
@@ -12,18 +34,14 @@ export class KeyedWorkQueue implements Disposable {
   private readonly processing = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<Disposable>();
   private running = 0;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly worker: (key: string) => Promise<void>,
-    private readonly options: {
-      concurrency?: number;
-      maxRetryDelayMs?: number;
-      onError?: (key: string, error: unknown) => void;
-    } = {},
+    private readonly options: KeyedWorkQueueOptions,
   ) {}
 
   add(key: string): void {
@@ -41,11 +59,10 @@ export class KeyedWorkQueue implements Disposable {
   /** Adds the key after `ms` (for re-checks such as a failure threshold running out). */
   addAfter(key: string, ms: number): void {
     if (this.stopped) return;
-    const timer = setTimeout(() => {
+    const timer = this.options.clock.setTimeout(() => {
       this.timers.delete(timer);
       this.add(key);
     }, ms);
-    timer.unref();
     this.timers.add(timer);
   }
 
@@ -61,7 +78,7 @@ export class KeyedWorkQueue implements Disposable {
 
   dispose(): void {
     this.stopped = true;
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const timer of this.timers) void timer.dispose();
     this.timers.clear();
     this.order.length = 0;
     this.queued.clear();
@@ -91,7 +108,7 @@ export class KeyedWorkQueue implements Disposable {
       this.failures.set(key, failures);
       this.addAfter(
         key,
-        Math.min(this.options.maxRetryDelayMs ?? 30_000, 100 * 2 ** Math.min(failures, 12)),
+        backoffDelay(failures, this.options.backoff ?? WORK_QUEUE_BACKOFF, this.options.random),
       );
     } finally {
       this.processing.delete(key);
