@@ -45,6 +45,20 @@ export class KubeApiError extends EngineError {
 }
 
 /**
+ * 409 with reason `Conflict`: another writer changed the object first (a stale resourceVersion, or
+ * a server-side apply field conflict). Unlike 409 `AlreadyExists`, another attempt after re-reading
+ * can succeed, so it is not terminal.
+ */
+export class KubeConflictError extends KubeApiError {
+  override readonly terminal = false;
+
+  constructor(message: string, retryAfterSeconds?: number) {
+    super(409, 'Conflict', message, retryAfterSeconds);
+    this.name = 'KubeConflictError';
+  }
+}
+
+/**
  * A small HTTP client for one cluster. Authentication and TLS come from client-node's KubeConfig
  * (`applyToHTTPSOptions`); requests, timeouts, cancellation and error mapping are ours, so that
  * every call has a bound and a way to stop.
@@ -199,11 +213,10 @@ export class KubeHttp {
     const message =
       typeof statusBody.message === 'string' ? statusBody.message.slice(0, 500) : `HTTP ${status}`;
     const retry = typeof retryAfter === 'string' ? Number(retryAfter) : undefined;
-    return new KubeApiError(
-      status,
-      statusBody.reason ?? String(status),
-      `cluster ${this.label} answered ${status}: ${message}`,
-      Number.isFinite(retry) ? retry : undefined,
-    );
+    const text = `cluster ${this.label} answered ${status}: ${message}`;
+    const retryAfterSeconds = Number.isFinite(retry) ? retry : undefined;
+    if (status === 409 && statusBody.reason === 'Conflict')
+      return new KubeConflictError(text, retryAfterSeconds);
+    return new KubeApiError(status, statusBody.reason ?? String(status), text, retryAfterSeconds);
   }
 }

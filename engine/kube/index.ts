@@ -13,7 +13,7 @@ export {
   type ListOptions,
   type ListPage,
 } from './cluster-client';
-export { KubeApiError } from './http';
+export { KubeApiError, KubeConflictError } from './http';
 export {
   DAEMON_POLICY,
   DESKTOP_POLICY,

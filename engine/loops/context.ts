@@ -5,6 +5,7 @@ import type { ClusterClient } from '../kube';
 import type { KubeObject } from '../kubedb/types';
 import type { EventBus } from '../services/events';
 import type { Store } from '../store';
+import { isStaleWrite } from './retry-policy';
 
 /** What the loops need; built by the composition root. */
 export interface LoopContext {
@@ -92,7 +93,7 @@ export async function updateWithRetry<T extends { id: string; revision: number }
     try {
       return await repository.update(next);
     } catch (error) {
-      if ((error as { code?: string }).code !== 'CONFLICT') throw error;
+      if (!isStaleWrite(error)) throw error;
       lastError = error;
     }
   }

@@ -16,6 +16,7 @@ import {
   type LoopContext,
 } from './context';
 import { execute, undoApplied, type ExecutionReporter } from './executors';
+import { isRetryableAttempt } from './retry-policy';
 
 /** The desired-state fields an operation changed, to put back when it fails. */
 type Previous = Partial<
@@ -78,8 +79,8 @@ export class OperationRunner {
         'operation attempt failed',
       );
       await this.finishStep(await store.operations.get(operation.id), 'failed', message);
-      const terminal = isEngineError(error) ? error.terminal : false;
-      if (!terminal && job.attempt < operation.maxAttempts) return { outcome: 'retry' };
+      if (isRetryableAttempt(error) && job.attempt < operation.maxAttempts)
+        return { outcome: 'retry' };
       await this.context.fence();
       if (operation.type === 'create') await this.undoCreate(current);
       const code = isEngineError(error) ? error.code : 'INTERNAL';

@@ -36,6 +36,7 @@ import {
 } from '../kubedb/types';
 import { specOf } from '../services/databases';
 import { isoAt, publishDatabase, type LoopContext } from './context';
+import { isStaleWrite } from './retry-policy';
 import { KeyedWorkQueue } from './work-queue';
 
 /** Tunables of the status sync. */
@@ -204,7 +205,7 @@ export class ProviderStatusSync implements Disposable {
     if (!next) return;
     await this.context.fence();
     const written = await store.databases.update(next).catch(async (error: unknown) => {
-      if ((error as { code?: string }).code !== 'CONFLICT') throw error;
+      if (!isStaleWrite(error)) throw error;
       this.queue.add(id); // someone wrote in between: look again with the new revision
       return null;
     });
