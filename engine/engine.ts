@@ -179,6 +179,7 @@ export async function createEngine(
           prefix: redis.prefix,
           instanceId: config.instanceId ?? randomUUID(),
           logger,
+          clock,
         })
       : createEmbeddedLeadership();
     // The loops' context reads the loops' own caches: a reference filled right after they exist.

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../base/clock';
 import type { Disposable } from '../base/disposable';
 import { Emitter } from '../base/emitter';
 import { NotLeaderError, type Leadership, type Role } from '../loops/leadership';
@@ -13,6 +14,8 @@ export interface RedisLeadershipOptions {
   /** Lease length; renewed every third of it. Default 15 s. */
   leaseMs?: number;
   logger?: Logger;
+  /** Schedules the election steps (tests step a `FakeClock`). */
+  clock?: Clock;
 }
 
 // Renews only our own lease: compare-and-extend in one step.
@@ -34,7 +37,7 @@ export class RedisLeadership implements Leadership {
   private readonly tokenKey: string;
   private readonly leaseMs: number;
   private readonly changes = new Emitter<Role>();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Disposable | undefined;
   private current: Role = 'follower';
   private currentToken: number | null = null;
   private stopped = false;
@@ -80,7 +83,7 @@ export class RedisLeadership implements Leadership {
 
   async dispose(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    void this.timer?.dispose();
     if (this.current === 'leader') {
       await this.redis.eval(RELEASE, 1, this.leaseKey, this.options.instanceId).catch(() => 0);
     }
@@ -120,8 +123,8 @@ export class RedisLeadership implements Leadership {
     if (!this.stopped) {
       // A leader renews every third of its lease; a follower looks often, so a takeover is prompt.
       const next = this.current === 'leader' ? this.leaseMs / 3 : Math.min(1_000, this.leaseMs / 3);
-      this.timer = setTimeout(() => void this.tick(), Math.max(200, Math.floor(next)));
-      this.timer.unref();
+      const clock = this.options.clock ?? systemClock;
+      this.timer = clock.setTimeout(() => void this.tick(), Math.max(200, Math.floor(next)));
     }
   }
 
