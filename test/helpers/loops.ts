@@ -15,6 +15,7 @@ import { ClusterClient, createClusterConnector, DAEMON_POLICY } from '../../engi
 import { buildKubeconfig } from '../../sim/index';
 import { createLogger } from '../../engine/logging';
 import type { LoopContext } from '../../engine/loops/context';
+import type { OperationQueue } from '../../engine/queue';
 import { openSqliteOperationQueue } from '../../engine/queue/sqlite';
 import { createServices, EventBus, type Services } from '../../engine/services';
 import type { Store } from '../../engine/store';
@@ -35,6 +36,8 @@ export interface LoopHarness {
   dir: string;
   /** Real services (SQLite queue, file vault) over the same store, built on first use. */
   services(): Promise<Services>;
+  /** The SQLite operation queue of `services()` (set once it was called). */
+  queue?: OperationQueue;
   close(): Promise<void>;
 }
 
@@ -78,6 +81,7 @@ export async function openLoopHarness(
     async services() {
       if (services) return services;
       const queue = await openSqliteOperationQueue({ file: join(dir, 'queue.sqlite') });
+      harness.queue = queue;
       const vault = await openFileVault({ file: join(dir, 'vault.enc'), keyFile: join(dir, 'k') });
       closing.push(
         () => queue.close(),
