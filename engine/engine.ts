@@ -13,6 +13,7 @@ import type { EngineConfig } from './config';
 import { DEFAULT_LIMITS } from './domain';
 import {
   createClusterConnector,
+  createConnectionGuard,
   DAEMON_POLICY,
   DESKTOP_POLICY,
   type ClusterConnector,
@@ -124,7 +125,6 @@ export async function createEngine(
     const store = options.store ?? resources.add(await openStore(config));
     const vault = options.vault ?? resources.add(await openVault(config));
     const queue = options.queue ?? resources.add(await openQueue(config, logger));
-    const clusters = options.clusters ?? createClusterConnector(() => new Date(clock.now()));
     const events = new EventBus();
     const policy =
       config.mode === 'desktop'
@@ -136,6 +136,13 @@ export async function createEngine(
             allowPrivateAddresses: config.allowPrivateClusterAddresses,
             ownHosts: [config.host],
           };
+    const clusters =
+      options.clusters ??
+      createClusterConnector(() => new Date(clock.now()), {
+        guard: policy.allowPrivateAddresses
+          ? undefined
+          : createConnectionGuard({ ownHosts: policy.ownHosts }),
+      });
     const serviceContext: ServiceContext = {
       store,
       vault,

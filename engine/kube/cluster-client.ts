@@ -1,6 +1,7 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../kubedb/types';
+import type { ConnectionGuard } from './address-guard';
 import { KubeHttp } from './http';
+import { toKubeConfig } from './kubeconfig';
 import { resourceOf, resourcePath } from './resources';
 
 export interface ListOptions {
@@ -36,13 +37,17 @@ const PAGE_SIZE = 500;
 export class ClusterClient {
   readonly http: KubeHttp;
 
+  /**
+   * `kubeconfigYaml` is a canonical document (from `importKubeconfig`): it is parsed by the guard's
+   * own parser, never by client-node's `loadFromString`, so no file named in it is ever read. With a
+   * `guard`, every connection's address is checked when the socket opens (DNS rebinding).
+   */
   constructor(
     kubeconfigYaml: string,
     readonly label: string,
+    guard?: ConnectionGuard,
   ) {
-    const config = new KubeConfig();
-    config.loadFromString(kubeconfigYaml);
-    this.http = new KubeHttp(config, label);
+    this.http = new KubeHttp(toKubeConfig(kubeconfigYaml), label, guard);
   }
 
   get server(): string {

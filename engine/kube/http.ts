@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { EngineError, UnavailableError } from '../base/errors';
+import { AddressRefusedError, type ConnectionGuard } from './address-guard';
 
 /** One request to a Kubernetes API server. */
 export interface KubeRequest {
@@ -71,6 +72,7 @@ export class KubeHttp {
   constructor(
     private readonly config: KubeConfig,
     readonly label: string,
+    private readonly guard?: ConnectionGuard,
   ) {
     const cluster = config.getCurrentCluster();
     if (!cluster)
@@ -88,11 +90,7 @@ export class KubeHttp {
     for (const [key, value] of Object.entries(request.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    const options: https.RequestOptions = {
-      method: request.method,
-      headers: { accept: 'application/json' },
-    };
-    await this.config.applyToHTTPSOptions(options);
+    const options = await this.options(request.method);
     const payload =
       request.body === undefined
         ? undefined
@@ -152,11 +150,7 @@ export class KubeHttp {
     for (const [key, value] of Object.entries(request.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    const options: https.RequestOptions = {
-      method: 'GET',
-      headers: { accept: 'application/json' },
-    };
-    await this.config.applyToHTTPSOptions(options);
+    const options = await this.options('GET');
     const transport = url.protocol === 'https:' ? https : http;
     return new Promise<http.IncomingMessage>((resolve, reject) => {
       const req = transport.request(url, { ...options, signal: request.signal }, (res) => {
@@ -194,7 +188,52 @@ export class KubeHttp {
     });
   }
 
+  /**
+   * Authentication, TLS and the agent from client-node, then the guard: the server's and the
+   * proxy's addresses are checked on every connection (a name may be re-pointed after
+   * registration). A client-node error is an EngineError naming the cluster, never a 500.
+   */
+  private async options(method: KubeRequest['method']): Promise<https.RequestOptions> {
+    const options: https.RequestOptions = { method, headers: { accept: 'application/json' } };
+    try {
+      await this.config.applyToHTTPSOptions(options);
+    } catch (error) {
+      throw new UnavailableError(
+        `cluster ${this.label} cannot be used with its kubeconfig (authentication or TLS setup failed)`,
+        error,
+      );
+    }
+    const guard = this.guard;
+    if (!guard) return options;
+    const refuse = (reason: string): never => {
+      throw new UnavailableError(
+        `cluster ${this.label} is refused: ${reason}`,
+        new AddressRefusedError(reason),
+      );
+    };
+    const server = guard.checkLiteral(this.server.hostname);
+    if (!server.allowed) refuse(server.reason ?? 'address refused');
+    options.lookup = guard.lookup;
+    const agent = options.agent as
+      { proxy?: URL | { host?: string; type?: number }; proxyRequestOptions?: object } | undefined;
+    if (agent?.proxyRequestOptions) {
+      // hpagent (HTTP CONNECT): its request to the proxy resolves through the guard.
+      const proxy = agent.proxy as URL;
+      const literal = guard.checkLiteral(proxy.hostname);
+      if (!literal.allowed) refuse(`proxy ${literal.reason ?? ''}`);
+      agent.proxyRequestOptions = { ...agent.proxyRequestOptions, lookup: guard.lookup };
+    } else if (agent?.proxy && 'type' in agent.proxy && typeof agent.proxy.host === 'string') {
+      // socks-proxy-agent connects to the proxy by host: pin it to an address checked now.
+      agent.proxy.host = await guard.pin(agent.proxy.host).catch((error: Error) => {
+        return refuse(`proxy ${error instanceof AddressRefusedError ? error.reason : 'refused'}`);
+      });
+    }
+    return options;
+  }
+
   private unreachable(error: Error): UnavailableError {
+    if (error instanceof AddressRefusedError)
+      return new UnavailableError(`cluster ${this.label} is refused: ${error.reason}`, error);
     const code = (error as NodeJS.ErrnoException).code ?? error.name;
     const why =
       code === 'AbortError' || code === 'ABORT_ERR' || code === 'TimeoutError' ? 'timed out' : code;

@@ -3,6 +3,7 @@
  * Services use these through the `ClusterConnector` port so tests can point them at simulators.
  */
 import type { ProviderHealth } from '../domain';
+import type { ConnectionGuard } from './address-guard';
 import { ClusterClient } from './cluster-client';
 import { probeCluster } from './probe';
 
@@ -18,13 +19,15 @@ export {
   DAEMON_POLICY,
   DESKTOP_POLICY,
   importKubeconfig,
+  guardKubeconfig,
   listContexts,
-  parseKubeconfig,
+  toKubeConfig,
   type ImportedKubeconfig,
   type KubeContextSummary,
   type KubeconfigPolicy,
 } from './kubeconfig';
 export { probeCluster } from './probe';
+export { createConnectionGuard, type ConnectionGuard } from './address-guard';
 
 /** Opens clients for providers from their (vault-held) kubeconfigs and caches them per provider. */
 export interface ClusterConnector {
@@ -38,14 +41,20 @@ export interface ClusterConnector {
   requestsSent(): number;
 }
 
-/** The default connector: one client per provider, rebuilt when its kubeconfig changes. */
-export function createClusterConnector(now: () => Date = () => new Date()): ClusterConnector {
+/**
+ * The default connector: one client per provider, rebuilt when its kubeconfig changes. With a
+ * `guard` (private addresses not allowed), every connection's address is checked as it opens.
+ */
+export function createClusterConnector(
+  now: () => Date = () => new Date(),
+  options: { guard?: ConnectionGuard } = {},
+): ClusterConnector {
   const clients = new Map<string, { yaml: string; client: ClusterClient }>();
   return {
     client(providerId, kubeconfigYaml, label) {
       const cached = clients.get(providerId);
       if (cached && cached.yaml === kubeconfigYaml) return cached.client;
-      const client = new ClusterClient(kubeconfigYaml, label);
+      const client = new ClusterClient(kubeconfigYaml, label, options.guard);
       clients.set(providerId, { yaml: kubeconfigYaml, client });
       return client;
     },

@@ -59,7 +59,10 @@ describe('importKubeconfig', () => {
       importKubeconfig(kubeconfig({ user: exec }), { policy: DAEMON_POLICY }),
     );
     expect(error.message).toContain('exec or auth-provider');
-    expect(error.details[0]).toMatchObject({ path: 'kubeconfig', rule: 'exec' });
+    expect(error.details[0]).toMatchObject({ path: 'users[0].user.exec', rule: 'exec' });
+    // The refusal names the ways forward (issue 11 §5).
+    expect(error.message).toContain('service-account token');
+    expect(error.message).toContain('DBAAS_ALLOW_EXEC_AUTH=true');
     await expect(
       importKubeconfig(kubeconfig({ user: exec }), { policy: DESKTOP_POLICY }),
     ).resolves.toBeTruthy();
@@ -138,8 +141,8 @@ describe('the address guard', () => {
 });
 
 describe('listContexts', () => {
-  it('lists every context with its server and marks the current one', () => {
-    expect(listContexts(kubeconfig({ extraContext: true }))).toEqual([
+  it('lists every context with its server and marks the current one', async () => {
+    expect(await listContexts(kubeconfig({ extraContext: true }), DAEMON_POLICY)).toEqual([
       {
         name: 'prod',
         cluster: 'prod',

@@ -157,9 +157,13 @@ export class ProviderService {
     return this.context.clusters.client(provider.id, yaml, provider.name);
   }
 
-  /** The contexts of a kubeconfig the user pastes, to choose one for import (desktop). */
-  listContexts(kubeconfig: string): KubeContextSummary[] {
-    return listContexts(kubeconfig);
+  /**
+   * The contexts of a kubeconfig the user pastes or picks, to choose one for import. The same guard
+   * as registration runs, so a refusal comes before "Add", not after; each context carries the
+   * problem that would refuse it.
+   */
+  listContexts(kubeconfig: string): Promise<KubeContextSummary[]> {
+    return listContexts(kubeconfig, this.context.kubeconfigPolicy);
   }
 
   private publish(provider: Provider): void {

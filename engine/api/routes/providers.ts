@@ -30,7 +30,9 @@ export function providerRoutes(services: Services): RouteSpec[] {
       permission: 'providers:write',
       summary: 'List the contexts of a kubeconfig, to choose one to import',
       body: z.object({ kubeconfig: z.string().min(1).max(1_000_000) }),
-      handler: async ({ body }) => ({ items: services.providers.listContexts(body.kubeconfig) }),
+      handler: async ({ body }) => ({
+        items: await services.providers.listContexts(body.kubeconfig),
+      }),
     }),
     defineRoute({
       method: 'GET',
