@@ -90,7 +90,8 @@ export function checkCluster(name: string, cluster: Mapping, index: number): Che
   if (caData) checkCaBundle(decode(caData), `${at}.certificate-authority-data`);
   return {
     name,
-    server: server.replace(/\/$/, ''),
+    // One spelling (scheme and host in lower case), as client-node compares prefixes.
+    server: `${url.protocol}//${url.host}${url.pathname}`.replace(/\/$/, ''),
     caData: caData || undefined,
     caFile:
       stringField(cluster, 'certificate-authority', `${at}.certificate-authority`) || undefined,

@@ -13,6 +13,8 @@ import { ValidationError, type ErrorDetail } from '../base/errors';
 export const MAX_KUBECONFIG_CHARS = 1_000_000;
 /** Distinct nodes walked; a real kubeconfig has a few hundred. */
 const MAX_NODES = 100_000;
+/** Nesting depth; a real kubeconfig is about 6 deep. */
+const MAX_DEPTH = 64;
 
 export type Mapping = Record<string, unknown>;
 
@@ -64,14 +66,16 @@ function walk(root: unknown): Reference[] {
   const references: Reference[] = [];
   const seen = new Set<object>();
   let nodes = 0;
-  const visit = (node: unknown, path: string): void => {
+  const visit = (node: unknown, path: string, depth = 0): void => {
     if (typeof node !== 'object' || node === null) return;
+    if (depth > MAX_DEPTH)
+      throw refusal('kubeconfig', 'size', `it nests deeper than ${MAX_DEPTH} levels`);
     if (seen.has(node)) return;
     seen.add(node);
     if (++nodes > MAX_NODES)
       throw refusal('kubeconfig', 'size', `it has more than ${MAX_NODES} YAML nodes`);
     if (Array.isArray(node)) {
-      node.forEach((item, index) => visit(item, `${path}[${index}]`));
+      node.forEach((item, index) => visit(item, `${path}[${index}]`, depth + 1));
       return;
     }
     for (const [key, value] of Object.entries(node as Mapping)) {
@@ -87,7 +91,7 @@ function walk(root: unknown): Reference[] {
       if (kind && value !== null && value !== '' && value !== false) {
         references.push({ path: here, kind });
       }
-      visit(value, here);
+      visit(value, here, depth + 1);
     }
   };
   visit(root, '');
