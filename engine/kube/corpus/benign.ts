@@ -1,4 +1,4 @@
-import { kubeconfig, TEST_CA_DATA, type Collect } from './fixtures';
+import { kubeconfig, TEST_CA_DATA, type Collect } from './shared';
 
 export function addBenignVariants({ benign }: Collect): void {
   // Benign: what real kubeconfigs look like.

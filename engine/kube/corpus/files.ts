@@ -1,4 +1,4 @@
-import { kubeconfig, type CorpusEnv, type Collect } from './fixtures';
+import { kubeconfig, type CorpusEnv, type Collect } from './shared';
 
 export function addFileAndExecVariants(env: CorpusEnv, { hostile }: Collect): void {
   const { canary, fifo } = env;

@@ -1,4 +1,4 @@
-import { kubeconfig, type CorpusEnv, type Collect } from './fixtures';
+import { kubeconfig, type CorpusEnv, type Collect } from './shared';
 
 export function addNetworkVariants(env: CorpusEnv, { hostile }: Collect): void {
   const { trapPort: port } = env;

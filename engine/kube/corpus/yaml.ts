@@ -1,4 +1,4 @@
-import { kubeconfig, TEST_CA_DATA, type CorpusEnv, type Collect } from './fixtures';
+import { kubeconfig, TEST_CA_DATA, type CorpusEnv, type Collect } from './shared';
 
 export function addYamlVariants(env: CorpusEnv, { hostile }: Collect): void {
   const { canary, trapPort: port } = env;
