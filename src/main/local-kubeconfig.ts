@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import {
@@ -9,6 +8,7 @@ import {
 } from '../shared/ipc';
 import { errorAnswer } from '../shared/api/client';
 import type { IpcMainLike } from './electron-types';
+import { KubeconfigMergeError, mergeKubeconfigs, readKubeconfigFiles } from './kubeconfig-merge';
 
 /** kubectl's order: every file named by $KUBECONFIG, else ~/.kube/config. */
 export function kubeconfigPaths(
@@ -28,41 +28,24 @@ export interface LocalKubeconfigOptions {
   send: (request: BridgeRequest) => Promise<{ status: number; body: unknown }>;
 }
 
-interface KubeconfigFile {
-  path: string;
-  text: string;
-}
-
-function readFiles(paths: string[]): KubeconfigFile[] {
-  const files: KubeconfigFile[] = [];
-  for (const path of paths) {
-    try {
-      files.push({ path, text: readFileSync(path, 'utf8') });
-    } catch {
-      // A path of $KUBECONFIG that does not exist is skipped, as kubectl does.
-    }
-  }
-  return files;
-}
-
 const MAX_CONTEXTS = 50;
 
 /**
  * Answers `dbaas:local-kubeconfig`: lists the contexts of the user's own kubeconfig, or registers
  * some of them as clusters. Main reads the files and hands them to the engine (or the remote daemon)
- * itself, so the credentials in them never reach the page. With several files, the first file that
- * names a context wins, as in kubectl.
+ * itself, so the credentials in them never reach the page. Several files are merged as kubectl
+ * merges them (see {@link mergeKubeconfigs}), so a context may use a user from another file.
  */
 export function registerLocalKubeconfigBridge(options: LocalKubeconfigOptions): {
   dispose(): void;
 } {
   const contextsOf = async (
-    file: KubeconfigFile,
+    merged: string,
   ): Promise<{ response: BridgeResponse; names: string[] }> => {
     const response = await options.send({
       method: 'POST',
       url: '/api/v1/providers/contexts',
-      body: { kubeconfig: file.text },
+      body: { kubeconfig: merged },
     });
     const items = (response.body as { items?: { name: string }[] } | null)?.items ?? [];
     return { response, names: response.status === 200 ? items.map((item) => item.name) : [] };
@@ -76,13 +59,31 @@ export function registerLocalKubeconfigBridge(options: LocalKubeconfigOptions): 
           paths: [],
           responses: [errorAnswer(403, 'FORBIDDEN', 'this window may not do that')],
         };
-      const files = readFiles(options.paths());
+      const files = await readKubeconfigFiles(options.paths());
       const paths = files.map((file) => file.path);
       const request = (raw ?? {}) as { action?: unknown; contexts?: unknown };
+      let merged: string;
       try {
-        if (request.action === 'contexts') return { paths, responses: await listAll(files) };
+        const result = mergeKubeconfigs(files);
+        merged = result.text;
+        // No kubeconfig at all is an empty list, not an error (the page says where to put one).
+        if (result.contexts === 0 && request.action === 'contexts')
+          return { paths, responses: [{ status: 200, body: { items: [], nextCursor: null } }] };
+      } catch (error) {
+        const file = error instanceof KubeconfigMergeError ? error.path : 'a kubeconfig file';
+        return {
+          paths,
+          responses: [
+            errorAnswer(400, 'VALIDATION_FAILED', `${file} is not a valid kubeconfig`, [
+              { path: 'kubeconfig', rule: 'parse', message: `${file} is not valid YAML` },
+            ]),
+          ],
+        };
+      }
+      try {
+        if (request.action === 'contexts') return { paths, responses: await listAll(merged) };
         if (request.action === 'add')
-          return { paths, responses: await addAll(files, request.contexts) };
+          return { paths, responses: await addAll(merged, request.contexts) };
       } catch {
         return { paths, responses: [errorAnswer(503, 'UNAVAILABLE', 'the engine did not answer')] };
       }
@@ -93,23 +94,15 @@ export function registerLocalKubeconfigBridge(options: LocalKubeconfigOptions): 
     },
   );
 
-  /** One list of every file's contexts, the first file naming a context winning. */
-  const listAll = async (files: KubeconfigFile[]): Promise<BridgeResponse[]> => {
-    const seen = new Set<string>();
-    const items: unknown[] = [];
-    for (const file of files) {
-      const { response } = await contextsOf(file);
-      if (response.status !== 200) return [response];
-      for (const item of (response.body as { items: { name: string }[] }).items) {
-        if (seen.has(item.name)) continue;
-        seen.add(item.name);
-        items.push(item);
-      }
-    }
+  /** The contexts of the merged files, as the engine lists (and checks) them. */
+  const listAll = async (merged: string): Promise<BridgeResponse[]> => {
+    const { response } = await contextsOf(merged);
+    if (response.status !== 200) return [response];
+    const items = (response.body as { items: unknown[] }).items;
     return [{ status: 200, body: { items, nextCursor: null } }];
   };
 
-  const addAll = async (files: KubeconfigFile[], wanted: unknown): Promise<BridgeResponse[]> => {
+  const addAll = async (merged: string, wanted: unknown): Promise<BridgeResponse[]> => {
     const chosen = parseChoices(wanted);
     if (!chosen)
       return [
@@ -120,15 +113,10 @@ export function registerLocalKubeconfigBridge(options: LocalKubeconfigOptions): 
           [{ path: 'contexts', rule: 'shape', message: 'a list of { context, name, region? }' }],
         ),
       ];
-    const owners = new Map<string, KubeconfigFile>();
-    for (const file of files) {
-      for (const name of (await contextsOf(file)).names)
-        if (!owners.has(name)) owners.set(name, file);
-    }
+    const names = new Set((await contextsOf(merged)).names);
     const responses: BridgeResponse[] = [];
     for (const choice of chosen) {
-      const file = owners.get(choice.context);
-      if (!file) {
+      if (!names.has(choice.context)) {
         responses.push(
           errorAnswer(400, 'VALIDATION_FAILED', `no context ${choice.context} in your kubeconfig`, [
             { path: 'context', rule: 'exists', message: 'must be a context of your kubeconfig' },
@@ -142,7 +130,7 @@ export function registerLocalKubeconfigBridge(options: LocalKubeconfigOptions): 
           url: '/api/v1/providers',
           body: {
             name: choice.name,
-            kubeconfig: file.text,
+            kubeconfig: merged,
             context: choice.context,
             ...(choice.region ? { region: choice.region } : {}),
           },

@@ -23,8 +23,14 @@ describe("the desktop's own kubeconfig", () => {
     const second = join(dir, 'other.yaml');
     writeFileSync(first, clusters[0]!.kubeconfig);
     writeFileSync(second, clusters[1]!.kubeconfig);
+    // A context whose cluster and user live in another file: kubectl merges the files first.
+    const cross = join(dir, 'cross.yaml');
+    writeFileSync(
+      cross,
+      'contexts:\n- name: cross\n  context: {cluster: sim-2, user: sim-2-admin}\n',
+    );
     // As $KUBECONFIG may: a missing file among them is skipped.
-    desktop = await startTestDesktop(undefined, [first, join(dir, 'missing'), second]);
+    desktop = await startTestDesktop(undefined, [cross, first, join(dir, 'missing'), second]);
   });
   afterAll(async () => {
     await desktop.stop();
@@ -34,11 +40,21 @@ describe("the desktop's own kubeconfig", () => {
 
   it('lists the contexts of every file, without their credentials', async () => {
     const answer = await desktop.bridge.localKubeconfig({ action: 'contexts' });
-    expect(answer.paths).toEqual([join(dir, 'config'), join(dir, 'other.yaml')]);
+    expect(answer.paths).toEqual([
+      join(dir, 'cross.yaml'),
+      join(dir, 'config'),
+      join(dir, 'other.yaml'),
+    ]);
     expect(answer.responses).toHaveLength(1);
     expect(answer.responses[0]).toMatchObject({
       status: 200,
-      body: { items: [{ name: 'sim-1', current: true }, { name: 'sim-2' }] },
+      body: {
+        items: [
+          { name: 'cross', current: false, cluster: 'sim-2' },
+          { name: 'sim-1', current: true },
+          { name: 'sim-2' },
+        ],
+      },
     });
     expect(JSON.stringify(answer)).not.toContain('-token');
   });
@@ -73,5 +89,13 @@ describe("the desktop's own kubeconfig", () => {
       contexts: [],
     });
     expect(malformed.responses[0]).toMatchObject({ status: 400 });
+  });
+
+  it('registers a context whose cluster and user come from other files of $KUBECONFIG', async () => {
+    const answer = await desktop.bridge.localKubeconfig({
+      action: 'add',
+      contexts: [{ context: 'cross', name: 'cross-file' }],
+    });
+    expect(answer.responses[0]).toMatchObject({ status: 201, body: { name: 'cross-file' } });
   });
 });
