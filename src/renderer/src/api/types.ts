@@ -35,6 +35,8 @@ export interface KubeContext {
   server: string;
   user: string;
   current: boolean;
+  /** Why registering this context would be refused (the same guard as `POST /providers`). */
+  problem?: { path: string; rule: string; message: string };
 }
 
 /** `GET /databases/:id/credentials`. */

@@ -53,4 +53,29 @@ describe('adding clusters from my kubeconfig (desktop)', () => {
     expect(added[0]).toMatchObject({ name: 'sim-1' });
     expect(document.body.innerHTML).not.toContain('sim-1-token');
   });
+
+  it('checks a pasted kubeconfig as soon as it is there, before Add is clicked', async () => {
+    cleanup();
+    render(
+      <AddClusterForm
+        client={createIpcClient(desktop.bridge)}
+        localKubeconfig={createLocalKubeconfigClient(desktop.bridge)}
+        disabledReason={null}
+        onAdded={() => undefined}
+      />,
+    );
+    const paste = screen.getByLabelText<HTMLTextAreaElement>(/paste the kubeconfig/);
+    // http:// without insecure-skip-tls-verify: the client would refuse every request.
+    const unusable = clusters[0]!.kubeconfig.replace('    insecure-skip-tls-verify: true\n', '');
+    fireEvent.change(paste, { target: { value: unusable } });
+    const problem = await screen.findByTestId('context-problem', {}, { timeout: 5_000 });
+    expect(problem.textContent).toContain('insecure-skip-tls-verify');
+    expect(screen.getByLabelText(/sim-1/)).toHaveProperty('disabled', true);
+    expect(screen.queryByRole('button', { name: 'Add cluster' })).toBeNull();
+    // A text the guard refuses as a whole is named at once too.
+    fireEvent.change(paste, { target: { value: `${clusters[0]!.kubeconfig}x: !!binary YQ==\n` } });
+    expect(
+      (await screen.findAllByText(/YAML tags/, {}, { timeout: 5_000 })).length,
+    ).toBeGreaterThan(0);
+  });
 });

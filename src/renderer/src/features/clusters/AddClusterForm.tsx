@@ -1,4 +1,4 @@
-import { useState, type ChangeEvent } from 'react';
+import { useEffect, useRef, useState, type ChangeEvent } from 'react';
 import type {
   ApiClient,
   KubeContext,
@@ -53,7 +53,8 @@ export function AddClusterForm({
 
   const showContexts = (items: KubeContext[]): void => {
     setContexts(items);
-    const current = items.find((c) => c.current) ?? items[0];
+    const usable = items.filter((c) => !c.problem);
+    const current = usable.find((c) => c.current) ?? usable[0];
     setChosen(new Set(current ? [current.name] : []));
     if (!name && current)
       setName(providerNameFor(current.cluster || current.name, current.name, false));
@@ -75,23 +76,38 @@ export function AddClusterForm({
     }
   };
 
-  const readContexts = async (): Promise<void> => {
+  /** The text in the form now, so that a late answer for an older text is dropped. */
+  const latest = useRef(kubeconfig);
+  latest.current = kubeconfig;
+
+  const readContexts = async (text: string = kubeconfig): Promise<void> => {
     setBusy(true);
     setError(null);
     try {
       const answer = await client.request<ListResponse<KubeContext>>(
         'POST',
         '/api/v1/providers/contexts',
-        { kubeconfig },
+        { kubeconfig: text },
       );
+      if (latest.current !== text) return;
       setLocalPaths(null);
       showContexts(answer.items);
     } catch (failure) {
-      setError(failure);
+      if (latest.current === text) setError(failure);
     } finally {
       setBusy(false);
     }
   };
+
+  // A pasted or chosen kubeconfig is checked as soon as it is there (the engine runs the same guard
+  // as registration), so a refusal shows before "Add", not after it.
+  const check = useRef(readContexts);
+  check.current = readContexts;
+  useEffect(() => {
+    if (!kubeconfig.trim() || disabledReason !== null) return;
+    const timer = setTimeout(() => void check.current(kubeconfig), 400);
+    return () => clearTimeout(timer);
+  }, [kubeconfig, disabledReason]);
 
   const add = async (): Promise<void> => {
     setBusy(true);
@@ -151,7 +167,7 @@ export function AddClusterForm({
       <div className="buttons">
         <button
           type="button"
-          onClick={() => void readContexts()}
+          onClick={() => void readContexts(kubeconfig)}
           disabled={!kubeconfig.trim() || busy || disabledReason !== null}
         >
           Read contexts
@@ -181,6 +197,7 @@ export function AddClusterForm({
               <label key={c.name} className="inline">
                 <input
                   type="checkbox"
+                  disabled={c.problem !== undefined}
                   checked={chosen.has(c.name)}
                   onChange={(e) => {
                     const next = new Set(chosen);
@@ -189,7 +206,12 @@ export function AddClusterForm({
                     setChosen(next);
                   }}
                 />
-                {c.name} <span className="muted">({c.server})</span>
+                {c.name} <span className="muted">({c.server || 'no server shown'})</span>
+                {c.problem && (
+                  <span className="error" role="alert" data-testid="context-problem">
+                    {c.problem.message}
+                  </span>
+                )}
               </label>
             ))}
           </fieldset>
