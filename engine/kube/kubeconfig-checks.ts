@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import { checkHost } from './address-guard';
-import { refusal, stringField, type Mapping } from './kubeconfig-document';
+import { referenceKind, refusal, stringField, type Mapping } from './kubeconfig-document';
 
 /**
  * Field checks of the chosen cluster and user, so that what client-node cannot use is a 400 at
@@ -160,6 +160,8 @@ export function checkUser(name: string, user: Mapping, index: number): CheckedUs
   }
   const exec = user.exec;
   const authProvider = user['auth-provider'];
+  if (typeof authProvider === 'object' && authProvider !== null)
+    checkAuthProvider(authProvider as Mapping, `${at}.auth-provider`);
   return {
     name,
     token,
@@ -176,6 +178,32 @@ export function checkUser(name: string, user: Mapping, index: number): CheckedUs
         ? (authProvider as Mapping)
         : undefined,
   };
+}
+
+/**
+ * client-node's `gcp` and `azure` providers run `cmd-path` with execSync and its file provider reads
+ * `tokenFile` with readFileSync on the request path: a slow command or a FIFO would stall the engine,
+ * so even where plugins are allowed only `oidc` without file keys is kept (kubectl itself dropped
+ * gcp and azure; their exec plugins work).
+ */
+function checkAuthProvider(provider: Mapping, path: string): void {
+  if (provider.name !== 'oidc') {
+    throw refusal(
+      `${path}.name`,
+      'auth-provider',
+      `${path}.name must be oidc; for GKE or AKS use their exec plugins (gke-gcloud-auth-plugin, kubelogin)`,
+    );
+  }
+  const config = typeof provider.config === 'object' && provider.config ? provider.config : {};
+  for (const key of Object.keys(config)) {
+    if (referenceKind(key) === 'file') {
+      throw refusal(
+        `${path}.config.${key}`,
+        'auth-provider',
+        `${path}.config.${key} would be read on every request, blocking the engine; use exec or a token`,
+      );
+    }
+  }
 }
 
 /** Checks the server and proxy hosts against the address rules (when private addresses are off). */

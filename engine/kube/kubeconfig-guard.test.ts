@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../base/errors';
+import { ClusterClient } from './cluster-client';
 import {
   DAEMON_POLICY,
   DESKTOP_POLICY,
@@ -237,5 +238,53 @@ describe('credentials in the server URL (F9)', () => {
     const contexts = await listContexts(text, DAEMON_POLICY);
     expect(contexts[0]?.problem?.rule).toBe('server-credentials');
     expect(JSON.stringify([error.message, error.details, contexts])).not.toContain('CANARYURLPW');
+  });
+});
+
+describe('plugins where they are allowed (desktop)', () => {
+  it('keeps oidc but refuses auth-providers that client-node runs or reads synchronously', async () => {
+    const gcp = await refused(
+      importKubeconfig(
+        kc({ user: '    auth-provider: {name: gcp, config: {cmd-path: /bin/true}}' }),
+        {
+          policy: DESKTOP_POLICY,
+        },
+      ),
+    );
+    expect(gcp.details[0]).toMatchObject({
+      path: 'users[0].user.auth-provider.name',
+      rule: 'auth-provider',
+    });
+    const file = await refused(
+      importKubeconfig(
+        kc({ user: `    auth-provider: {name: oidc, config: {tokenFile: ${join(dir, 'fifo')}}}` }),
+        {
+          policy: DESKTOP_POLICY,
+        },
+      ),
+    );
+    expect(file.details[0]?.path).toBe('users[0].user.auth-provider.config.tokenFile');
+    await expect(
+      importKubeconfig(
+        kc({ user: '    auth-provider: {name: oidc, config: {id-token: abc, client-id: x}}' }),
+        {
+          policy: DESKTOP_POLICY,
+        },
+      ),
+    ).resolves.toBeTruthy();
+  });
+
+  it('turns a failing exec plugin into an UNAVAILABLE error naming the cluster, never a bare error', async () => {
+    const imported = await importKubeconfig(
+      kc({
+        user: '    exec: {apiVersion: client.authentication.k8s.io/v1, command: /nonexistent/plugin}',
+      }),
+      { policy: DESKTOP_POLICY },
+    );
+    const client = new ClusterClient(imported.yaml, 'plugin-cluster');
+    await expect(client.version()).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      message: expect.stringContaining('cluster plugin-cluster cannot be used'),
+    });
   });
 });
