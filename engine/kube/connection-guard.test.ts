@@ -4,6 +4,7 @@
  * connections; the resolver is injected.
  */
 import { createServer, type Server } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnectionGuard } from './address-guard';
 import { ClusterClient } from './cluster-client';
@@ -81,5 +82,44 @@ describe('every connection is checked (F4)', () => {
     );
     await expect(literal.version()).rejects.toThrow(/refused/);
     expect(connections).toBe(0);
+  });
+});
+
+describe('the guarded lookup connects where it is allowed', () => {
+  const external = Object.values(networkInterfaces())
+    .flatMap((list) => list ?? [])
+    .find((entry) => !entry.internal && entry.family === 'IPv4')?.address;
+
+  it.skipIf(!external)('opens the socket to the address it checked', async () => {
+    let arrived = 0;
+    const server = createServer((socket) => {
+      arrived++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, external, resolve));
+    const address = server.address();
+    const target = typeof address === 'object' && address ? address.port : 0;
+    try {
+      // This host's own address is refused by default; the test declares none, to have a target.
+      const guard = createConnectionGuard({
+        resolve: async () => [external!],
+        ownAddresses: () => [],
+      });
+      const client = new ClusterClient(kc(`https://allowed.test:${target}`), 'ok', guard);
+      await expect(client.version()).rejects.toThrow(/unreachable/);
+      expect(arrived).toBe(1);
+      // Through an HTTP CONNECT proxy named by host, and a SOCKS proxy pinned to a checked address.
+      for (const proxy of [`http://proxy.test:${target}`, `socks5h://proxy.test:${target}`]) {
+        const proxied = new ClusterClient(
+          kc('https://10.20.30.40:6443', `    proxy-url: ${proxy}`),
+          'proxied',
+          guard,
+        );
+        await expect(proxied.version()).rejects.toThrow();
+      }
+      expect(arrived).toBe(3);
+    } finally {
+      server.close();
+    }
   });
 });
