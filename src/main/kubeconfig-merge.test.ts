@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mergeKubeconfigs, readKubeconfigFiles } from './kubeconfig-merge';
+import { mergeKubeconfigs, readKubeconfigFiles, reduceKubeconfig } from './kubeconfig-merge';
 
 interface Doc {
   'current-context'?: string;
@@ -66,6 +66,18 @@ describe('merging $KUBECONFIG as kubectl does', () => {
       'token-file': '/etc/kube/token',
       'client-key': '/abs/key',
     });
+  });
+
+  it('reduces the merged text to one context, its cluster and its user for registration', () => {
+    const { text } = mergeKubeconfigs([
+      { path: '/home/me/.kube/one', text: first },
+      { path: '/etc/kube/two', text: second },
+    ]);
+    const doc = load(reduceKubeconfig(text, 'both')) as Doc;
+    expect(doc['current-context']).toBe('both');
+    expect(doc.contexts.map((c) => c.name)).toEqual(['both']);
+    expect(doc.clusters.map((c) => c.name)).toEqual(['shared']);
+    expect(doc.users.map((u) => u.name)).toEqual(['from-second']);
   });
 
   it('names the file that is not YAML', () => {

@@ -137,3 +137,29 @@ export function mergeKubeconfigs(files: readonly KubeconfigFile[]): {
   );
   return { text, contexts: lists.contexts.size };
 }
+
+/**
+ * The merged kubeconfig reduced to one context, its cluster and its user: what main sends to
+ * register that context, so that another user's plugin or file (which a daemon may refuse anywhere
+ * in a text) does not stand in the way, and no other credential leaves the machine.
+ */
+export function reduceKubeconfig(merged: string, context: string): string {
+  const root = asMapping(load(merged, { schema: CORE_SCHEMA })) ?? {};
+  const named = (list: unknown, name: unknown): Mapping[] =>
+    (Array.isArray(list) ? list : [])
+      .map(asMapping)
+      .filter((entry): entry is Mapping => entry !== null && entry.name === name);
+  const contexts = named(root.contexts, context);
+  const body = asMapping(contexts[0]?.context) ?? {};
+  return dump(
+    {
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': context,
+      clusters: named(root.clusters, body.cluster),
+      users: named(root.users, body.user),
+      contexts,
+    },
+    { noRefs: false },
+  );
+}

@@ -8,7 +8,12 @@ import {
 } from '../shared/ipc';
 import { errorAnswer } from '../shared/api/client';
 import type { IpcMainLike } from './electron-types';
-import { KubeconfigMergeError, mergeKubeconfigs, readKubeconfigFiles } from './kubeconfig-merge';
+import {
+  KubeconfigMergeError,
+  mergeKubeconfigs,
+  readKubeconfigFiles,
+  reduceKubeconfig,
+} from './kubeconfig-merge';
 
 /** kubectl's order: every file named by $KUBECONFIG, else ~/.kube/config. */
 export function kubeconfigPaths(
@@ -130,7 +135,7 @@ export function registerLocalKubeconfigBridge(options: LocalKubeconfigOptions): 
           url: '/api/v1/providers',
           body: {
             name: choice.name,
-            kubeconfig: merged,
+            kubeconfig: reduceKubeconfig(merged, choice.context),
             context: choice.context,
             ...(choice.region ? { region: choice.region } : {}),
           },
