@@ -168,7 +168,10 @@ async function resolveChecked(
   if (addresses.length === 0) return { refused: `${host} does not resolve` };
   for (const address of addresses) {
     const verdict = checkAddress(address, ownAddresses);
-    if (!verdict.allowed) return { refused: `${host} resolves to ${verdict.reason ?? address}` };
+    if (!verdict.allowed) {
+      const why = (verdict.reason ?? '').replace(/^\S+ is /, 'which is ');
+      return { refused: `${host} resolves to ${address}${why ? `, ${why}` : ''}` };
+    }
   }
   return { addresses };
 }

@@ -122,4 +122,34 @@ describe('the guarded lookup connects where it is allowed', () => {
       server.close();
     }
   });
+
+  it.skipIf(!external)('checks the server name a socks5 proxy is asked for', async () => {
+    const server = createServer((socket) =>
+      socket.on('data', () => socket.write(Buffer.from([5, 0]))),
+    );
+    await new Promise<void>((resolve) => server.listen(0, external, resolve));
+    const address = server.address();
+    const target = typeof address === 'object' && address ? address.port : 0;
+    const asked: string[] = [];
+    try {
+      const guard = createConnectionGuard({
+        ownAddresses: () => [],
+        resolve: async (host) => (
+          asked.push(host),
+          host === 'proxy.test' ? [external!] : ['127.0.0.1']
+        ),
+      });
+      const client = new ClusterClient(
+        kc('https://target.test:6443', `    proxy-url: socks5://proxy.test:${target}`),
+        'socks',
+        guard,
+      );
+      await expect(client.version()).rejects.toThrow(
+        /target\.test resolves to 127\.0\.0\.1, which is a loopback/,
+      );
+      expect(asked).toEqual(['proxy.test', 'target.test']);
+    } finally {
+      server.close();
+    }
+  });
 });
