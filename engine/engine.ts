@@ -263,6 +263,7 @@ export async function createEngine(
         },
       },
       audit: identity.audit,
+      trustedProxies: config.trustedProxies,
       health: {
         version: ENGINE_VERSION,
         mode: config.mode,
