@@ -264,6 +264,7 @@ export async function createEngine(
       },
       audit: identity.audit,
       trustedProxies: config.trustedProxies,
+      cursorKey: () => identity.sessions.deriveKey('list-cursors'),
       health: {
         version: ENGINE_VERSION,
         mode: config.mode,

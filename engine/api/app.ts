@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerAudit, type AuditSink } from './plugins/audit';
 import { registerAuth, type AuthDependencies } from './plugins/auth';
+import { registerCursorSigning, type CursorKeySource } from './plugins/cursors';
 import { registerEventStreams } from './plugins/event-streams';
 import { registerErrorHandling } from './plugins/errors';
 import { registerRateLimit, type RateLimitOptions } from './plugins/rate-limit';
@@ -45,6 +46,8 @@ export interface ApiDependencies {
    * (`DBAAS_TRUSTED_PROXIES`); without them the client is the socket's peer.
    */
   trustedProxies?: readonly string[];
+  /** The key that signs list cursors (derived from the token key); a random one per process without it. */
+  cursorKey?: CursorKeySource;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -86,6 +89,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       : undefined,
   });
   registerEventStreams(app);
+  registerCursorSigning(app, deps.cursorKey);
   registerAuth(app, deps.auth, deps.rateLimit ? registerRateLimit(app, deps.rateLimit) : undefined);
   if (deps.audit) registerAudit(app, deps.audit);
   registerRoutes(app, allRoutes(deps));

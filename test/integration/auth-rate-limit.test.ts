@@ -131,6 +131,22 @@ describe('the default rate limits, for a script with a token and API keys', () =
     expect(Number(refused.headers['ratelimit-reset'])).toBeGreaterThan(0);
   });
 
+  it('refuses a forged cursor with 400 naming cursor, and follows a signed one', async () => {
+    const forged = await t.request<{ error: { details: { path: string }[] } }>(
+      'GET',
+      '/api/v1/audit?limit=500&cursor=WzAsIiJd',
+    );
+    expect(forged.status).toBe(400);
+    expect(forged.body.error.details[0]?.path).toBe('cursor');
+    const first = await t.request<{ nextCursor: string }>('GET', '/api/v1/audit?limit=1');
+    expect(first.body.nextCursor).toContain('.');
+    const next = await t.request(
+      'GET',
+      `/api/v1/audit?limit=1&cursor=${encodeURIComponent(first.body.nextCursor)}`,
+    );
+    expect(next.status).toBe(200);
+  });
+
   it('counts sign-ins behind a trusted proxy per client, from X-Forwarded-For', async () => {
     const login = (client: string, password: string) =>
       t.requestAs(

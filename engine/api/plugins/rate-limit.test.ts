@@ -47,7 +47,7 @@ async function build(limiter: RateLimiter, trustedProxies?: string[]) {
         url: '/api/v1/things',
         permission: 'databases:read',
         summary: 'read',
-        handler: async () => ({ items: [] }),
+        handler: async () => ({ items: [], nextCursor: 'page-2' }),
       }),
       defineRoute({
         method: 'POST',
@@ -132,10 +132,12 @@ function suite(name: string, makeLimiter: () => RateLimiter) {
       const app = await build(makeLimiter());
       const get = (url: string) =>
         app.inject({ method: 'GET', url, headers: { authorization: 'Bearer alice' } });
-      expect((await get('/api/v1/things?limit=500')).statusCode).toBe(200);
-      expect((await get('/api/v1/things?limit=500&cursor=page-2')).statusCode).toBe(429);
+      const first = await get('/api/v1/things?limit=500');
+      expect(first.statusCode).toBe(200);
+      const cursor = encodeURIComponent(first.json<{ nextCursor: string }>().nextCursor);
+      expect((await get(`/api/v1/things?limit=500&cursor=${cursor}`)).statusCode).toBe(429);
       // Small pages stay reads, with or without a cursor.
-      expect((await get('/api/v1/things?limit=100&cursor=page-2')).statusCode).toBe(200);
+      expect((await get(`/api/v1/things?limit=100&cursor=${cursor}`)).statusCode).toBe(200);
       await app.close();
     });
 
