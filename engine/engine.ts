@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { buildApi } from './api/app';
 import type { ReadinessProbe } from './api/routes/health';
 import { databaseRoutes, versionRoutes } from './api/routes/databases';
+import { databaseDetailRoutes } from './api/routes/database-views';
 import { databaseChangeRoutes, eventRoutes, operationRoutes } from './api/routes/operations';
 import { providerRoutes } from './api/routes/providers';
 import { systemClock, type Clock } from './base/clock';
@@ -241,6 +242,7 @@ export async function createEngine(
       routes: [
         ...providerRoutes(services),
         ...databaseRoutes(services),
+        ...databaseDetailRoutes(services),
         ...databaseChangeRoutes(services),
         ...operationRoutes(services),
         ...eventRoutes(services),

@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerAudit, type AuditSink } from './plugins/audit';
 import { registerAuth, type AuthDependencies } from './plugins/auth';
+import { registerConditionalReads } from './plugins/conditional';
 import { registerCursorSigning, type CursorKeySource } from './plugins/cursors';
 import { registerEventStreams } from './plugins/event-streams';
 import { registerErrorHandling } from './plugins/errors';
@@ -90,6 +91,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   });
   registerEventStreams(app);
   registerCursorSigning(app, deps.cursorKey);
+  // Before the rate limiter: its onSend hook must see a 304 to count it as a revalidation.
+  registerConditionalReads(app);
   registerAuth(app, deps.auth, deps.rateLimit ? registerRateLimit(app, deps.rateLimit) : undefined);
   if (deps.audit) registerAudit(app, deps.audit);
   registerRoutes(app, allRoutes(deps));
