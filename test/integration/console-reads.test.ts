@@ -96,6 +96,11 @@ describe("the console's reads", () => {
     );
     expect(changed.status).toBe(200);
     expect(changed.headers.etag).toBe(etag);
+    // Credentials carry no tag, so that no client keeps them to revalidate.
+    const credentials = await t.requestAs({ token }, 'GET', `${url}/credentials`);
+    expect(credentials.status).toBe(200);
+    expect(credentials.headers.etag).toBeUndefined();
+    expect(credentials.headers['cache-control']).toBe('no-store');
   });
 
   it('re-reads several databases by id in one request, and refuses more than 100 ids', async () => {

@@ -26,7 +26,13 @@ function matches(ifNoneMatch: string, etag: string): boolean {
 export function registerConditionalReads(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply, payload) => {
     if (request.method !== 'GET' || reply.statusCode !== 200) return payload;
-    if (routePermission(request) === undefined) return payload;
+    const permission = routePermission(request);
+    if (permission === undefined) return payload;
+    // Credentials are never kept anywhere for revalidation: no tag, and no cache may store them.
+    if (permission === 'databases:credentials') {
+      void reply.header('cache-control', 'no-store');
+      return payload;
+    }
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
     const etag = etagOf(payload);
     void reply.header('etag', etag);
