@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, ClientProvider, type DatabaseDetailView } from '../../api';
 import { useFleetStore } from '../../stores';
 import { fakeClient, sampleDatabase, sampleOperation } from '../../testing/fixtures';
@@ -110,5 +110,31 @@ describe('the database detail screen', () => {
     expect(within(screen.getByTestId('events-panel')).queryByRole('alert')).toBeNull();
     // The operations of the detail read went to the fleet store.
     expect(useFleetStore.getState().operations.has('op-beta')).toBe(true);
+  });
+
+  it('reads again when the database changes, not when the store only catches up with the answer', async () => {
+    vi.useFakeTimers();
+    try {
+      const newer = { ...beta, updatedAt: '2026-01-02T00:00:00.000Z' };
+      const client = fakeClient(() => detailOf('beta', { database: newer }));
+      render(
+        <ClientProvider client={client}>
+          <DatabaseDetail id="id-beta" />
+        </ClientProvider>,
+      );
+      await act(() => vi.advanceTimersByTimeAsync(5_000));
+      expect(screen.getByText('beta-event')).toBeTruthy();
+      expect(useFleetStore.getState().databases.get('id-beta')?.updatedAt).toBe(newer.updatedAt);
+      expect(client.calls).toHaveLength(1);
+      act(() =>
+        useFleetStore
+          .getState()
+          .upsertDatabase({ ...newer, updatedAt: '2026-01-03T00:00:00.000Z', status: 'UPDATING' }),
+      );
+      await act(() => vi.advanceTimersByTimeAsync(5_000));
+      expect(client.calls).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -15,7 +15,7 @@ import { CredentialsPanel } from './detail/CredentialsPanel';
 import { EventsPanel } from './detail/EventsPanel';
 import { ManifestPanel } from './detail/ManifestPanel';
 import { OperationsPanel } from './detail/OperationsPanel';
-import { useDatabaseDetail } from './detail/use-database-detail';
+import { detailVersion, useDatabaseDetail } from './detail/use-database-detail';
 
 // recharts loads with the first detail page, not with the console.
 const MetricsPanel = lazy(() =>
@@ -53,9 +53,7 @@ function DatabaseDetailScreen({ id }: { id: string }) {
   const database = useFleetStore((s) => s.databases.get(id));
   const provider = useFleetStore((s) => s.providers.find((p) => p.id === database?.providerId));
   const offline = useOfflineReason();
-  const version = database
-    ? `${database.updatedAt}|${database.drift.length}|${database.status}`
-    : 'unknown';
+  const version = detailVersion(database);
   // The screen's one read: database, operations, manifest, events and metrics together.
   const { detail, error } = useDatabaseDetail(client, id, version);
 

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import {
   ApiError,
   type ApiClient,
+  type Database,
   type DatabaseDetailView,
   type DetailSectionError,
 } from '../../../api';
@@ -27,6 +28,13 @@ export function sectionData<T extends object>(section: Section<T>): T | null {
   return section === null || 'error' in section ? null : section;
 }
 
+/** What makes the detail worth reading again: a newer record, other drift, another status. */
+export function detailVersion(
+  database: Pick<Database, 'updatedAt' | 'drift' | 'status'> | undefined,
+): string {
+  return database ? `${database.updatedAt}|${database.drift.length}|${database.status}` : 'unknown';
+}
+
 /** When the open database changes again and again, its detail is re-read at most this often. */
 const REREAD_DELAY_MS = 500;
 
@@ -44,7 +52,10 @@ export function useDatabaseDetail(
   const [detail, setDetail] = useState<DatabaseDetailView | null>(null);
   const [error, setError] = useState<unknown>(null);
   const readOnce = useRef(false);
+  /** The version of the database in the last answer: the store catching up to it is no change. */
+  const answered = useRef<string | null>(null);
   useEffect(() => {
+    if (readOnce.current && version === answered.current) return;
     let live = true;
     const read = (): void => {
       client
@@ -53,6 +64,7 @@ export function useDatabaseDetail(
           if (!live) return;
           setDetail(answer);
           setError(null);
+          answered.current = detailVersion(answer.database);
           const fleet = useFleetStore.getState();
           fleet.upsertDatabase(answer.database);
           for (const operation of answer.operations) fleet.upsertOperation(operation);
