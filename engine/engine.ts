@@ -69,10 +69,10 @@ export interface EngineOptions {
 }
 
 /** The shared rate limiter on Redis: fails fast (one retry, 2 s) so that a slow Redis cannot stall every request. */
-async function openRedisRateLimiter(redis: RedisConnections): Promise<RateLimiter> {
+async function openRedisRateLimiter(redis: RedisConnections, clock: Clock): Promise<RateLimiter> {
   const client = redis.open('rate-limit', { maxRetriesPerRequest: 1, commandTimeoutMs: 2_000 });
   await client.connect().catch(() => undefined);
-  return new RedisRateLimiter(client, redis.key('ratelimit') + ':');
+  return new RedisRateLimiter(client, redis.key('ratelimit') + ':', () => clock.now());
 }
 
 async function openStore(config: EngineConfig): Promise<Store> {
@@ -171,7 +171,7 @@ export async function createEngine(
       : undefined;
     const rateLimiter =
       options.rateLimiter ??
-      (redis ? await openRedisRateLimiter(redis) : new MemoryRateLimiter(() => clock.now()));
+      (redis ? await openRedisRateLimiter(redis, clock) : new MemoryRateLimiter(() => clock.now()));
     if (redis)
       resources.add(
         new RedisStatusCache({
