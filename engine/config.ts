@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { LIMITS } from './domain/limits';
@@ -5,6 +6,28 @@ import { LIMITS } from './domain/limits';
 const booleanFromEnv = z
   .union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'yes', 'no'])])
   .transform((value) => value === true || value === '1' || value === 'true' || value === 'yes');
+
+/** One address (`10.0.0.7`, `::1`) or CIDR range (`10.0.0.0/8`, `fd00::/8`). */
+function isAddressOrRange(entry: string): boolean {
+  const [address = '', bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d{1,3}$/.test(bits) && n >= 0 && n <= (family === 4 ? 32 : 128);
+}
+
+/** A comma-separated list (as the variable carries it) or an array of addresses and CIDR ranges. */
+const addressList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((value) =>
+    (typeof value === 'string' ? value.split(',') : value)
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== ''),
+  )
+  .refine((entries) => entries.every(isAddressOrRange), {
+    error: 'must be IP addresses or CIDR ranges separated by commas (e.g. 10.0.0.0/8,::1)',
+  });
 
 /**
  * Everything the engine can be told. Built once by `loadConfig` from the environment (and the
@@ -78,6 +101,11 @@ export const ConfigSchema = z.object({
     .min(1)
     .max(LIMITS.rateLimitBulkPerMinute.max)
     .default(LIMITS.rateLimitBulkPerMinute.default),
+  /**
+   * Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names the client; the rate
+   * limits and the sign-in throttle then count the client, not the proxy. Empty: the socket's peer.
+   */
+  trustedProxies: addressList.default([]),
 });
 
 export type EngineConfig = Readonly<z.infer<typeof ConfigSchema>>;
@@ -105,6 +133,7 @@ const ENV_KEYS = {
   DBAAS_RATE_LIMIT_READS_PER_MINUTE: 'rateLimitReadsPerMinute',
   DBAAS_RATE_LIMIT_WRITES_PER_MINUTE: 'rateLimitWritesPerMinute',
   DBAAS_RATE_LIMIT_BULK_PER_MINUTE: 'rateLimitBulkPerMinute',
+  DBAAS_TRUSTED_PROXIES: 'trustedProxies',
   DBAAS_WORKERS: 'workers',
   DBAAS_MAX_ATTEMPTS: 'maxAttempts',
   DBAAS_FAILURE_THRESHOLD_MS: 'failureThresholdMs',

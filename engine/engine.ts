@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { buildApi } from './api/app';
 import type { ReadinessProbe } from './api/routes/health';
 import { databaseRoutes, versionRoutes } from './api/routes/databases';
+import { databaseDetailRoutes } from './api/routes/database-views';
 import { databaseChangeRoutes, eventRoutes, operationRoutes } from './api/routes/operations';
 import { providerRoutes } from './api/routes/providers';
 import { systemClock, type Clock } from './base/clock';
@@ -68,10 +69,10 @@ export interface EngineOptions {
 }
 
 /** The shared rate limiter on Redis: fails fast (one retry, 2 s) so that a slow Redis cannot stall every request. */
-async function openRedisRateLimiter(redis: RedisConnections): Promise<RateLimiter> {
+async function openRedisRateLimiter(redis: RedisConnections, clock: Clock): Promise<RateLimiter> {
   const client = redis.open('rate-limit', { maxRetriesPerRequest: 1, commandTimeoutMs: 2_000 });
   await client.connect().catch(() => undefined);
-  return new RedisRateLimiter(client, redis.key('ratelimit') + ':');
+  return new RedisRateLimiter(client, redis.key('ratelimit') + ':', () => clock.now());
 }
 
 async function openStore(config: EngineConfig): Promise<Store> {
@@ -170,7 +171,7 @@ export async function createEngine(
       : undefined;
     const rateLimiter =
       options.rateLimiter ??
-      (redis ? await openRedisRateLimiter(redis) : new MemoryRateLimiter(() => clock.now()));
+      (redis ? await openRedisRateLimiter(redis, clock) : new MemoryRateLimiter(() => clock.now()));
     if (redis)
       resources.add(
         new RedisStatusCache({
@@ -241,6 +242,7 @@ export async function createEngine(
       routes: [
         ...providerRoutes(services),
         ...databaseRoutes(services),
+        ...databaseDetailRoutes(services),
         ...databaseChangeRoutes(services),
         ...operationRoutes(services),
         ...eventRoutes(services),
@@ -263,6 +265,8 @@ export async function createEngine(
         },
       },
       audit: identity.audit,
+      trustedProxies: config.trustedProxies,
+      cursorKey: () => identity.sessions.deriveKey('list-cursors'),
       health: {
         version: ENGINE_VERSION,
         mode: config.mode,

@@ -6,9 +6,11 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerAudit, type AuditSink } from './plugins/audit';
 import { registerAuth, type AuthDependencies } from './plugins/auth';
+import { registerConditionalReads } from './plugins/conditional';
+import { registerCursorSigning, type CursorKeySource } from './plugins/cursors';
 import { registerEventStreams } from './plugins/event-streams';
 import { registerErrorHandling } from './plugins/errors';
-import { createRateLimitCheck, type RateLimitOptions } from './plugins/rate-limit';
+import { registerRateLimit, type RateLimitOptions } from './plugins/rate-limit';
 import { buildOpenApiDocument } from './openapi';
 import { defineRoute, registerRoutes, type RouteSpec } from './route-table';
 import { healthRoutes, type HealthDependencies } from './routes/health';
@@ -40,6 +42,13 @@ export interface ApiDependencies {
   rateLimit?: RateLimitOptions;
   /** Where the audit trail goes; nothing is audited when absent. */
   audit?: AuditSink;
+  /**
+   * Addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` names the client
+   * (`DBAAS_TRUSTED_PROXIES`); without them the client is the socket's peer.
+   */
+  trustedProxies?: readonly string[];
+  /** The key that signs list cursors (derived from the token key); a random one per process without it. */
+  cursorKey?: CursorKeySource;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -54,6 +63,9 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   const app = Fastify({
     loggerInstance,
     bodyLimit: 1024 * 1024,
+    // Only the listed proxies may name the client: anyone else could send any X-Forwarded-For.
+    trustProxy:
+      deps.trustedProxies && deps.trustedProxies.length > 0 ? [...deps.trustedProxies] : false,
     requestIdHeader: 'x-request-id',
     genReqId: (request) => {
       const incoming = request.headers['x-request-id'];
@@ -78,7 +90,10 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       : undefined,
   });
   registerEventStreams(app);
-  registerAuth(app, deps.auth, deps.rateLimit ? createRateLimitCheck(deps.rateLimit) : undefined);
+  registerCursorSigning(app, deps.cursorKey);
+  // Before the rate limiter: its onSend hook must see a 304 to count it as a revalidation.
+  registerConditionalReads(app);
+  registerAuth(app, deps.auth, deps.rateLimit ? registerRateLimit(app, deps.rateLimit) : undefined);
   if (deps.audit) registerAudit(app, deps.audit);
   registerRoutes(app, allRoutes(deps));
   if (hasRenderer && deps.rendererDir) await serveRenderer(app, deps.rendererDir);

@@ -67,6 +67,8 @@ export interface DatabaseFilter {
   providerId?: string;
   /** A case-insensitive substring of the name. */
   q?: string;
+  /** Only these databases (a batched re-read); an empty array matches nothing. */
+  ids?: readonly string[];
   /**
    * RBAC: only databases inside one of these scopes. Absent = no restriction (a global binding);
    * an empty array = nothing is visible.

@@ -1,7 +1,13 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../sim/index';
-import { startClusters, startTestEngine, waitFor, type TestEngine } from '../helpers/engine';
+import {
+  startClusters,
+  startTestEngine,
+  TEST_ADMIN_PASSWORD,
+  waitFor,
+  type TestEngine,
+} from '../helpers/engine';
 import { testRedisUrl } from '../helpers/redis';
 
 /** Shared mode (REDIS_URL): BullMQ queue, Redis leadership, and the status cache in Redis. */
@@ -13,7 +19,13 @@ describe('an engine in shared mode', () => {
 
   beforeAll(async () => {
     [cluster] = (await startClusters(1, 400)) as [SimCluster];
-    t = await startTestEngine({ env: { REDIS_URL: testRedisUrl(), DBAAS_REDIS_PREFIX: prefix } });
+    t = await startTestEngine({
+      env: {
+        REDIS_URL: testRedisUrl(),
+        DBAAS_REDIS_PREFIX: prefix,
+        DBAAS_RATE_LIMIT_READS_PER_MINUTE: '3',
+      },
+    });
     redis = new Redis(testRedisUrl());
   }, 60_000);
 
@@ -52,4 +64,16 @@ describe('an engine in shared mode', () => {
     expect(cached.phase).toBe('Ready');
     expect(await redis.get(`${prefix}:leader:lease`)).toBeTruthy();
   }, 60_000);
+
+  it('keeps the rate limits as token buckets in Redis', async () => {
+    const { accessToken } = await t.login('admin', TEST_ADMIN_PASSWORD);
+    const read = () => t.requestAs({ token: accessToken }, 'GET', '/api/v1/auth/me');
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await read()).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const keys = await redis.keys(`${prefix}:ratelimit:read:user:*`);
+    expect(keys).toHaveLength(1);
+    expect(await redis.hget(keys[0]!, 'tokens')).not.toBeNull();
+    expect(await redis.pttl(keys[0]!)).toBeGreaterThan(0);
+  });
 });

@@ -13,6 +13,7 @@ import {
   PageQuerySchema,
   type RouteSpec,
 } from '../route-table';
+import { IdsQuerySchema } from './database-views';
 
 const ListQuerySchema = PageQuerySchema.extend({
   domain: z.string().max(63).optional(),
@@ -21,6 +22,8 @@ const ListQuerySchema = PageQuerySchema.extend({
   status: DatabaseStatusSchema.optional(),
   providerId: z.string().max(63).optional(),
   q: z.string().max(100).optional(),
+  /** A batched re-read of known databases: `?ids=a,b,c` (at most 100). */
+  ids: IdsQuerySchema.optional(),
 });
 
 /** `/api/v1/databases`: the lifecycle routes of API.md. */
@@ -48,7 +51,8 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       method: 'GET',
       url: '/api/v1/databases',
       permission: 'databases:read',
-      summary: 'List databases with filters and paging',
+      summary:
+        'List databases with filters and paging; `ids` re-reads up to 100 given databases at once',
       query: ListQuerySchema,
       handler: ({ query, grant }) => {
         const { limit, cursor, ...filter } = query;

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { EngineError, isEngineError } from '../../base/errors';
 import type { PublicUser, User } from '../../domain';
@@ -196,6 +196,16 @@ export class SessionService {
       expiresIn: this.accessTtl,
       user: toPublicUser(user),
     };
+  }
+
+  /**
+   * A key for another purpose (signing list cursors), derived from the token key, so that replicas
+   * sharing `DBAAS_TOKEN_KEY` agree on it and the token key itself signs only tokens.
+   */
+  async deriveKey(purpose: string): Promise<Buffer> {
+    return createHmac('sha256', await this.signingKey())
+      .update(`dbaas derived key: ${purpose}`, 'utf8')
+      .digest();
   }
 
   private signingKey(): Promise<Buffer> {

@@ -215,6 +215,20 @@ export function runQueryConformance(ctx: ConformanceContext): void {
       expect(ids(items)).toEqual(expected.map((key) => records[key]!.id));
     });
 
+    it('filters by ids, together with scopes, leaving DELETED out', async () => {
+      const records = await seed();
+      const { databases } = ctx.store();
+      const wanted = [records.orders!, records.search!, records.gone!, records.cache!];
+      const byIds = await databases.list({ ids: wanted.map((r) => r.id) }, { limit: 500 });
+      expect(ids(byIds.items)).toEqual(ids([records.orders!, records.cache!, records.search!]));
+      const scoped = await databases.list(
+        { ids: wanted.map((r) => r.id), scopes: [{ domain: 'acme' }] },
+        { limit: 500 },
+      );
+      expect(ids(scoped.items)).toEqual(ids([records.orders!, records.cache!]));
+      expect((await databases.list({ ids: [] }, { limit: 500 })).items).toEqual([]);
+    });
+
     it('pages through a filtered list without leaking other records', async () => {
       const { databases } = ctx.store();
       const fx = ctx.fx();

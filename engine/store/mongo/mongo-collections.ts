@@ -80,6 +80,7 @@ const DATABASES: MongoCollectionSpec<Database, DatabaseFilter> = {
       ...equalsAny('project', filter.project),
       ...equalsAny('engine', filter.engine),
       ...equalsAny('providerId', filter.providerId),
+      ...equalsAny('_id', filter.ids),
     ];
     if (filter.status !== undefined) clauses.push(...equalsAny('status', filter.status));
     else if (!filter.includeDeleted) clauses.push(NOT_DELETED);

@@ -52,6 +52,7 @@ const DATABASES: SqliteTable<Database, DatabaseFilter> = {
     equalsAny(where, 'project', filter.project);
     equalsAny(where, 'engine', filter.engine);
     equalsAny(where, 'provider_id', filter.providerId);
+    equalsAny(where, 'id', filter.ids);
     if (filter.status !== undefined) equalsAny(where, 'status', filter.status);
     else if (!filter.includeDeleted) where.clauses.push("status <> 'DELETED'");
     if (filter.q) {

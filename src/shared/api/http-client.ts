@@ -13,6 +13,39 @@ export interface HttpApiClient extends ApiClient {
   ): Promise<{ status: number; body: unknown }>;
 }
 
+/** GET answers kept for revalidation, at most. */
+const VALIDATED_MAX = 200;
+
+/**
+ * Conditional GETs: the last answer of each URL is kept with its ETag and asked for again with
+ * `If-None-Match`; a `304 Not Modified` hands back the kept answer. The engine counts a 304 as a
+ * fraction of a read, so re-reading what the page already shows is cheap. Bounded: the least
+ * recently used answers are dropped first.
+ */
+function createValidatedCache() {
+  const answers = new Map<string, { etag: string; text: string }>();
+  return {
+    conditionFor(url: string): Record<string, string> {
+      const kept = answers.get(url);
+      return kept ? { 'if-none-match': kept.etag, 'cache-control': 'no-cache' } : {};
+    },
+    settle(url: string, status: number, etag: string | null, text: string) {
+      const kept = answers.get(url);
+      if (status === 304 && kept) {
+        answers.delete(url);
+        answers.set(url, kept);
+        return { status: 200, body: parseBody(kept.text) };
+      }
+      answers.delete(url);
+      if (status === 200 && etag) {
+        answers.set(url, { etag, text });
+        if (answers.size > VALIDATED_MAX) answers.delete(answers.keys().next().value!);
+      }
+      return { status, body: parseBody(text) };
+    },
+  };
+}
+
 /**
  * The browser transport: fetch for requests and for the event stream (read as server-sent events
  * with the Authorization header, which EventSource cannot send). With `tokens`, every call carries
@@ -29,15 +62,21 @@ export function createHttpClient(
     const token = await tokens?.token();
     return token ? { authorization: `Bearer ${token}` } : {};
   };
-  const send = async (method: HttpMethod, url: string, body: unknown): Promise<Response> =>
-    fetchImpl(`${baseUrl}${url}`, {
+  const validated = createValidatedCache();
+  const send = async (method: HttpMethod, url: string, body: unknown): Promise<Response> => {
+    // Revalidating ourselves: no cache on the way may answer for the engine or swallow its 304.
+    const condition = method === 'GET' ? validated.conditionFor(url) : {};
+    return fetchImpl(`${baseUrl}${url}`, {
       method,
       headers: {
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...condition,
         ...(await authHeaders()),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
+      ...('if-none-match' in condition ? { cache: 'no-store' as const } : {}),
     });
+  };
   const exchange = async (
     method: HttpMethod,
     url: string,
@@ -47,7 +86,10 @@ export function createHttpClient(
     if (response.status === 401 && tokens && (await tokens.refresh())) {
       response = await send(method, url, body);
     }
-    return { status: response.status, body: parseBody(await response.text()) };
+    if (method !== 'GET')
+      return { status: response.status, body: parseBody(await response.text()) };
+    const text = await response.text();
+    return validated.settle(url, response.status, response.headers.get('etag'), text);
   };
   return {
     transport: 'http',

@@ -12,6 +12,8 @@ import type {
   Provider,
 } from '../../../../engine/domain';
 
+import type { ErrorBody } from '../../../../engine/api/contracts';
+
 export type * from './domain-types';
 
 /** A provider as the API shows it (no vault reference). */
@@ -79,6 +81,22 @@ export interface DatabaseEventItem {
   kind?: string;
 }
 
+/** A part of `GET /databases/:id/detail` that could not be read, with its error. */
+export interface DetailSectionError {
+  error: ErrorBody['error'];
+}
+
+/** `GET /databases/:id/detail`: everything the detail screen shows, in one read. */
+export interface DatabaseDetailView {
+  database: Database;
+  /** Newest first, at most 20. */
+  operations: Operation[];
+  manifest: ManifestView | DetailSectionError;
+  events: { items: DatabaseEventItem[]; partial?: boolean } | DetailSectionError;
+  /** The last hour. */
+  metrics: MetricsResponse | DetailSectionError;
+}
+
 /** `POST /databases` and `PATCH /databases/:id` (not dry runs). */
 export interface ChangeResponse {
   database: Database;
@@ -96,4 +114,4 @@ export type DatabaseStatusEventData = DatabaseStatusEvent['data'];
 export type OperationProgressEventData = OperationProgressEvent['data'];
 export type ProviderHealthEventData = ProviderHealthEvent['data'];
 
-export type { ListResponse } from '../../../../engine/api/contracts';
+export type { ErrorBody, ListResponse } from '../../../../engine/api/contracts';

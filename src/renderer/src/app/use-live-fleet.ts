@@ -3,6 +3,73 @@ import type { ApiClient, StreamState } from '../api';
 import { isUnreachable, useFleetStore, useToastStore } from '../stores';
 
 const OFFLINE_PING_MS = 5000;
+/** Changed databases are collected this long before they are re-read. */
+const REREAD_DELAY_MS = 200;
+/** At most one batched re-read this often: 200 creates a minute cost ~20 reads, not 200. */
+const REREAD_INTERVAL_MS = 3000;
+/** After a refused or failed re-read: wait, doubling, up to the last; then say so and stop. */
+const REREAD_RETRY_MS = [5_000, 10_000, 20_000, 30_000, 30_000, 30_000];
+
+/**
+ * Collects the ids of databases that events could not update by themselves and re-reads them
+ * in one batched request (`?ids=`), at most every few seconds. A refused re-read (429) or a
+ * failure keeps the ids and tries again with backoff; after the last try the list shows the error
+ * instead of silently missing databases.
+ */
+export function createRereadBatcher(
+  client: ApiClient,
+  fleet: Pick<typeof useFleetStore, 'getState' | 'setState'> = useFleetStore,
+  now: () => number = Date.now,
+): { add: (id: string) => void; stop: () => void } {
+  const pending = new Set<string>();
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let running = false;
+  let stopped = false;
+  let lastAt = -Infinity;
+  let failures = 0;
+  const schedule = (delay: number): void => {
+    if (timer !== null || running || stopped || pending.size === 0) return;
+    timer = setTimeout(flush, delay);
+  };
+  const nextDelay = (): number => Math.max(REREAD_DELAY_MS, lastAt + REREAD_INTERVAL_MS - now());
+  const flush = (): void => {
+    timer = null;
+    const ids = [...pending];
+    pending.clear();
+    running = true;
+    lastAt = now();
+    fleet
+      .getState()
+      .refreshDatabases(client, ids)
+      .then(() => {
+        failures = 0;
+        running = false;
+        schedule(nextDelay());
+      })
+      .catch((error: unknown) => {
+        running = false;
+        for (const id of ids) pending.add(id);
+        const wait = REREAD_RETRY_MS[failures++];
+        if (wait === undefined) {
+          pending.clear();
+          failures = 0;
+          fleet.setState({ loadError: error as Error });
+          return;
+        }
+        schedule(wait);
+      });
+  };
+  return {
+    add(id) {
+      pending.add(id);
+      schedule(nextDelay());
+    },
+    stop() {
+      stopped = true;
+      if (timer !== null) clearTimeout(timer);
+    },
+  };
+}
 
 /**
  * Keeps the fleet store live: the last snapshot first (so an unreachable API still shows something),
@@ -24,8 +91,7 @@ export function useLiveFleet(client: ApiClient, streamState: StreamState | null)
   useEffect(() => {
     useFleetStore.getState().restore();
     loadAll();
-    const pending = new Set<string>();
-    let timer: ReturnType<typeof setTimeout> | null = null;
+    const rereads = createRereadBatcher(client);
     const unsubscribe = client.onEvent((event) => {
       const fleet = useFleetStore.getState();
       const result = fleet.applyEvent(event);
@@ -38,17 +104,9 @@ export function useLiveFleet(client: ApiClient, streamState: StreamState | null)
             `${op.type} of ${name} ${op.status.toLowerCase()}`,
             op.status === 'SUCCEEDED' ? 'ok' : 'error',
           );
-        pending.add(op.databaseId);
+        rereads.add(op.databaseId);
       }
-      if (result.refresh) pending.add(result.refresh);
-      if (pending.size > 0 && timer === null) {
-        timer = setTimeout(() => {
-          timer = null;
-          const ids = [...pending];
-          pending.clear();
-          for (const id of ids) void useFleetStore.getState().refreshDatabase(client, id);
-        }, 200);
-      }
+      if (result.refresh) rereads.add(result.refresh);
     });
     const persist = (): void => useFleetStore.getState().persist();
     const persistTimer = setInterval(persist, 30_000);
@@ -58,7 +116,7 @@ export function useLiveFleet(client: ApiClient, streamState: StreamState | null)
       unsubscribe();
       clearInterval(persistTimer);
       window.removeEventListener('pagehide', persist);
-      if (timer) clearTimeout(timer);
+      rereads.stop();
     };
   }, [client]);
 

@@ -50,7 +50,13 @@ export interface FleetState {
   loadDatabases: (client: ApiClient) => Promise<void>;
   loadProviders: (client: ApiClient) => Promise<void>;
   loadOperations: (client: ApiClient) => Promise<void>;
-  refreshDatabase: (client: ApiClient, id: string) => Promise<Database | null>;
+  /**
+   * Re-reads these databases in batched requests (`?ids=`, 100 a request); those not returned are
+   * gone (or out of sight) and are forgotten. Rejects with the API's error (e.g. a 429), so that
+   * the caller can try again later.
+   */
+  refreshDatabases: (client: ApiClient, ids: readonly string[]) => Promise<void>;
+  forgetDatabase: (id: string) => void;
   upsertDatabase: (database: Database) => void;
   upsertOperation: (operation: Operation) => void;
   upsertProvider: (provider: PublicProvider) => void;
@@ -73,6 +79,8 @@ const PAGE = 500;
 /** At most 100: larger pages count as bulk reads against the rate limit. */
 const FIRST_PAGE = 100;
 const FEED_MAX = 50;
+/** Databases re-read in one request (the engine's `?ids=` maximum). */
+const BATCH = 100;
 /** While pages arrive, the table is re-rendered at most this often. */
 const PUBLISH_EVERY_MS = 300;
 const PERSIST_DELAY_MS = 3000;
@@ -210,24 +218,31 @@ export function createFleetStore(
           set({ operations, syncedAt: Date.now() });
         }),
 
-      refreshDatabase: async (client, id) => {
-        try {
-          const database = await client.request<Database>(
-            'GET',
-            `/api/v1/databases/${encodeURIComponent(id)}`,
-          );
-          get().upsertDatabase(database);
-          get().reachable(true);
-          return database;
-        } catch (error) {
-          if (isUnreachable(error)) get().reachable(false);
-          if (error instanceof ApiError && error.status === 404) {
+      refreshDatabases: async (client, ids) => {
+        for (let i = 0; i < ids.length; i += BATCH) {
+          const chunk = ids.slice(i, i + BATCH);
+          try {
+            const page = await client.request<ListResponse<Database>>(
+              'GET',
+              `/api/v1/databases?limit=${BATCH}&ids=${chunk.map(encodeURIComponent).join(',')}`,
+            );
+            get().reachable(true);
             const databases = new Map(get().databases);
-            databases.delete(id);
-            set({ databases });
+            for (const id of chunk) databases.delete(id);
+            for (const database of page.items) databases.set(database.id, database);
+            set({ databases, syncedAt: Date.now() });
+          } catch (error) {
+            if (isUnreachable(error)) get().reachable(false);
+            throw error;
           }
-          return null;
         }
+      },
+
+      forgetDatabase: (id) => {
+        if (!get().databases.has(id)) return;
+        const databases = new Map(get().databases);
+        databases.delete(id);
+        set({ databases });
       },
 
       upsertDatabase: (database) => {

@@ -1,12 +1,21 @@
-import { lazy, Suspense, useEffect } from 'react';
+import { lazy, Suspense } from 'react';
 import { useClient, type Database } from '../../api';
 import { useFleetStore } from '../../stores';
-import { CopyButton, EmptyState, StatusBadge, formatTime, href, useOfflineReason } from '../../ui';
+import {
+  CopyButton,
+  EmptyState,
+  ErrorView,
+  StatusBadge,
+  formatTime,
+  href,
+  useOfflineReason,
+} from '../../ui';
 import { ActionsBar } from './detail/ActionsBar';
 import { CredentialsPanel } from './detail/CredentialsPanel';
 import { EventsPanel } from './detail/EventsPanel';
 import { ManifestPanel } from './detail/ManifestPanel';
 import { OperationsPanel } from './detail/OperationsPanel';
+import { detailVersion, useDatabaseDetail } from './detail/use-database-detail';
 
 // recharts loads with the first detail page, not with the console.
 const MetricsPanel = lazy(() =>
@@ -30,23 +39,32 @@ export function publicConnectionString(
   return `${SCHEMES[database.engine] ?? database.engine}://${database.endpoint.host}:${database.endpoint.port}`;
 }
 
-/** One database: status, conditions, endpoint, credentials, metrics, operations, events, manifest, actions. */
+/**
+ * One database: status, conditions, endpoint, credentials, metrics, operations, events, manifest,
+ * actions. Everything below is keyed by the database's id, so that navigating to another database
+ * starts from nothing: no panel can show the previous database's data, even when a read fails.
+ */
 export function DatabaseDetail({ id }: { id: string }) {
+  return <DatabaseDetailScreen key={id} id={id} />;
+}
+
+function DatabaseDetailScreen({ id }: { id: string }) {
   const client = useClient();
   const database = useFleetStore((s) => s.databases.get(id));
   const provider = useFleetStore((s) => s.providers.find((p) => p.id === database?.providerId));
-  const refresh = useFleetStore((s) => s.refreshDatabase);
   const offline = useOfflineReason();
-
-  useEffect(() => {
-    void refresh(client, id);
-  }, [client, id, refresh]);
+  const version = detailVersion(database);
+  // The screen's one read: database, operations, manifest, events and metrics together.
+  const { detail, error } = useDatabaseDetail(client, id, version);
 
   if (!database) {
     return (
-      <EmptyState title="This database is not known (any more)">
-        Go back to <a href={href('/databases')}>Databases</a>.
-      </EmptyState>
+      <>
+        <ErrorView error={error} title="This database could not be read" />
+        <EmptyState title="This database is not known (any more)">
+          Go back to <a href={href('/databases')}>Databases</a>.
+        </EmptyState>
+      </>
     );
   }
   const gone = database.status === 'DELETED' || database.status === 'DELETING';
@@ -57,7 +75,6 @@ export function DatabaseDetail({ id }: { id: string }) {
   const disabledReason =
     offline ?? clusterReason ?? (gone ? `The database is ${database.status.toLowerCase()}.` : null);
   const connection = publicConnectionString(database);
-  const version = `${database.updatedAt}|${database.drift.length}|${database.status}`;
 
   return (
     <section aria-labelledby="detail-title" className="detail">
@@ -152,12 +169,17 @@ export function DatabaseDetail({ id }: { id: string }) {
           disabledReason={disabledReason}
         />
       </div>
-      <OperationsPanel client={client} databaseId={database.id} />
+      <OperationsPanel databaseId={database.id} />
       <Suspense fallback={<p>Loading charts…</p>}>
-        <MetricsPanel client={client} databaseId={database.id} />
+        <MetricsPanel
+          client={client}
+          databaseId={database.id}
+          lastHour={detail?.metrics ?? null}
+          error={error}
+        />
       </Suspense>
-      <ManifestPanel client={client} databaseId={database.id} version={version} />
-      <EventsPanel client={client} databaseId={database.id} version={version} />
+      <ManifestPanel section={detail?.manifest ?? null} error={error} />
+      <EventsPanel databaseId={database.id} section={detail?.events ?? null} error={error} />
     </section>
   );
 }

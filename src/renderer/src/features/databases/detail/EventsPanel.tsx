@@ -1,41 +1,32 @@
-import { useEffect, useState } from 'react';
-import { ApiError, type ApiClient, type DatabaseEventItem } from '../../../api';
+import type { DatabaseEventItem } from '../../../api';
 import { useFleetStore } from '../../../stores';
-import { EmptyState, formatTime } from '../../../ui';
+import { EmptyState, ErrorView, formatTime } from '../../../ui';
+import { sectionData, sectionError, type Section } from './use-database-detail';
 
-/** Kubernetes and product events of one database (`GET /databases/:id/events`), plus what this page saw live. */
+/**
+ * Kubernetes and product events of one database (from its detail read), plus what this page saw
+ * live. A failed read shows its error, never another database's events.
+ */
 export function EventsPanel({
-  client,
   databaseId,
-  version,
+  section,
+  error,
 }: {
-  client: ApiClient;
   databaseId: string;
-  version: string;
+  section: Section<{ items: DatabaseEventItem[]; partial?: boolean }>;
+  error: unknown;
 }) {
-  const [items, setItems] = useState<DatabaseEventItem[] | null>(null);
-  const [missing, setMissing] = useState(false);
   const feed = useFleetStore((s) => s.feed);
-  useEffect(() => {
-    let live = true;
-    client
-      .request<{ items: DatabaseEventItem[] } | DatabaseEventItem[]>(
-        'GET',
-        `/api/v1/databases/${encodeURIComponent(databaseId)}/events`,
-      )
-      .then((answer) => live && setItems(Array.isArray(answer) ? answer : answer.items))
-      .catch(
-        (failure: unknown) =>
-          live && setMissing(failure instanceof ApiError && failure.status === 404),
-      );
-    return () => {
-      live = false;
-    };
-  }, [client, databaseId, version]);
+  const items = sectionData(section)?.items ?? null;
+  const failure = error ?? sectionError(section);
   const seen = feed.filter((f) => f.databaseId === databaseId);
   return (
-    <section className="panel" aria-labelledby="db-events-title">
+    <section className="panel" aria-labelledby="db-events-title" data-testid="events-panel">
       <h3 id="db-events-title">Events</h3>
+      <ErrorView error={failure} title="The events could not be read" />
+      {sectionData(section)?.partial && (
+        <p className="muted">The cluster did not answer: only the engine&apos;s own events show.</p>
+      )}
       {items && items.length > 0 ? (
         <ul className="event-list">
           {items.slice(0, 50).map((event, i) => (
@@ -53,13 +44,9 @@ export function EventsPanel({
             </li>
           ))}
         </ul>
-      ) : (
-        <EmptyState title="No events yet">
-          {missing
-            ? 'This engine does not list events; live changes appear here while the page is open.'
-            : 'Events appear as the database changes.'}
-        </EmptyState>
-      )}
+      ) : items ? (
+        <EmptyState title="No events yet">Events appear as the database changes.</EmptyState>
+      ) : null}
     </section>
   );
 }

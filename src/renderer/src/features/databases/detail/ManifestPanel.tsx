@@ -1,36 +1,24 @@
-import { useEffect, useState } from 'react';
-import type { ApiClient, ManifestView } from '../../../api';
+import type { ManifestView } from '../../../api';
 import { ErrorView, YamlView, show } from '../../../ui';
+import { sectionData, sectionError, type Section } from './use-database-detail';
 
-/** Desired (from the store) against live (from the cluster) KubeDB object, with the drift between them highlighted. */
+/**
+ * Desired (from the store) against live (from the cluster) KubeDB object, with the drift between
+ * them highlighted. It shows only what the detail read of this database returned: while that read
+ * is under way nothing, and when it failed (`error`, or the manifest part's own error) the error.
+ */
 export function ManifestPanel({
-  client,
-  databaseId,
-  version,
+  section,
+  error,
 }: {
-  client: ApiClient;
-  databaseId: string;
-  version: string;
+  section: Section<ManifestView>;
+  error: unknown;
 }) {
-  const [view, setView] = useState<ManifestView | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
-    let live = true;
-    client
-      .request<ManifestView>('GET', `/api/v1/databases/${encodeURIComponent(databaseId)}/manifest`)
-      .then((answer) => {
-        if (!live) return;
-        setView(answer);
-        setError(null);
-      })
-      .catch((failure: unknown) => live && setError(failure));
-    return () => {
-      live = false;
-    };
-  }, [client, databaseId, version]);
+  const view = sectionData(section);
+  const failure = error ?? sectionError(section);
   const driftPaths = view?.drift.map((d) => d.path) ?? [];
   return (
-    <section className="panel" aria-labelledby="manifest-title">
+    <section className="panel" aria-labelledby="manifest-title" data-testid="manifest-panel">
       <h3 id="manifest-title">
         Manifest{' '}
         {view && view.drift.length > 0 ? (
@@ -41,7 +29,8 @@ export function ManifestPanel({
           <span className="badge badge-ok">in sync</span>
         ) : null}
       </h3>
-      <ErrorView error={error} />
+      <ErrorView error={failure} title="The manifest could not be read" />
+      {!view && !failure && <p className="muted">Loading…</p>}
       {view && view.drift.length > 0 && (
         <table className="simple" aria-label="Drift">
           <thead>

@@ -8,8 +8,9 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { ApiError, type ApiClient, type MetricsResponse } from '../../../api';
+import type { ApiClient, MetricsResponse } from '../../../api';
 import { EmptyState, ErrorView } from '../../../ui';
+import { sectionData, sectionError, type Section } from './use-database-detail';
 
 const RANGES = ['15m', '1h', '6h', '24h'] as const;
 
@@ -18,39 +19,48 @@ function toMs(t: number | string): number {
   return t < 1e12 ? t * 1000 : t;
 }
 
-/** CPU and memory over a chosen range, from `GET /databases/:id/metrics`; an empty state when the route is absent. */
-export function MetricsPanel({ client, databaseId }: { client: ApiClient; databaseId: string }) {
+/**
+ * CPU and memory over a chosen range. The last hour comes with the detail read (`lastHour`); only
+ * another range is read by itself, from `GET /databases/:id/metrics`. A failed read shows its error,
+ * never another database's charts.
+ */
+export function MetricsPanel({
+  client,
+  databaseId,
+  lastHour,
+  error: detailError,
+}: {
+  client: ApiClient;
+  databaseId: string;
+  lastHour: Section<MetricsResponse>;
+  error: unknown;
+}) {
   const [range, setRange] = useState<(typeof RANGES)[number]>('1h');
-  const [metrics, setMetrics] = useState<MetricsResponse | null>(null);
-  const [missing, setMissing] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const [other, setOther] = useState<{ range: string; metrics: MetricsResponse } | null>(null);
+  const [otherError, setOtherError] = useState<unknown>(null);
 
   useEffect(() => {
+    if (range === '1h') return;
     let live = true;
+    setOtherError(null);
     client
       .request<MetricsResponse>(
         'GET',
         `/api/v1/databases/${encodeURIComponent(databaseId)}/metrics?range=${range}`,
       )
-      .then((answer) => {
-        if (!live) return;
-        setMetrics(answer);
-        setMissing(false);
-        setError(null);
-      })
-      .catch((failure: unknown) => {
-        if (!live) return;
-        if (failure instanceof ApiError && failure.status === 404) setMissing(true);
-        else setError(failure);
-      });
+      .then((answer) => live && setOther({ range, metrics: answer }))
+      .catch((failure: unknown) => live && setOtherError(failure));
     return () => {
       live = false;
     };
   }, [client, databaseId, range]);
 
+  const metrics =
+    range === '1h' ? sectionData(lastHour) : other?.range === range ? other.metrics : null;
+  const error = range === '1h' ? (detailError ?? sectionError(lastHour)) : otherError;
   const charts = (metrics?.series ?? []).filter((s) => /cpu|memory/i.test(s.name));
   return (
-    <section className="panel" aria-labelledby="metrics-title">
+    <section className="panel" aria-labelledby="metrics-title" data-testid="metrics-panel">
       <div className="screen-head">
         <h3 id="metrics-title">CPU and memory</h3>
         <label>
@@ -65,12 +75,8 @@ export function MetricsPanel({ client, databaseId }: { client: ApiClient; databa
           </select>
         </label>
       </div>
-      <ErrorView error={error} />
-      {missing ? (
-        <EmptyState title="No metrics from this engine yet">
-          The engine does not serve database metrics; upgrade it to see CPU and memory here.
-        </EmptyState>
-      ) : metrics && charts.length === 0 ? (
+      <ErrorView error={error} title="The metrics could not be read" />
+      {metrics && charts.length === 0 ? (
         <EmptyState title="No samples in this range">
           Pick a longer range, or wait for the first samples.
         </EmptyState>

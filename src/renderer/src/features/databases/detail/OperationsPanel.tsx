@@ -1,21 +1,13 @@
-import { useEffect, useMemo } from 'react';
-import type { ApiClient, ListResponse, Operation } from '../../../api';
+import { useMemo } from 'react';
 import { useFleetStore } from '../../../stores';
 import { EmptyState, ProgressBar, StatusBadge, formatTime } from '../../../ui';
 
-/** The operations of one database, newest first, with live progress from the event stream. */
-export function OperationsPanel({ client, databaseId }: { client: ApiClient; databaseId: string }) {
+/**
+ * The operations of one database, newest first, with live progress from the event stream. They come
+ * into the fleet store with the detail read (its latest operations) and with events.
+ */
+export function OperationsPanel({ databaseId }: { databaseId: string }) {
   const operations = useFleetStore((s) => s.operations);
-  const upsert = useFleetStore((s) => s.upsertOperation);
-  useEffect(() => {
-    void client
-      .request<ListResponse<Operation>>(
-        'GET',
-        `/api/v1/operations?databaseId=${encodeURIComponent(databaseId)}&limit=100`,
-      )
-      .then((page) => page.items.forEach(upsert))
-      .catch(() => undefined);
-  }, [client, databaseId, upsert]);
   const mine = useMemo(
     () =>
       [...operations.values()]
