@@ -6,6 +6,18 @@ import {
   EngineSchema,
 } from '../../domain';
 import type { Services } from '../../services';
+import type { Database } from '../../domain';
+import type {
+  CreateResponse,
+  CredentialsResponse,
+  DatabaseEventsResponse,
+  DryRunResponse,
+  FleetVersion,
+  ItemsResponse,
+  ListResponse,
+  ManifestResponse,
+  MetricsResponse,
+} from '../contracts';
 import {
   defineRoute,
   DryRunQuerySchema,
@@ -36,7 +48,7 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       docs: { body: CreateDatabaseRequestSchema, response: DatabaseSchema },
       query: DryRunQuerySchema,
       handler: async ({ body, query, reply, grant }) => {
-        const result = await services.databases.create(body, {
+        const result: CreateResponse | DryRunResponse = await services.databases.create(body, {
           dryRun: query.dryRun,
           actor: grant.actor,
           grant,
@@ -50,7 +62,7 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       permission: 'databases:read',
       summary: 'List databases with filters and paging',
       query: ListQuerySchema,
-      handler: ({ query, grant }) => {
+      handler: ({ query, grant }): Promise<ListResponse<Database>> => {
         const { limit, cursor, ...filter } = query;
         return services.databases.list(filter, { limit, cursor }, grant);
       },
@@ -61,7 +73,7 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       permission: 'databases:read',
       summary: 'One database',
       params: IdParamsSchema,
-      handler: ({ params, grant }) => services.databases.get(params.id, grant),
+      handler: ({ params, grant }): Promise<Database> => services.databases.get(params.id, grant),
     }),
     defineRoute({
       method: 'DELETE',
@@ -80,7 +92,8 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       permission: 'databases:read',
       summary: 'Desired and live manifests and the drift between them',
       params: IdParamsSchema,
-      handler: ({ params, grant }) => services.databaseReads.manifest(params.id, grant),
+      handler: ({ params, grant }): Promise<ManifestResponse> =>
+        services.databaseReads.manifest(params.id, grant),
     }),
     defineRoute({
       method: 'GET',
@@ -88,7 +101,8 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       permission: 'databases:credentials',
       summary: "Credentials read from the cluster's auth secret (never stored)",
       params: IdParamsSchema,
-      handler: ({ params, grant }) => services.databaseReads.credentials(params.id, grant),
+      handler: ({ params, grant }): Promise<CredentialsResponse> =>
+        services.databaseReads.credentials(params.id, grant),
     }),
     defineRoute({
       method: 'GET',
@@ -101,7 +115,7 @@ export function databaseRoutes(services: Services): RouteSpec[] {
           .enum(['15m', '1h', '6h', '24h'], { error: 'range must be one of 15m, 1h, 6h, 24h' })
           .default('1h'),
       }),
-      handler: ({ params, query, grant }) =>
+      handler: ({ params, query, grant }): Promise<MetricsResponse> =>
         services.observations.metrics(params.id, query.range, grant),
     }),
     defineRoute({
@@ -110,7 +124,8 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       permission: 'databases:read',
       summary: 'Kubernetes events of the database and its pods, and its operations',
       params: IdParamsSchema,
-      handler: ({ params, grant }) => services.observations.events(params.id, grant),
+      handler: ({ params, grant }): Promise<DatabaseEventsResponse> =>
+        services.observations.events(params.id, grant),
     }),
   ];
 }
@@ -127,7 +142,9 @@ export function versionRoutes(services: Services): RouteSpec[] {
         engine: EngineSchema.optional(),
         providerId: z.string().max(63).optional(),
       }),
-      handler: async ({ query }) => ({ items: await services.versions.list(query) }),
+      handler: async ({ query }): Promise<ItemsResponse<FleetVersion>> => ({
+        items: await services.versions.list(query),
+      }),
     }),
   ];
 }
