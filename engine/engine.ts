@@ -99,12 +99,20 @@ async function openVault(config: EngineConfig): Promise<Vault> {
     : openFileVault({ file, keyFile: join(config.dataDir, 'vault.key') });
 }
 
-async function openQueue(config: EngineConfig, logger: Logger): Promise<OperationQueue> {
+async function openQueue(
+  config: EngineConfig,
+  logger: Logger,
+  redis: RedisConnections | undefined,
+): Promise<OperationQueue> {
   const leaseMs = config.queueLeaseMs;
-  if (config.redisUrl) {
+  if (redis) {
     const { openBullmqOperationQueue } = await import('./queue/bullmq');
     return openBullmqOperationQueue(
-      { url: config.redisUrl, prefix: config.redisPrefix, name: 'operations' },
+      {
+        connect: (purpose, options) => redis.open(purpose, options),
+        prefix: redis.prefix,
+        name: 'operations',
+      },
       { leaseMs, onError: (error) => logger.warn({ err: error }, 'operation queue error') },
     );
   }
@@ -125,7 +133,17 @@ export async function createEngine(
   try {
     const store = options.store ?? resources.add(await openStore(config));
     const vault = options.vault ?? resources.add(await openVault(config));
-    const queue = options.queue ?? resources.add(await openQueue(config, logger));
+    // Shared mode: every Redis client comes from one factory and closes with the engine.
+    const redis: RedisConnections | undefined = config.redisUrl
+      ? resources.add(
+          createRedisConnections({
+            url: config.redisUrl,
+            prefix: config.redisPrefix,
+            onError: (error, purpose) => logger.debug({ err: error, purpose }, 'redis error'),
+          }),
+        )
+      : undefined;
+    const queue = options.queue ?? resources.add(await openQueue(config, logger, redis));
     const events = new EventBus();
     const policy =
       config.mode === 'desktop'
@@ -159,16 +177,6 @@ export async function createEngine(
     const identity = createIdentityServices(serviceContext, services.tenancy, {
       tokenKey: config.tokenKey,
     });
-    // Shared mode: every Redis client comes from one factory and closes with the engine.
-    const redis: RedisConnections | undefined = config.redisUrl
-      ? resources.add(
-          createRedisConnections({
-            url: config.redisUrl,
-            prefix: config.redisPrefix,
-            onError: (error, purpose) => logger.debug({ err: error, purpose }, 'redis error'),
-          }),
-        )
-      : undefined;
     const rateLimiter =
       options.rateLimiter ??
       (redis ? await openRedisRateLimiter(redis, clock) : new MemoryRateLimiter(() => clock.now()));

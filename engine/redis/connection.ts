@@ -92,7 +92,7 @@ export interface RedisConnections extends Disposable {
 }
 
 export function createRedisConnections(settings: RedisSettings): RedisConnections {
-  const clients: Redis[] = [];
+  let clients: Redis[] = [];
   let closed = false;
   return {
     prefix: settings.prefix,
@@ -103,6 +103,8 @@ export function createRedisConnections(settings: RedisSettings): RedisConnection
         ...options,
         onError: (error) => settings.onError?.(error, purpose),
       });
+      // Clients their owner already closed (a queue worker per leadership term) are let go.
+      clients = clients.filter((open) => open.status !== 'end');
       clients.push(client);
       return client;
     },
@@ -111,7 +113,9 @@ export function createRedisConnections(settings: RedisSettings): RedisConnection
     },
     async dispose() {
       closed = true;
-      for (const client of clients.splice(0).reverse()) await closeRedisClient(client);
+      const all = clients.reverse();
+      clients = [];
+      for (const client of all) await closeRedisClient(client);
     },
   };
 }

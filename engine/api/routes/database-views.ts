@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Services } from '../../services';
 import { toErrorAnswer } from '../plugins/errors';
-import type { ErrorBody } from '../contracts';
+import type { DatabaseDetailResponse, DetailSectionError } from '../contracts';
 import { defineRoute, type RouteSpec } from '../route-table';
 
 /** Operations the detail screen lists, newest first. */
@@ -26,7 +26,7 @@ export const IdsQuerySchema = z
   });
 
 /** A part of the detail that could not be read: its error, as an error answer would carry it. */
-type Section<T> = T | { error: ErrorBody['error'] };
+type Section<T> = T | DetailSectionError;
 
 async function section<T>(request: FastifyRequest, read: () => Promise<T>): Promise<Section<T>> {
   try {
@@ -53,7 +53,7 @@ export function databaseDetailRoutes(services: Services): RouteSpec[] {
       summary:
         'The database with its latest operations, manifest and drift, events and last hour of metrics, in one read',
       params: z.object({ id: z.string().min(1).max(63) }),
-      handler: async ({ params, grant, request }) => {
+      handler: async ({ params, grant, request }): Promise<DatabaseDetailResponse> => {
         const database = await services.databases.get(params.id, grant);
         const [operations, manifest, events, metrics] = await Promise.all([
           services.operations.list({ databaseId: database.id }, { limit: 500 }, grant),

@@ -6,6 +6,18 @@ import {
   EngineSchema,
 } from '../../domain';
 import type { Services } from '../../services';
+import type { Database } from '../../domain';
+import type {
+  CreateResponse,
+  CredentialsResponse,
+  DatabaseEventsResponse,
+  DryRunResponse,
+  FleetVersion,
+  ItemsResponse,
+  ListResponse,
+  ManifestResponse,
+  MetricsResponse,
+} from '../contracts';
 import {
   defineRoute,
   DryRunQuerySchema,
@@ -39,7 +51,7 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       docs: { body: CreateDatabaseRequestSchema, response: DatabaseSchema },
       query: DryRunQuerySchema,
       handler: async ({ body, query, reply, grant }) => {
-        const result = await services.databases.create(body, {
+        const result: CreateResponse | DryRunResponse = await services.databases.create(body, {
           dryRun: query.dryRun,
           actor: grant.actor,
           grant,
@@ -54,7 +66,7 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       summary:
         'List databases with filters and paging; `ids` re-reads up to 100 given databases at once',
       query: ListQuerySchema,
-      handler: ({ query, grant }) => {
+      handler: ({ query, grant }): Promise<ListResponse<Database>> => {
         const { limit, cursor, ...filter } = query;
         return services.databases.list(filter, { limit, cursor }, grant);
       },
@@ -65,7 +77,7 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       permission: 'databases:read',
       summary: 'One database',
       params: IdParamsSchema,
-      handler: ({ params, grant }) => services.databases.get(params.id, grant),
+      handler: ({ params, grant }): Promise<Database> => services.databases.get(params.id, grant),
     }),
     defineRoute({
       method: 'DELETE',
@@ -84,7 +96,8 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       permission: 'databases:read',
       summary: 'Desired and live manifests and the drift between them',
       params: IdParamsSchema,
-      handler: ({ params, grant }) => services.databaseReads.manifest(params.id, grant),
+      handler: ({ params, grant }): Promise<ManifestResponse> =>
+        services.databaseReads.manifest(params.id, grant),
     }),
     defineRoute({
       method: 'GET',
@@ -92,7 +105,8 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       permission: 'databases:credentials',
       summary: "Credentials read from the cluster's auth secret (never stored)",
       params: IdParamsSchema,
-      handler: ({ params, grant }) => services.databaseReads.credentials(params.id, grant),
+      handler: ({ params, grant }): Promise<CredentialsResponse> =>
+        services.databaseReads.credentials(params.id, grant),
     }),
     defineRoute({
       method: 'GET',
@@ -105,7 +119,7 @@ export function databaseRoutes(services: Services): RouteSpec[] {
           .enum(['15m', '1h', '6h', '24h'], { error: 'range must be one of 15m, 1h, 6h, 24h' })
           .default('1h'),
       }),
-      handler: ({ params, query, grant }) =>
+      handler: ({ params, query, grant }): Promise<MetricsResponse> =>
         services.observations.metrics(params.id, query.range, grant),
     }),
     defineRoute({
@@ -114,7 +128,8 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       permission: 'databases:read',
       summary: 'Kubernetes events of the database and its pods, and its operations',
       params: IdParamsSchema,
-      handler: ({ params, grant }) => services.observations.events(params.id, grant),
+      handler: ({ params, grant }): Promise<DatabaseEventsResponse> =>
+        services.observations.events(params.id, grant),
     }),
   ];
 }
@@ -131,7 +146,9 @@ export function versionRoutes(services: Services): RouteSpec[] {
         engine: EngineSchema.optional(),
         providerId: z.string().max(63).optional(),
       }),
-      handler: async ({ query }) => ({ items: await services.versions.list(query) }),
+      handler: async ({ query }): Promise<ItemsResponse<FleetVersion>> => ({
+        items: await services.versions.list(query),
+      }),
     }),
   ];
 }

@@ -6,6 +6,7 @@ import {
 } from '../../domain';
 import type { EngineEvent, Services } from '../../services';
 import type { Grant } from '../../services/auth/access';
+import type { ChangeResponse, DryRunResponse } from '../contracts';
 import { trackEventStream } from '../plugins/event-streams';
 import {
   defineRoute,
@@ -34,11 +35,15 @@ export function databaseChangeRoutes(services: Services): RouteSpec[] {
       body: z.unknown(),
       docs: { body: PatchDatabaseRequestSchema },
       handler: async ({ params, body, query, reply, grant }) => {
-        const result = await services.databaseChanges.patch(params.id, body, {
-          dryRun: query.dryRun,
-          actor: grant.actor,
-          grant,
-        });
+        const result: ChangeResponse | DryRunResponse = await services.databaseChanges.patch(
+          params.id,
+          body,
+          {
+            dryRun: query.dryRun,
+            actor: grant.actor,
+            grant,
+          },
+        );
         return reply.status('manifests' in result ? 200 : 202).send(result);
       },
     }),
@@ -49,7 +54,7 @@ export function databaseChangeRoutes(services: Services): RouteSpec[] {
       summary: 'restart, pause, resume or rotate-credentials (202 with the queued operation)',
       params: z.object({ id: z.string().min(1).max(63), action: z.string().max(40) }),
       status: 202,
-      handler: ({ params, grant }) => {
+      handler: ({ params, grant }): Promise<ChangeResponse> => {
         return services.databaseChanges.act(params.id, params.action, {
           actor: grant.actor,
           grant,

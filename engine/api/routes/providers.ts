@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CreateProviderRequestSchema } from '../../domain';
 import type { Services } from '../../services';
+import type { ItemsResponse, KubeContext, ListResponse, PublicProvider } from '../contracts';
 import { defineRoute, IdParamsSchema, PageQuerySchema, type RouteSpec } from '../route-table';
 
 /** `/api/v1/providers`: the cluster registry. */
@@ -14,7 +15,7 @@ export function providerRoutes(services: Services): RouteSpec[] {
       body: z.unknown(),
       docs: { body: CreateProviderRequestSchema },
       status: 201,
-      handler: ({ body }) => services.providers.create(body),
+      handler: ({ body }): Promise<PublicProvider> => services.providers.create(body),
     }),
     defineRoute({
       method: 'GET',
@@ -22,7 +23,7 @@ export function providerRoutes(services: Services): RouteSpec[] {
       permission: 'providers:read',
       summary: 'List clusters with their health',
       query: PageQuerySchema,
-      handler: ({ query }) => services.providers.list(query),
+      handler: ({ query }): Promise<ListResponse<PublicProvider>> => services.providers.list(query),
     }),
     defineRoute({
       method: 'POST',
@@ -30,7 +31,7 @@ export function providerRoutes(services: Services): RouteSpec[] {
       permission: 'providers:write',
       summary: 'List the contexts of a kubeconfig, to choose one to import',
       body: z.object({ kubeconfig: z.string().min(1).max(1_000_000) }),
-      handler: async ({ body }) => ({
+      handler: async ({ body }): Promise<ItemsResponse<KubeContext>> => ({
         items: await services.providers.listContexts(body.kubeconfig),
       }),
     }),
@@ -40,7 +41,7 @@ export function providerRoutes(services: Services): RouteSpec[] {
       permission: 'providers:read',
       summary: 'One cluster with its health',
       params: IdParamsSchema,
-      handler: ({ params }) => services.providers.get(params.id),
+      handler: ({ params }): Promise<PublicProvider> => services.providers.get(params.id),
     }),
     defineRoute({
       method: 'POST',
@@ -48,7 +49,7 @@ export function providerRoutes(services: Services): RouteSpec[] {
       permission: 'providers:write',
       summary: 'Check a cluster now and store its health',
       params: IdParamsSchema,
-      handler: ({ params }) => services.providers.test(params.id),
+      handler: ({ params }): Promise<PublicProvider> => services.providers.test(params.id),
     }),
     defineRoute({
       method: 'DELETE',

@@ -12,12 +12,21 @@ import {
 import { ConsumerSession, DEFAULT_STOP_TIMEOUT_MS } from '../consumer';
 import type { JobHandler, OperationQueue, QueueSettledEvent, QueueStartOptions } from '../index';
 import { interruptedReason, resolveStartOptions, validateJob } from '../job-policy';
-import { createRedisClient } from '../../redis/connection';
 import { KeyedLines } from './scripts';
 
-/** Where the queue lives: a Redis server, a key prefix, and the queue's name under it. */
+/**
+ * Opens a Redis client for the queue: one for commands, one more for each worker's blocking reads
+ * (`maxRetriesPerRequest: null`, as BullMQ requires). The engine passes `RedisConnections.open`
+ * (engine/redis), so that every Redis client has the same bounds and closes with the engine.
+ */
+export type RedisClientSource = (
+  purpose: string,
+  options: { maxRetriesPerRequest: number | null; connectTimeoutMs?: number },
+) => Redis;
+
+/** Where the queue lives: a Redis server (through its client source), a key prefix, and the queue's name under it. */
 export interface BullmqQueueLocation {
-  url: string;
+  connect: RedisClientSource;
   prefix: string;
   name: string;
 }
@@ -59,11 +68,11 @@ export async function openBullmqOperationQueue(
   options: BullmqQueueOptions = {},
 ): Promise<BullmqOperationQueue> {
   // Bounded: a command fails after two reconnection attempts instead of waiting for Redis forever.
-  const redis = createRedisClient(location.url, {
+  const redis = location.connect('operation-queue', {
     maxRetriesPerRequest: 2,
     connectTimeoutMs: 10_000,
-    onError: (error) => options.onError?.(error),
   });
+  redis.on('error', (error: Error) => options.onError?.(error));
   try {
     await redis.connect();
     await redis.ping();
@@ -132,10 +141,8 @@ export class BullmqOperationQueue implements OperationQueue {
     if (this.session?.accepting) throw new ConflictError('the operation queue is already started');
     const session = new ConsumerSession(handler, resolveStartOptions(options), this.clock);
     this.session = session;
-    const connection = createRedisClient(this.location.url, {
-      maxRetriesPerRequest: null,
-      onError: (error) => this.options.onError?.(error),
-    });
+    const connection = this.location.connect('operation-worker', { maxRetriesPerRequest: null });
+    connection.on('error', (error: Error) => this.options.onError?.(error));
     const worker = new Worker(
       this.location.name,
       (job: Job, token?: string) => this.process(session, job, token ?? ''),

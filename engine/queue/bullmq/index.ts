@@ -1,2 +1,2 @@
 export { BullmqOperationQueue, openBullmqOperationQueue } from './bullmq-queue';
-export type { BullmqQueueLocation, BullmqQueueOptions } from './bullmq-queue';
+export type { BullmqQueueLocation, BullmqQueueOptions, RedisClientSource } from './bullmq-queue';

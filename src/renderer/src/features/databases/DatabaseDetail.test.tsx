@@ -20,7 +20,16 @@ function detailOf(name: string, overrides: Partial<DatabaseDetailView> = {}): Da
       drift: [],
     },
     events: {
-      items: [{ time: '2026-01-01T00:00:00Z', reason: 'Ready', message: `${name}-event` }],
+      items: [
+        {
+          time: '2026-01-01T00:00:00Z',
+          source: 'kubernetes',
+          type: 'Normal',
+          reason: 'Ready',
+          message: `${name}-event`,
+        },
+      ],
+      partial: false,
     },
     metrics: { series: [{ name: 'cpu', unit: 'cores', points: [[1_767_225_600, 0.5]] }] },
     ...overrides,

@@ -31,7 +31,7 @@ export function EventsPanel({
         <ul className="event-list">
           {items.slice(0, 50).map((event, i) => (
             <li key={i}>
-              <span className="muted">{formatTime(event.time ?? event.lastTimestamp)}</span>{' '}
+              <span className="muted">{formatTime(event.time)}</span>{' '}
               <strong>{event.reason ?? event.type}</strong> {event.message}
             </li>
           ))}
