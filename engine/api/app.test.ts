@@ -93,6 +93,35 @@ describe('the HTTP API', () => {
     });
   });
 
+  it('answers a wrong method on a known path with 405, an Allow header and the error shape', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'renderer-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><div id="root"></div>');
+    const { app } = await build({ rendererDir: dir });
+    app.post('/api/v1/things/:id/restart', async () => ({ ok: true }));
+    const response = await app.inject({
+      method: 'PUT',
+      url: '/api/v1/health?x=1',
+      headers: { 'x-request-id': 'abc-2' },
+    });
+    expect(response.statusCode).toBe(405);
+    expect(response.headers.allow).toBe('GET, HEAD');
+    expect(response.json()).toEqual({
+      error: {
+        code: 'METHOD_NOT_ALLOWED',
+        message: 'PUT is not allowed on /api/v1/health; use GET, HEAD',
+        details: [],
+        requestId: 'abc-2',
+      },
+    });
+    const param = await app.inject({ method: 'GET', url: '/api/v1/things/42/restart' });
+    expect(param.statusCode).toBe(405);
+    expect(param.headers.allow).toBe('POST');
+    // The page's static wildcard does not make an unknown API path exist.
+    const unknown = await app.inject({ method: 'POST', url: '/api/v1/nothing-here' });
+    expect(unknown.statusCode).toBe(404);
+  });
+
   it('names the field and rule of invalid input, and hides internal errors', async () => {
     const { app, lines } = await build();
     app.post('/api/v1/echo', async (request) =>

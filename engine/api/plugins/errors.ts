@@ -35,15 +35,42 @@ export function registerErrorHandling(
     if (options.pageFallback && request.method === 'GET' && !isApi) {
       return options.pageFallback(request, reply);
     }
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = allowedMethods(app, path);
+    if (allowed.length > 0) {
+      // The path exists under other methods: RFC 9110 wants 405 with the methods it does take.
+      const body: ErrorBody = {
+        error: {
+          code: 'METHOD_NOT_ALLOWED',
+          message: `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}`,
+          details: [],
+          requestId: request.id,
+        },
+      };
+      return reply.status(405).header('allow', allowed.join(', ')).send(body);
+    }
     const body: ErrorBody = {
       error: {
         code: 'NOT_FOUND',
-        message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}`,
+        message: `no route ${request.method} ${path}`,
         details: [],
         requestId: request.id,
       },
     };
     return reply.status(404).send(body);
+  });
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/**
+ * The methods that have a route of their own for this path. A wildcard match (the page's static
+ * files answer `GET /*`) does not count: it would make every unknown API path "exist".
+ */
+function allowedMethods(app: FastifyInstance, path: string): string[] {
+  return METHODS.filter((method) => {
+    const found = app.findRoute({ method, url: path });
+    return found !== null && found !== undefined && !('*' in (found.params ?? {}));
   });
 }
 
