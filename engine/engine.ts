@@ -23,7 +23,13 @@ import { createLogger } from './logging';
 import { createEmbeddedLeadership, createLoops, type Leadership, type Loops } from './loops';
 import type { OperationQueue } from './queue';
 import { openSqliteOperationQueue } from './queue/sqlite';
-import { createServices, EventBus, type ServiceContext, type Services } from './services';
+import {
+  createMemoryEventJournal,
+  createServices,
+  EventBus,
+  type ServiceContext,
+  type Services,
+} from './services';
 import {
   createRedisConnections,
   RedisLeadership,
@@ -144,7 +150,8 @@ export async function createEngine(
         )
       : undefined;
     const queue = options.queue ?? resources.add(await openQueue(config, logger, redis));
-    const events = new EventBus();
+    // Event ids start from the engine's start time, so that one from before a restart is foreign.
+    const events = new EventBus(createMemoryEventJournal({ epoch: clock.now() }));
     const policy =
       config.mode === 'desktop'
         ? DESKTOP_POLICY

@@ -16,6 +16,7 @@ export type { ChangeResult } from './database-changes';
 export type { CreateResult, DryRunResult } from './databases';
 export type { Credentials, ManifestView } from './database-reads';
 export { EventBus, type EngineEvent } from './events';
+export { createMemoryEventJournal, type EventJournal, type JournaledEvent } from './event-journal';
 export type { PublicProvider } from './providers';
 export type { FleetVersion } from './versions';
 export type { DatabaseEventEntry, MetricRange, MetricSeries } from './database-observations';

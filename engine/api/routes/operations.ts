@@ -7,7 +7,6 @@ import {
 import type { EngineEvent, Services } from '../../services';
 import type { Grant } from '../../services/auth/access';
 import type { ChangeResponse, DryRunResponse } from '../contracts';
-import { trackEventStream } from '../plugins/event-streams';
 import {
   defineRoute,
   DryRunQuerySchema,
@@ -15,6 +14,7 @@ import {
   PageQuerySchema,
   type RouteSpec,
 } from '../route-table';
+import { serveEventStream } from './event-stream';
 
 const OperationListQuerySchema = PageQuerySchema.extend({
   databaseId: z.string().max(63).optional(),
@@ -97,12 +97,9 @@ export function operationRoutes(services: Services): RouteSpec[] {
   ];
 }
 
-/** Keeps idle proxies from closing the stream, and notices dead clients. */
-const HEARTBEAT_MS = 15_000;
-
 /**
  * `GET /api/v1/events`: server-sent events (`database.status`, `operation.progress`,
- * `provider.health`). The desktop receives the same events over IPC instead.
+ * `provider.health`), resumable with `Last-Event-ID`. The desktop receives the same events over IPC.
  */
 export function eventRoutes(services: Services): RouteSpec[] {
   return [
@@ -110,36 +107,10 @@ export function eventRoutes(services: Services): RouteSpec[] {
       method: 'GET',
       url: '/api/v1/events',
       permission: 'events:read',
-      summary: 'Server-sent events: database.status, operation.progress, provider.health',
-      handler: async ({ request, reply, grant }) => {
-        const raw = reply.raw;
-        raw.writeHead(200, {
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache, no-transform',
-          connection: 'keep-alive',
-          'x-request-id': request.id,
-        });
-        raw.write(': connected\n\n');
-        trackEventStream(request.server, raw);
-        const visible = visibilityFor(services, grant);
-        let id = 0;
-        // Events are written in the order they were published, even when a visibility check waits.
-        let chain = Promise.resolve();
-        const subscription = services.events.subscribe((event) => {
-          chain = chain.then(async () => {
-            if (raw.writableEnded || !(await visible(event))) return;
-            raw.write(`id: ${++id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
-          });
-        });
-        const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), HEARTBEAT_MS);
-        const close = (): void => {
-          clearInterval(heartbeat);
-          void subscription.dispose();
-        };
-        request.raw.on('close', close);
-        reply.hijack();
-        return reply;
-      },
+      summary:
+        'Server-sent events: database.status, operation.progress, provider.health; resumable with Last-Event-ID (stream.reset when it cannot be)',
+      handler: async ({ request, reply, grant }) =>
+        serveEventStream(request, reply, services.events, visibilityFor(services, grant)),
     }),
   ];
 }

@@ -8,8 +8,18 @@ export class SseParser {
   private buffer = '';
   private type = 'message';
   private data: string[] = [];
+  private idBuffer: string | undefined;
 
-  constructor(private readonly emit: (event: BridgeEvent) => void) {}
+  /**
+   * @param lastEventId where a previous connection stopped; the stream's `id:` fields move it on,
+   * also when a message carries no data (the server states its position that way).
+   */
+  constructor(
+    private readonly emit: (event: BridgeEvent) => void,
+    public lastEventId?: string,
+  ) {
+    this.idBuffer = lastEventId;
+  }
 
   /** Feeds decoded text; complete events are emitted as they end. */
   push(text: string): void {
@@ -26,6 +36,7 @@ export class SseParser {
 
   private line(line: string): void {
     if (line === '') {
+      this.lastEventId = this.idBuffer;
       if (this.data.length > 0) {
         const raw = this.data.join('\n');
         try {
@@ -44,8 +55,16 @@ export class SseParser {
     const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
     if (field === 'event') this.type = value;
     else if (field === 'data') this.data.push(value);
+    // A NUL in an id is ignored, as the SSE specification says.
+    else if (field === 'id' && !value.includes('\0')) this.idBuffer = value;
   }
 }
+
+/**
+ * The event that tells the owner of a stream to reload what it shows: the daemon no longer knows
+ * the events after the last one received, or there was no position to resume from.
+ */
+export const STREAM_RESET_EVENT = 'stream.reset';
 
 /** What an event stream tells its owner about the connection. */
 export type StreamState = 'connecting' | 'open' | 'closed';
@@ -63,11 +82,18 @@ export interface EventStreamOptions {
   backoffMs?: readonly number[];
 }
 
-/** Opens a reconnecting event stream; returns the function that closes it for good. */
+/**
+ * Opens a reconnecting event stream; returns the function that closes it for good. A reconnection
+ * sends `Last-Event-ID`, so the daemon replays what was missed; when it cannot, the owner gets a
+ * `stream.reset` event (from the daemon, or made here when there was no id yet) and reloads.
+ */
 export function openEventStream(options: EventStreamOptions): () => void {
   const controller = new AbortController();
   const backoff = options.backoffMs ?? [500, 1000, 2000, 5000, 10_000];
   let failures = 0;
+  /** A stream was open or failed before: events may have been missed since. */
+  let interrupted = false;
+  let lastEventId: string | undefined;
 
   const wait = (ms: number): Promise<void> =>
     new Promise((done) => {
@@ -80,8 +106,14 @@ export function openEventStream(options: EventStreamOptions): () => void {
 
   const connectOnce = async (): Promise<void> => {
     options.onState?.('connecting');
+    const reconnecting = interrupted;
+    const resumeFrom = lastEventId;
     const response = await options.fetchImpl(options.url, {
-      headers: { accept: 'text/event-stream', ...(await options.headers()) },
+      headers: {
+        accept: 'text/event-stream',
+        ...(resumeFrom === undefined ? {} : { 'last-event-id': resumeFrom }),
+        ...(await options.headers()),
+      },
       signal: controller.signal,
     });
     if (response.status === 401 && options.onUnauthorized) {
@@ -92,12 +124,21 @@ export function openEventStream(options: EventStreamOptions): () => void {
     if (!response.ok || !response.body) throw new Error(`event stream answered ${response.status}`);
     options.onState?.('open');
     failures = 0;
-    const parser = new SseParser(options.onEvent);
+    interrupted = true;
+    if (reconnecting && resumeFrom === undefined) {
+      options.onEvent({ type: STREAM_RESET_EVENT, data: { reason: 'no position to resume from' } });
+    }
+    const parser = new SseParser(options.onEvent, resumeFrom);
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      parser.push(value);
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        parser.push(value);
+        lastEventId = parser.lastEventId;
+      }
+    } finally {
+      lastEventId = parser.lastEventId;
     }
   };
 
@@ -107,6 +148,7 @@ export function openEventStream(options: EventStreamOptions): () => void {
         await connectOnce();
       } catch {
         failures += 1;
+        interrupted = true;
       }
       if (controller.signal.aborted) break;
       options.onState?.('closed');

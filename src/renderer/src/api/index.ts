@@ -15,7 +15,12 @@ export {
   type LocalKubeconfigClient,
 } from './desktop-settings';
 export { TokenManager, type TokenSource, type TokenStorage } from '../../../shared/api/session';
-export { SseParser, openEventStream, type StreamState } from '../../../shared/api/sse';
+export {
+  SseParser,
+  STREAM_RESET_EVENT,
+  openEventStream,
+  type StreamState,
+} from '../../../shared/api/sse';
 export { ClientProvider, useClient } from './client-context';
 export type * from './types';
 

@@ -1,5 +1,5 @@
-import { useEffect, useRef } from 'react';
-import type { ApiClient, StreamState } from '../api';
+import { useEffect } from 'react';
+import { STREAM_RESET_EVENT, type ApiClient, type StreamState } from '../api';
 import { isUnreachable, useFleetStore, useToastStore } from '../stores';
 
 const OFFLINE_PING_MS = 5000;
@@ -73,13 +73,12 @@ export function createRereadBatcher(
 
 /**
  * Keeps the fleet store live: the last snapshot first (so an unreachable API still shows something),
- * then a full load, then the event stream. Missed events are made up by reloading after the
- * stream reconnects or the API answers again.
+ * then a full load, then the event stream. A reconnecting stream replays what it missed
+ * (`Last-Event-ID`); only when it cannot (`stream.reset`), or the API answers again after being
+ * unreachable, is everything reloaded.
  */
 export function useLiveFleet(client: ApiClient, streamState: StreamState | null): void {
   const online = useFleetStore((s) => s.online);
-  /** The stream was open, or failed, since the page loaded: its next opening may follow missed events. */
-  const mayHaveMissed = useRef(false);
 
   const loadAll = (): void => {
     const fleet = useFleetStore.getState();
@@ -93,6 +92,10 @@ export function useLiveFleet(client: ApiClient, streamState: StreamState | null)
     loadAll();
     const rereads = createRereadBatcher(client);
     const unsubscribe = client.onEvent((event) => {
+      if (event.type === STREAM_RESET_EVENT) {
+        loadAll();
+        return;
+      }
       const fleet = useFleetStore.getState();
       const result = fleet.applyEvent(event);
       if (result.finished) {
@@ -120,15 +123,10 @@ export function useLiveFleet(client: ApiClient, streamState: StreamState | null)
     };
   }, [client]);
 
-  // After the stream dropped and came back — or first opened after failing, as when the page loaded
-  // offline — events may have been missed: reload once. When it drops, ask whether the API still
-  // answers, so that the page can say its data is stale.
+  // When the stream drops, ask whether the API still answers, so that the page can say its data is
+  // stale. What was missed meanwhile comes with the reconnection, or a `stream.reset` reloads it.
   useEffect(() => {
-    if (streamState === 'open') {
-      if (mayHaveMissed.current) loadAll();
-      mayHaveMissed.current = true;
-    } else if (streamState === 'closed') {
-      mayHaveMissed.current = true;
+    if (streamState === 'closed') {
       client
         .request('GET', '/api/v1/health')
         .then(() => useFleetStore.getState().reachable(true))
