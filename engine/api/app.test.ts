@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { EngineError } from '../base/errors';
+import { EngineError, UnavailableError } from '../base/errors';
 import { createLogger } from '../logging';
 import { buildApi } from './app';
 import type { ReadinessProbe } from './routes/health';
@@ -164,6 +164,35 @@ describe('the HTTP API', () => {
     expect(refused.json().error.code).toBe('QUOTA_EXCEEDED');
 
     expect(lines.join('')).toContain('"reqId"');
+  });
+
+  it('logs an unreachable cluster as a warning without a stack, and a fault as an error with one', async () => {
+    const { app, lines } = await build();
+    app.get('/api/v1/away', async () => {
+      throw new UnavailableError('cluster prod is unreachable (ECONNREFUSED)', new Error('inner'));
+    });
+    app.get('/api/v1/bug', async () => {
+      throw new Error('a bug');
+    });
+    const away = await app.inject({ method: 'GET', url: '/api/v1/away' });
+    expect(away.statusCode).toBe(503);
+    const bug = await app.inject({ method: 'GET', url: '/api/v1/bug' });
+    expect(bug.statusCode).toBe(500);
+    const parsed = lines
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { msg: string; err?: { stack?: string } });
+    const unavailable = parsed.filter((line) => line.msg === 'request unavailable');
+    expect(unavailable).toHaveLength(1);
+    expect(unavailable[0]).toMatchObject({
+      level: 40,
+      reason: 'cluster prod is unreachable (ECONNREFUSED)',
+    });
+    expect(JSON.stringify(unavailable[0])).not.toContain('stack');
+    const failed = parsed.filter((line) => line.msg === 'request failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.err?.stack).toContain('a bug');
   });
 
   it('redacts secrets in logs', async () => {

@@ -16,6 +16,7 @@ import {
 import type { KubeObject } from '../kubedb/types';
 import type { ClusterClient } from './cluster-client';
 import { KubeApiError } from './http';
+import { isUnreachable, ReachabilityLog } from './reachability-log';
 import { resourceOf, resourcePath } from './resources';
 import { ObjectIndex } from './watch/object-index';
 import type { Projection } from './watch/projections';
@@ -54,6 +55,8 @@ export interface WatchCacheOptions {
   /** Source of jitter; injectable for deterministic tests. */
   random?: () => number;
   logger?: Logger;
+  /** Shared by the caches of one cluster, so that an outage is logged once; one of its own if absent. */
+  reachability?: ReachabilityLog;
 }
 
 /**
@@ -123,6 +126,7 @@ export class WatchCache implements Disposable {
   private readonly policy: BackoffPolicy;
   private readonly path: string;
   private readonly log: Logger | undefined;
+  private readonly reachability: ReachabilityLog;
   private abort: AbortController | undefined;
   private loop: Promise<void> | undefined;
   private disposed = false;
@@ -144,6 +148,8 @@ export class WatchCache implements Disposable {
     this.policy = options.backoff ?? DEFAULT_BACKOFF;
     this.path = resourcePath(resourceOf(options.apiVersion, options.kind), options.namespace);
     this.log = options.logger?.child({ cluster: options.client.label, kind: options.kind });
+    this.reachability =
+      options.reachability ?? new ReachabilityLog({ logger: this.log, clock: this.clock });
   }
 
   /** True once the first complete list is in the cache; stays true through later restarts. */
@@ -296,6 +302,7 @@ export class WatchCache implements Disposable {
     if (served && this.listed && this.mode === 'watch') this.counters.relists++;
     this.needList = false;
     this.failures = 0;
+    this.reachability.succeeded();
     this.resourceVersion = resourceVersion;
     const changes = this.index.replace(items);
     const first = !this.listed;
@@ -330,6 +337,7 @@ export class WatchCache implements Disposable {
       connectTimeoutMs: this.options.connectTimeoutMs ?? 15_000,
       onOpen: () => {
         openedAt.value = this.clock.now();
+        this.reachability.succeeded();
         if (this.mode === 'poll') this.log?.info('watching is allowed again; leaving the poll');
         this.mode = 'watch';
         this.setState('watching');
@@ -381,10 +389,12 @@ export class WatchCache implements Disposable {
       wait = Math.max(wait, Math.min(error.retryAfterSeconds * 1000, MAX_RETRY_AFTER_MS));
     }
     this.setState('backoff', error.message);
-    this.log?.warn(
-      { err: error, failures: this.failures, waitMs: wait },
-      'watch cache request failed; backing off',
-    );
+    if (isUnreachable(error)) this.reachability.failed(error);
+    else
+      this.log?.warn(
+        { err: error, failures: this.failures, waitMs: wait },
+        'watch cache backs off',
+      );
     return wait;
   }
 

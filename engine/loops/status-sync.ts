@@ -9,6 +9,7 @@ import {
   type Provider,
 } from '../domain';
 import type { ClusterClient } from '../kube';
+import { ReachabilityLog } from '../kube/reachability-log';
 import { WatchCache } from '../kube/watch-cache';
 import {
   INSTANCE_LABEL,
@@ -45,6 +46,8 @@ export interface StatusSyncOptions {
   failureThresholdMs: number;
   /** Options handed to every watch cache (tests shorten the watchdog). */
   watch?: { silenceTimeoutMs?: number; watchTimeoutSeconds?: number };
+  /** Between two "cluster still unreachable" log lines; 5 minutes by default. */
+  unreachableReminderMs?: number;
   /** Called after a database was written (the reconciler listens). */
   onChanged?: (database: Database) => void;
 }
@@ -71,6 +74,12 @@ export class ProviderStatusSync implements Disposable {
     readonly client: ClusterClient,
     private readonly options: StatusSyncOptions,
   ) {
+    // One log of the cluster's reachability for all its caches: an outage is one line, not 13 per retry.
+    const reachability = new ReachabilityLog({
+      logger: context.logger.child({ providerId: provider.id, cluster: client.label }),
+      clock: context.clock,
+      reminderMs: options.unreachableReminderMs,
+    });
     this.queue = new KeyedWorkQueue((id) => this.sync(id), {
       clock: context.clock,
       concurrency: 4,
@@ -89,6 +98,7 @@ export class ProviderStatusSync implements Disposable {
         projection: toCachedDatabase,
         clock: context.clock,
         logger: context.logger,
+        reachability,
         ...options.watch,
       });
       this.databaseCaches.set(kind, cache);
@@ -109,6 +119,7 @@ export class ProviderStatusSync implements Disposable {
         projection: toCachedOpsRequest,
         clock: context.clock,
         logger: context.logger,
+        reachability,
         ...options.watch,
       });
       this.opsCaches.set(kind, cache);
@@ -121,6 +132,7 @@ export class ProviderStatusSync implements Disposable {
       projection: toCachedPod,
       clock: context.clock,
       logger: context.logger,
+      reachability,
       ...options.watch,
     });
     this.subscriptions.push(

@@ -21,7 +21,14 @@ export function registerErrorHandling(
 ): void {
   app.setErrorHandler((error: unknown, request, reply) => {
     const { status, body } = toErrorAnswer(error, request.id);
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    if (body.error.code === 'UNAVAILABLE') {
+      // A cluster or the store cannot be reached: expected, and logged once more where it is
+      // watched; the reason without a stack is enough here.
+      request.log.warn(
+        { code: body.error.code, status, reason: body.error.message },
+        'request unavailable',
+      );
+    } else if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: body.error.code, status }, 'request refused');
     if (status === 429 && error instanceof EngineError) {
       const retryAfter = (error as EngineError & { retryAfterSeconds?: number }).retryAfterSeconds;
