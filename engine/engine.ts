@@ -38,6 +38,7 @@ import {
   type RedisConnections,
 } from './redis';
 import { createIdentityServices, MemoryRateLimiter, type RateLimiter } from './services/auth';
+import { createAuditTargetNamer } from './services/audit';
 import { identityRoutes } from './api/routes/auth';
 import type { Store } from './store';
 import { openSqliteStore } from './store/sqlite';
@@ -279,7 +280,10 @@ export async function createEngine(
           bulkPerWindow: config.rateLimitBulkPerMinute,
         },
       },
-      audit: identity.audit,
+      audit: {
+        record: (entry) => identity.audit.record(entry),
+        nameOf: createAuditTargetNamer(store),
+      },
       trustedProxies: config.trustedProxies,
       cursorKey: () => identity.sessions.deriveKey('list-cursors'),
       health: {

@@ -16,6 +16,10 @@ export const AuditEventSchema = z.object({
   action: z.string(),
   /** e.g. `database/<id>`; '' when the action has no target. */
   target: z.string(),
+  /** What the target is: `database`, `provider`, `operation`, `user`, `api-key`, `domain`... */
+  targetKind: z.string().optional(),
+  /** The target's name when the event was recorded (ids stay in `target`). */
+  targetName: z.string().optional(),
   result: AuditResultSchema,
   requestId: z.string().nullable(),
   sourceIp: z.string().nullable(),

@@ -103,6 +103,21 @@ describe('the audit trail', () => {
       actor: 'vera',
       details: { status: 403 },
     });
+    // Each event names its target as it was called at the time, beside the id.
+    expect(find('auth.login', 'failure')).toMatchObject({
+      targetKind: 'user',
+      targetName: 'admin',
+    });
+    expect(find('providers.create', 'success')).toMatchObject({
+      targetKind: 'provider',
+      targetName: 'cluster',
+    });
+    for (const action of ['databases.create', 'databases.credentials.read', 'databases.delete'])
+      expect(find(action)).toMatchObject({ targetKind: 'database', targetName: 'audited' });
+    expect(find('users.create', 'success')).toMatchObject({
+      targetKind: 'user',
+      targetName: 'vera',
+    });
     expect(JSON.stringify(events)).not.toContain('wrong-password');
     expect(JSON.stringify(events)).not.toContain('vera-password-123');
 

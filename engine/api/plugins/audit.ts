@@ -2,11 +2,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isEngineError } from '../../base/errors';
 import type { AuditResult } from '../../domain';
 import type { AuditEntry } from '../../services/audit';
+import { createdObject, nameTargetBefore, type TargetName, type TargetNamer } from './audit-target';
 import { routePermission } from './auth';
 
 /** Where audit events go (the services' AuditLog). */
 export interface AuditSink {
   record(entry: AuditEntry): Promise<unknown>;
+  /** The current name of an object (`database`, id) so the trail shows names, not only ids. */
+  nameOf?: TargetNamer;
 }
 
 /** What a handler may tell the audit plugin that the request alone does not show (a login's username). */
@@ -19,6 +22,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     auditNote: AuditNote | null;
     auditErrorCode: string | null;
+    auditTargetName: TargetName | null;
   }
 }
 
@@ -79,23 +83,20 @@ function auditTarget(request: FastifyRequest, payload: unknown): string {
     !url.includes(':') &&
     (request.routeOptions.url ?? '').split('/').length <= 4
   ) {
-    const created = createdId(payload);
+    const created = createdObject(payload).id;
     if (created) target = `${target}/${created}`;
   }
   return target;
 }
 
-/** The id of what a create answered, read without keeping anything else of the body. */
-function createdId(payload: unknown): string | null {
-  if (typeof payload !== 'string' || payload.length > 65_536 || !payload.startsWith('{'))
-    return null;
-  try {
-    const body = JSON.parse(payload) as { id?: unknown; database?: { id?: unknown } };
-    const id = body.id ?? body.database?.id;
-    return typeof id === 'string' ? id : null;
-  } catch {
-    return null;
-  }
+/** The kind and name of the target: looked up before the call, or what a create answered. */
+function targetNameOf(request: FastifyRequest, payload: unknown): TargetName | null {
+  const before = request.auditTargetName;
+  if (request.auditNote?.target?.startsWith('users/'))
+    return { kind: 'user', name: request.auditNote.target.slice('users/'.length) };
+  if (!before || before.name !== undefined) return before;
+  const name = request.method === 'POST' ? createdObject(payload).name : null;
+  return name ? { kind: before.kind, name } : before;
 }
 
 function resultOf(status: number, action: string): AuditResult {
@@ -118,6 +119,11 @@ function shouldAudit(request: FastifyRequest): boolean {
 export function registerAudit(app: FastifyInstance, sink: AuditSink): void {
   app.decorateRequest('auditNote', null);
   app.decorateRequest('auditErrorCode', null);
+  app.decorateRequest('auditTargetName', null);
+  app.addHook('preHandler', async (request) => {
+    if (shouldAudit(request))
+      request.auditTargetName = await nameTargetBefore(request, sink.nameOf);
+  });
   app.addHook('onError', async (request, _reply, error) => {
     request.auditErrorCode = isEngineError(error) ? error.code : 'INTERNAL';
   });
@@ -129,11 +135,16 @@ export function registerAudit(app: FastifyInstance, sink: AuditSink): void {
     // A call the rate limiter turned away changed nothing; recording each would let a flood grow
     // the trail without bound. Locked sign-ins stay recorded (they are bounded by the limiter too).
     if (status === 429 && action !== 'auth.login') return payload;
+    // A call refused before its handler (401, 403) changed nothing: its target is named now.
+    request.auditTargetName ??= await nameTargetBefore(request, sink.nameOf);
+    const named = targetNameOf(request, payload);
     try {
       await sink.record({
         actor: request.principal?.actor ?? request.auditNote?.actor ?? 'anonymous',
         action,
         target: request.auditNote?.target ?? auditTarget(request, payload),
+        ...(named?.kind ? { targetKind: named.kind } : {}),
+        ...(named?.name ? { targetName: named.name } : {}),
         result: resultOf(status, action),
         requestId: request.id,
         sourceIp: request.ip ?? null,

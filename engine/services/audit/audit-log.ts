@@ -9,6 +9,9 @@ export interface AuditEntry {
   actor: string;
   action: string;
   target: string;
+  /** What the target is (`database`, `provider`, `user`...) and its name at the time. */
+  targetKind?: string;
+  targetName?: string;
   result: AuditResult;
   requestId: string | null;
   sourceIp: string | null;

@@ -8,3 +8,4 @@ export {
   type AuditVerification,
 } from './audit-log';
 export { canonicalJson } from './canonical-json';
+export { createAuditTargetNamer } from './target-names';

@@ -78,7 +78,9 @@ export function AuditScreen() {
                 <td>{formatTime(e.time)}</td>
                 <td>{e.actor}</td>
                 <td>{e.action}</td>
-                <td>{e.target}</td>
+                <td title={e.target}>
+                  <AuditTarget event={e} />
+                </td>
                 <td className={e.result === 'success' ? 'status-ok' : 'status-error'}>
                   {e.result}
                 </td>
@@ -94,5 +96,19 @@ export function AuditScreen() {
         </button>
       )}
     </section>
+  );
+}
+
+/**
+ * The target by the name it had when the event was recorded, its kind beside it; the raw target
+ * (the path with ids) stays on hover. Older events, recorded before names were, show that path.
+ */
+function AuditTarget({ event }: { event: AuditEvent }) {
+  if (!event.targetName) return <>{event.target}</>;
+  return (
+    <>
+      {event.targetName}
+      {event.targetKind && <span className="muted"> {event.targetKind}</span>}
+    </>
   );
 }
