@@ -9,6 +9,7 @@ import { SettingsScreen } from '../features/settings';
 import { useFleetStore, usePreferencesStore, type ThemeChoice } from '../stores';
 import { EmptyState, StaleBanner, Toasts, href, useRoute } from '../ui';
 import { CommandPalette } from './CommandPalette';
+import { usePageTitle } from './page-title';
 import { useLiveFleet } from './use-live-fleet';
 
 // The dashboard's charts (recharts) load only when it is shown, so other screens start faster.
@@ -100,6 +101,7 @@ export function Shell({
 }) {
   useLiveFleet(client, streamState);
   const route = useRoute();
+  usePageTitle(route, NAV);
   const { theme, setTheme } = usePreferencesStore();
   const online = useFleetStore((s) => s.online);
   const section = route === '/' ? '/' : `/${route.split('/')[1] ?? ''}`;
