@@ -2,7 +2,7 @@ import { lazy, Suspense } from 'react';
 import type { ApiClient, DesktopSettingsClient, SessionUser, StreamState } from '../api';
 import { AuditScreen } from '../features/audit';
 import { ClustersScreen } from '../features/clusters';
-import { CreateWizard } from '../features/create';
+import { CreateProgress, CreateWizard } from '../features/create';
 import { DatabaseDetail, DatabasesScreen, useDatabaseFilters } from '../features/databases';
 import { OperationsScreen } from '../features/operations';
 import { SettingsScreen } from '../features/settings';
@@ -51,6 +51,11 @@ function Screen({
   const setFilters = useDatabaseFilters((s) => s.set);
   const detail = /^\/databases\/([^/]+)$/.exec(route);
   if (detail) return <DatabaseDetail id={decodeURIComponent(detail[1]!)} />;
+  const creating = /^\/create\/([^/]+)\/([^/]+)$/.exec(route);
+  if (creating) {
+    const [, databaseId, operationId] = creating.map(decodeURIComponent);
+    return <CreateProgress databaseId={databaseId!} operationId={operationId!} />;
+  }
   switch (route) {
     case '/':
       return (

@@ -18,7 +18,9 @@ export function pageTitle(
     const id = decodeURIComponent(detail[1]!);
     return [databaseName(id) ?? 'Database', 'Databases', PRODUCT_TITLE].join(' — ');
   }
-  const section = sections.find((item) => item.path === route);
+  // A screen's sub-routes (the progress of a create) carry the screen's name.
+  const path = route === '/' ? '/' : `/${route.split('/')[1] ?? ''}`;
+  const section = sections.find((item) => item.path === path);
   return section ? `${section.label} — ${PRODUCT_TITLE}` : `Not found — ${PRODUCT_TITLE}`;
 }
 

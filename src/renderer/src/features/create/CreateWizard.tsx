@@ -17,8 +17,7 @@ import {
   type SizePreset,
 } from '../../model/engines';
 import { useFleetStore } from '../../stores';
-import { EmptyState, ErrorView, YamlView, href, useOfflineReason } from '../../ui';
-import { CreateProgress } from './CreateProgress';
+import { EmptyState, ErrorView, YamlView, href, navigate, useOfflineReason } from '../../ui';
 import { buildCreateRequest, type WizardForm } from './create-request';
 
 const STEPS = ['Engine', 'Topology', 'Size and storage', 'Placement', 'Review'] as const;
@@ -50,7 +49,6 @@ export function CreateWizard() {
   const [preview, setPreview] = useState<KubeObject[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const [created, setCreated] = useState<ChangeResponse | null>(null);
   const update = (patch: Partial<WizardForm>): void => {
     setForm((f) => ({ ...f, ...patch }));
     setPreview(null);
@@ -88,7 +86,8 @@ export function CreateWizard() {
         const answer = await client.request<ChangeResponse>('POST', '/api/v1/databases', request);
         upsertDatabase(answer.database);
         upsertOperation(answer.operation);
-        setCreated(answer);
+        // The progress has its own route, so that "New database" afterwards opens a fresh wizard.
+        navigate(`/create/${answer.database.id}/${answer.operation.id}`);
       }
     } catch (failure) {
       setError(failure);
@@ -97,8 +96,6 @@ export function CreateWizard() {
     }
   };
 
-  if (created)
-    return <CreateProgress databaseId={created.database.id} operationId={created.operation.id} />;
   if (providers.length === 0) {
     return (
       <EmptyState title="No cluster to create a database on">
