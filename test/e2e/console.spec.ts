@@ -52,6 +52,20 @@ test('an admin signs in, adds a cluster, creates, scales, inspects, drifts and d
     await page.getByRole('radio', { name: /small/ }).check();
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByLabel('Name').fill(NAME);
+    // Tenants are picked from those that exist; a new one is an explicit choice.
+    for (const [label, name] of [
+      ['Domain', 'acme'],
+      ['Project', 'shop'],
+    ] as const) {
+      const picker = page.getByLabel(label, { exact: true });
+      await expect(picker).toBeEnabled();
+      if ((await picker.locator('option', { hasText: new RegExp(`^${name}$`) }).count()) > 0) {
+        await picker.selectOption(name);
+      } else {
+        await picker.selectOption({ label: `New ${label.toLowerCase()}…` });
+        await page.getByLabel(`New ${label.toLowerCase()} name`).fill(name);
+      }
+    }
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByRole('button', { name: 'Preview manifests' }).click();
     await expect(page.getByTestId('create-preview')).toContainText('kind: Postgres');

@@ -18,6 +18,7 @@ import {
 } from '../../model/engines';
 import { useFleetStore } from '../../stores';
 import { EmptyState, ErrorView, YamlView, href, navigate, useOfflineReason } from '../../ui';
+import { TenancyFields } from './TenancyFields';
 import { buildCreateRequest, type WizardForm } from './create-request';
 
 const STEPS = ['Engine', 'Topology', 'Size and storage', 'Placement', 'Review'] as const;
@@ -41,8 +42,9 @@ export function CreateWizard() {
     storageSize: '10Gi',
     storageClass: 'standard',
     name: '',
-    domain: 'acme',
-    project: 'shop',
+    // Picked from the existing tenants once they are read (TenancyFields), never a demo's names.
+    domain: '',
+    project: '',
     providerId: '',
   });
   const [versions, setVersions] = useState<VersionItem[] | null>(null);
@@ -243,14 +245,7 @@ export function CreateWizard() {
                 placeholder="orders"
               />
             </label>
-            <label>
-              Domain
-              <input value={form.domain} onChange={(e) => update({ domain: e.target.value })} />
-            </label>
-            <label>
-              Project
-              <input value={form.project} onChange={(e) => update({ project: e.target.value })} />
-            </label>
+            <TenancyFields domain={form.domain} project={form.project} onChange={update} />
             <label>
               Cluster
               <select
