@@ -24,14 +24,25 @@ import {
 import { createHash } from 'node:crypto';
 import type { RefreshToken } from '../records';
 
+const DAY_MS = 86_400_000;
+
 /**
  * Record builders for the conformance suite. Each record is parsed by its domain schema, so the
- * suite stores what services store. Times advance one second per record unless given, which makes
- * the expected (createdAt, id) order easy to state.
+ * suite stores what services store. Times advance one second per record from `now` unless given,
+ * which makes the expected (createdAt, id) order easy to state. `now` is injected and no time is
+ * hard-coded: MongoDB's TTL indexes delete refresh tokens and metric samples whose dates are past,
+ * so fixed dates would make records vanish under a test once the calendar passes them.
  */
 export class Fixtures {
   private sequence = 0;
-  private readonly base = Date.parse('2026-01-01T00:00:00.000Z');
+
+  /** @param base the suite's "now", epoch ms; the system clock's when not given. */
+  constructor(private readonly base: number = Date.now()) {}
+
+  /** `days` after the fixtures' now (negative: before), as ISO. */
+  at(days: number): string {
+    return new Date(this.base + days * DAY_MS).toISOString();
+  }
 
   /** A unique id, sortable by creation. */
   id(prefix: string): string {
@@ -234,8 +245,8 @@ export class Fixtures {
       id,
       userId: 'usr-1',
       tokenHash: createHash('sha256').update(`token-${id}`).digest('hex'),
-      createdAt: '2026-01-01T00:00:00.000Z',
-      expiresAt: '2026-01-08T00:00:00.000Z',
+      createdAt: this.at(0),
+      expiresAt: this.at(7),
       revokedAt: null,
       replacedBy: null,
       ...overrides,

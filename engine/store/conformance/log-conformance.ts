@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../base/errors';
 import type { AuditEvent } from '../../domain';
 import { StaleRevisionError } from '../errors';
@@ -119,19 +119,29 @@ export function runLogConformance(ctx: ConformanceContext): void {
       ).rejects.toBeInstanceOf(ConflictError);
     });
 
-    it('revokes a token once, even when two callers race', async () => {
+    it("keeps a fixture token that has not expired at the suite's now", async () => {
+      // The fixtures are dated from the injected now, so neither pruning at now nor MongoDB's TTL
+      // monitor takes them away during a test, whatever today's date.
       const token = await ctx.store().refreshTokens.create(ctx.fx().refreshToken());
+      expect(Date.parse(token.expiresAt)).toBeGreaterThan(ctx.now());
+      expect(await ctx.store().refreshTokens.pruneExpired(new Date(ctx.now()).toISOString())).toBe(
+        0,
+      );
+      expect(await ctx.store().refreshTokens.findByHash(token.tokenHash)).toEqual(token);
+    });
+
+    it('revokes a token once, even when two callers race', async () => {
+      const fx = ctx.fx();
+      const token = await ctx.store().refreshTokens.create(fx.refreshToken());
       const results = await Promise.all([
-        ctx.store().refreshTokens.revoke(token.id, '2026-01-02T00:00:00.000Z', 'rt-next'),
-        ctx.store().refreshTokens.revoke(token.id, '2026-01-02T00:00:01.000Z', 'rt-other'),
+        ctx.store().refreshTokens.revoke(token.id, fx.at(1), 'rt-next'),
+        ctx.store().refreshTokens.revoke(token.id, fx.at(1.5), 'rt-other'),
       ]);
       expect(results.sort()).toEqual([false, true]);
       const stored = await ctx.store().refreshTokens.findByHash(token.tokenHash);
-      expect(stored?.revokedAt).toBe('2026-01-02T00:00:00.000Z');
+      expect(stored?.revokedAt).toBe(fx.at(1));
       expect(stored?.replacedBy).toBe('rt-next');
-      expect(await ctx.store().refreshTokens.revoke('rt-none', '2026-01-02T00:00:00.000Z')).toBe(
-        false,
-      );
+      expect(await ctx.store().refreshTokens.revoke('rt-none', fx.at(1))).toBe(false);
     });
 
     it('revokes every live token of a user and prunes expired ones', async () => {
@@ -139,26 +149,26 @@ export function runLogConformance(ctx: ConformanceContext): void {
       const fx = ctx.fx();
       const a = await refreshTokens.create(fx.refreshToken({ userId: 'usr-a' }));
       const b = await refreshTokens.create(
-        fx.refreshToken({ userId: 'usr-a', revokedAt: '2026-01-01T01:00:00.000Z' }),
+        fx.refreshToken({ userId: 'usr-a', revokedAt: fx.at(0.05) }),
       );
       const c = await refreshTokens.create(
-        fx.refreshToken({ userId: 'usr-b', expiresAt: '2026-01-02T00:00:00.000Z' }),
+        fx.refreshToken({ userId: 'usr-b', expiresAt: fx.at(1) }),
       );
-      expect(await refreshTokens.revokeAllForUser('usr-a', '2026-01-03T00:00:00.000Z')).toBe(1);
-      expect((await refreshTokens.findByHash(a.tokenHash))?.revokedAt).toBe(
-        '2026-01-03T00:00:00.000Z',
-      );
-      expect((await refreshTokens.findByHash(b.tokenHash))?.revokedAt).toBe(
-        '2026-01-01T01:00:00.000Z',
-      );
-      expect(await refreshTokens.pruneExpired('2026-01-05T00:00:00.000Z')).toBe(1);
+      expect(await refreshTokens.revokeAllForUser('usr-a', fx.at(2))).toBe(1);
+      expect((await refreshTokens.findByHash(a.tokenHash))?.revokedAt).toBe(fx.at(2));
+      expect((await refreshTokens.findByHash(b.tokenHash))?.revokedAt).toBe(fx.at(0.05));
+      expect(await refreshTokens.pruneExpired(fx.at(4))).toBe(1);
       expect(await refreshTokens.findByHash(c.tokenHash)).toBeNull();
       expect(await refreshTokens.findByHash(a.tokenHash)).not.toBeNull();
     });
   });
 
   describe('metric samples', () => {
-    const now = Date.parse('2026-03-01T12:00:00.000Z');
+    // Relative to the suite's now: MongoDB's TTL index drops samples older than the retention.
+    let now = 0;
+    beforeEach(() => {
+      now = ctx.now();
+    });
     const sample = (
       databaseId: string,
       minutesAgo: number,

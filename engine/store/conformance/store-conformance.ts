@@ -10,6 +10,8 @@ import { runQueryConformance } from './query-conformance';
 export interface ConformanceContext {
   store(): Store;
   fx(): Fixtures;
+  /** The running test's "now" (epoch ms), which the fixtures' times are relative to. */
+  now(): number;
   options: StoreConformanceOptions;
 }
 
@@ -17,6 +19,8 @@ export interface ConformanceContext {
 export interface StoreConformanceOptions {
   /** `transaction` rolls back every write when its function throws (SQLite yes, MongoDB best-effort no). */
   atomicTransactions: boolean;
+  /** Where "now" comes from; the system clock by default. */
+  now?: () => number;
 }
 
 /**
@@ -30,18 +34,22 @@ export function runStoreConformance(
 ): void {
   describe(`${name} store conformance`, () => {
     let store: Store | undefined;
-    let fixtures = new Fixtures();
+    const clock = options.now ?? (() => Date.now());
+    let now = clock();
+    let fixtures = new Fixtures(now);
     const context: ConformanceContext = {
       store: () => {
         if (!store) throw new Error('no store is open');
         return store;
       },
       fx: () => fixtures,
+      now: () => now,
       options,
     };
 
     beforeEach(async () => {
-      fixtures = new Fixtures();
+      now = clock();
+      fixtures = new Fixtures(now);
       store = await open();
     });
 

@@ -28,7 +28,7 @@ runStoreConformance('sqlite file', () => openSqliteStore({ file: nextFile() }), 
 describe('sqlite store', () => {
   it('runs in memory too', async () => {
     const store = await openSqliteStore({ memory: true });
-    const domain = await store.domains.create(new Fixtures().domain());
+    const domain = await store.domains.create(new Fixtures(Date.now()).domain());
     expect(await store.domains.get(domain.id)).toEqual(domain);
     await store.close();
   });
@@ -44,7 +44,7 @@ describe('sqlite store', () => {
 
   it('applies each migration once and keeps data across reopening', async () => {
     const file = nextFile();
-    const fx = new Fixtures();
+    const fx = new Fixtures(Date.now());
     const first = await openSqliteStore({ file });
     const database = await first.databases.create(fx.database({ name: 'orders' }));
     await first.close();
@@ -104,7 +104,7 @@ describe('sqlite store', () => {
     const file = nextFile();
     const a = await openSqliteStore({ file });
     const b = await openSqliteStore({ file });
-    const domain = await a.domains.create(new Fixtures().domain());
+    const domain = await a.domains.create(new Fixtures(Date.now()).domain());
     expect(await b.domains.get(domain.id)).toEqual(domain);
     await a.close();
     await b.close();
