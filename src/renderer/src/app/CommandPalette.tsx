@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useFleetStore } from '../stores';
-import { navigate } from '../ui';
+import { navigate, useDialogFocus } from '../ui';
 
 interface Entry {
   label: string;
@@ -24,6 +24,7 @@ export function CommandPalette() {
   const [query, setQuery] = useState('');
   const [active, setActive] = useState(0);
   const input = useRef<HTMLInputElement>(null);
+  const box = useRef<HTMLDivElement>(null);
   const databases = useFleetStore((s) => s.databases);
   const providers = useFleetStore((s) => s.providers);
 
@@ -39,9 +40,8 @@ export function CommandPalette() {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, []);
-  useEffect(() => {
-    if (open) input.current?.focus();
-  }, [open]);
+  // Focus goes to the input (the dialog's first field), stays in the dialog, and returns on close.
+  useDialogFocus(box, () => setOpen(false), open);
 
   const results = useMemo(() => {
     if (!open) return [];
@@ -72,7 +72,14 @@ export function CommandPalette() {
       className="modal-backdrop"
       onMouseDown={(e) => e.target === e.currentTarget && setOpen(false)}
     >
-      <div className="modal palette" role="dialog" aria-modal="true" aria-label="Go to">
+      <div
+        ref={box}
+        className="modal palette"
+        role="dialog"
+        aria-modal="true"
+        aria-label="Go to"
+        tabIndex={-1}
+      >
         <input
           ref={input}
           aria-label="Go to a database, cluster or screen"

@@ -1,6 +1,7 @@
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useRef, type ReactNode } from 'react';
+import { useDialogFocus } from './dialog-focus';
 
-/** A dialog that takes focus, closes on Escape and gives focus back when it closes. */
+/** A dialog that takes focus, keeps Tab inside, closes on Escape and gives focus back when it closes. */
 export function Modal({
   title,
   onClose,
@@ -13,21 +14,7 @@ export function Modal({
   wide?: boolean;
 }) {
   const box = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    const previous = document.activeElement as HTMLElement | null;
-    const first = box.current?.querySelector<HTMLElement>(
-      'input, select, textarea, button:not(.modal-close)',
-    );
-    (first ?? box.current)?.focus();
-    const onKey = (event: KeyboardEvent): void => {
-      if (event.key === 'Escape') onClose();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => {
-      window.removeEventListener('keydown', onKey);
-      previous?.focus();
-    };
-  }, [onClose]);
+  useDialogFocus(box, onClose);
   return (
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
       <div

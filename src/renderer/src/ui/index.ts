@@ -4,6 +4,7 @@ export { ErrorView } from './ErrorView';
 export { EmptyState } from './EmptyState';
 export { ProgressBar } from './ProgressBar';
 export { Modal } from './Modal';
+export { useDialogFocus } from './dialog-focus';
 export { CopyButton } from './CopyButton';
 export { Toasts } from './Toasts';
 export { StaleBanner, useOfflineReason } from './StaleBanner';
