@@ -115,4 +115,16 @@ describe('the console shell', () => {
     expect(screen.getByRole('heading', { name: 'New database' })).toBeTruthy();
     expect(screen.getByLabelText('Engine')).toBeTruthy();
   });
+
+  it('offers a skip link as the first stop of Tab, which moves focus to the screen', async () => {
+    renderShell();
+    await go('#/databases');
+    const focusable = document.querySelectorAll<HTMLElement>('a[href], button, input, select');
+    const skip = screen.getByRole('link', { name: 'Skip to content' });
+    expect(focusable[0]).toBe(skip);
+    fireEvent.click(skip);
+    expect(document.activeElement).toBe(screen.getByRole('main'));
+    // The route is the hash: skipping must not navigate away from the screen.
+    expect(window.location.hash).toBe('#/databases');
+  });
 });

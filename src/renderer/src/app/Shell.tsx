@@ -1,4 +1,4 @@
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, useRef } from 'react';
 import type { ApiClient, DesktopSettingsClient, SessionUser, StreamState } from '../api';
 import { AuditScreen } from '../features/audit';
 import { ClustersScreen } from '../features/clusters';
@@ -107,11 +107,24 @@ export function Shell({
   useLiveFleet(client, streamState);
   const route = useRoute();
   usePageTitle(route, NAV);
+  const main = useRef<HTMLElement>(null);
   const { theme, setTheme } = usePreferencesStore();
   const online = useFleetStore((s) => s.online);
   const section = route === '/' ? '/' : `/${route.split('/')[1] ?? ''}`;
   return (
     <div className="app">
+      {/* The first stop of Tab: past the navigation to the screen (the hash is the router's, so
+          the link moves focus itself instead of navigating). */}
+      <a
+        className="skip-link"
+        href="#main-content"
+        onClick={(event) => {
+          event.preventDefault();
+          main.current?.focus();
+        }}
+      >
+        Skip to content
+      </a>
       <header className="topbar">
         <h1>KubeDB DBaaS Console</h1>
         <nav aria-label="Main">
@@ -150,7 +163,7 @@ export function Shell({
         </div>
       </header>
       <StaleBanner />
-      <main className="content">
+      <main className="content" id="main-content" ref={main} tabIndex={-1}>
         <Suspense fallback={<p>Loading…</p>}>
           <Screen route={route} client={client} desktop={desktop} />
         </Suspense>
