@@ -8,6 +8,12 @@ import {
 import type { IdentityServices } from '../../services/auth';
 import { defineRoute, IdParamsSchema, PageQuerySchema, type RouteSpec } from '../route-table';
 import { auditRoutes } from './audit';
+import {
+  answerWithCookie,
+  clearCookie,
+  refreshTokenFromCookie,
+  wantsCookie,
+} from './session-cookie';
 import { tenancyRoutes } from './tenancy';
 import { userRoutes } from './users';
 
@@ -31,13 +37,14 @@ export function authRoutes(identity: IdentityServices): RouteSpec[] {
       summary: 'Sign in: a 15-minute access token and a rotating refresh token',
       body: z.unknown(),
       docs: { body: z.object({ username: z.string(), password: z.string() }) },
-      handler: async ({ body, request }) => {
+      handler: async ({ body, request, reply }) => {
         const username = (body as { username?: unknown } | null)?.username;
         // The attempted name goes to the audit trail only if it looks like a username (not a password typed in the wrong field).
         if (typeof username === 'string' && USERNAME.safeParse(username).success) {
           request.auditNote = { actor: username, target: `users/${username}` };
         }
-        return identity.sessions.login(body, request.ip ?? null);
+        const tokens = await identity.sessions.login(body, request.ip ?? null);
+        return wantsCookie(request) ? answerWithCookie(request, reply, tokens) : tokens;
       },
     }),
     defineRoute({
@@ -48,7 +55,24 @@ export function authRoutes(identity: IdentityServices): RouteSpec[] {
         'Rotate a refresh token for new tokens (a reused token ends every session of its user)',
       body: z.unknown(),
       docs: { body: z.object({ refreshToken: z.string() }) },
-      handler: ({ body }) => identity.sessions.refresh(body),
+      handler: async ({ body, request, reply }) => {
+        if (!wantsCookie(request)) return identity.sessions.refresh(body);
+        const tokens = await identity.sessions.refresh({
+          refreshToken: refreshTokenFromCookie(request),
+        });
+        return answerWithCookie(request, reply, tokens);
+      },
+    }),
+    defineRoute({
+      method: 'DELETE',
+      url: '/api/v1/auth/refresh',
+      permission: 'public',
+      summary: "Sign a browser out: clears the console's session cookie",
+      status: 204,
+      handler: async ({ request, reply }) => {
+        clearCookie(request, reply);
+        return null;
+      },
     }),
     defineRoute({
       method: 'GET',

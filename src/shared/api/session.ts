@@ -11,7 +11,8 @@ export interface SessionUser {
 /** `POST /auth/login` and `/auth/refresh`. */
 export interface TokenResponse {
   accessToken: string;
-  refreshToken: string;
+  /** Absent in the cookie form of the session: the daemon keeps it in an httpOnly cookie. */
+  refreshToken?: string;
   /** Seconds until the access token expires. */
   expiresIn: number;
   user: SessionUser;
@@ -28,6 +29,28 @@ const REFRESH_KEY = 'dbaas.refreshToken';
 /** Refresh this long before the access token expires. */
 const REFRESH_MARGIN_MS = 60_000;
 
+/** The part of the Web Locks API (`navigator.locks`) the session uses. */
+export interface LockManagerLike {
+  request<T>(name: string, callback: () => Promise<T>): Promise<T>;
+}
+
+/** How a browser page keeps its session (main, in Node, keeps it in memory instead). */
+export interface SessionOptions {
+  /**
+   * The refresh token lives in the daemon's httpOnly cookie (`X-DBaaS-Session: cookie`), shared by
+   * every tab of the browser and readable by no script; nothing is kept in `storage`.
+   */
+  cookie?: boolean;
+  /**
+   * Serialises refreshes across tabs. The token rotates on every refresh and a reused one ends
+   * every session of the user, so two tabs must never refresh with the same cookie at once.
+   */
+  locks?: LockManagerLike;
+}
+
+export const SESSION_HEADER = 'x-dbaas-session';
+const REFRESH_LOCK = 'dbaas.session.refresh';
+
 /** Gives the HTTP client an access token, and a way to get a new one after a 401. */
 export interface TokenSource {
   token(): Promise<string | null>;
@@ -36,7 +59,8 @@ export interface TokenSource {
 
 /**
  * The daemon session of a browser tab: the access token lives only in memory and is refreshed a
- * minute before it expires; the rotating refresh token is kept in sessionStorage.
+ * minute before it expires; the rotating refresh token is kept in sessionStorage, or — with
+ * `cookie` — in the daemon's httpOnly cookie, so that other tabs resume the same session.
  */
 export class TokenManager implements TokenSource {
   private accessToken: string | null = null;
@@ -45,16 +69,22 @@ export class TokenManager implements TokenSource {
   private inFlight: Promise<boolean> | null = null;
   private readonly listeners = new Set<(user: SessionUser | null) => void>();
   user: SessionUser | null = null;
+  /** Cookie form: the cookie may hold a session until the daemon says it does not. */
+  private cookieMayResume: boolean;
 
   constructor(
     private readonly baseUrl: string,
     private readonly fetchImpl: typeof fetch,
     private readonly storage: TokenStorage | null,
     private readonly now: () => number = Date.now,
-  ) {}
+    private readonly options: SessionOptions = {},
+  ) {
+    this.cookieMayResume = options.cookie === true;
+  }
 
-  /** True when a refresh token from an earlier page load may resume the session. */
+  /** True when a refresh token from an earlier page load (or another tab) may resume the session. */
   get canResume(): boolean {
+    if (this.options.cookie) return this.cookieMayResume;
     return Boolean(this.storage?.getItem(REFRESH_KEY));
   }
 
@@ -77,13 +107,24 @@ export class TokenManager implements TokenSource {
 
   /** Rotates the refresh token; one refresh at a time. False (and signed out) when it fails. */
   refresh(): Promise<boolean> {
-    this.inFlight ??= this.doRefresh().finally(() => {
+    const locks = this.options.locks;
+    const run = (): Promise<boolean> => this.doRefresh();
+    this.inFlight ??= (locks ? locks.request(REFRESH_LOCK, run) : run()).finally(() => {
       this.inFlight = null;
     });
     return this.inFlight;
   }
 
   logout(): void {
+    if (this.options.cookie && this.cookieMayResume) {
+      this.cookieMayResume = false;
+      // Clears the cookie for every tab; the daemon answers whether or not a session was there.
+      void this.fetchImpl(`${this.baseUrl}/api/v1/auth/refresh`, {
+        method: 'DELETE',
+        headers: { [SESSION_HEADER]: 'cookie' },
+        credentials: 'same-origin',
+      }).catch(() => undefined);
+    }
     this.accessToken = null;
     this.expiresAt = 0;
     this.storage?.removeItem(REFRESH_KEY);
@@ -96,6 +137,18 @@ export class TokenManager implements TokenSource {
   }
 
   private async doRefresh(): Promise<boolean> {
+    if (this.options.cookie) {
+      try {
+        this.accept(await this.post<TokenResponse>('/api/v1/auth/refresh', {}));
+        return true;
+      } catch (error) {
+        if (error instanceof ApiError) {
+          this.cookieMayResume = false;
+          this.logout();
+        }
+        return false;
+      }
+    }
     const refreshToken = this.storage?.getItem(REFRESH_KEY);
     if (!refreshToken) {
       this.logout();
@@ -114,7 +167,8 @@ export class TokenManager implements TokenSource {
   private accept(tokens: TokenResponse): void {
     this.accessToken = tokens.accessToken;
     this.expiresAt = this.now() + tokens.expiresIn * 1000;
-    this.storage?.setItem(REFRESH_KEY, tokens.refreshToken);
+    if (this.options.cookie) this.cookieMayResume = true;
+    else if (tokens.refreshToken) this.storage?.setItem(REFRESH_KEY, tokens.refreshToken);
     this.user = tokens.user;
     if (this.timer) clearTimeout(this.timer);
     const delay = Math.max(5_000, tokens.expiresIn * 1000 - REFRESH_MARGIN_MS);
@@ -129,7 +183,11 @@ export class TokenManager implements TokenSource {
   private async post<T>(url: string, body: unknown): Promise<T> {
     const response = await this.fetchImpl(`${this.baseUrl}${url}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        ...(this.options.cookie ? { [SESSION_HEADER]: 'cookie' } : {}),
+      },
+      ...(this.options.cookie ? { credentials: 'same-origin' as const } : {}),
       body: JSON.stringify(body),
     });
     const text = await response.text();

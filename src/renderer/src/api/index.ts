@@ -47,6 +47,11 @@ export function createApiClient(
 ): Connection {
   if (window.dbaas) return { client: createIpcClient(window.dbaas, onFreshness), session: null };
   const fetchImpl = fetch.bind(globalThis);
-  const session = new TokenManager('', fetchImpl, window.sessionStorage);
+  // The refresh token goes to the daemon's httpOnly cookie, so every tab shares the session; Web
+  // Locks keep two tabs from rotating it at once (see SessionOptions).
+  const session = new TokenManager('', fetchImpl, window.sessionStorage, Date.now, {
+    cookie: true,
+    locks: typeof navigator !== 'undefined' ? navigator.locks : undefined,
+  });
   return { client: createHttpClient('', fetchImpl, session, onStreamState), session };
 }
