@@ -1,12 +1,12 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { EngineError, isEngineError } from '../../base/errors';
+import { isEngineError, type EngineError } from '../../base/errors';
 import type { PublicUser, User } from '../../domain';
 import type { ServiceContext } from '../context';
 import { parseInput } from '../validation';
 import { unauthenticated, type Principal } from './access';
 import { RateLimitedError } from './errors';
-import { signJwt, verifyJwt } from './jwt';
+import { ACCESS_TOKEN_REFUSED, signJwt, TokenRefusedError, verifyJwt } from './jwt';
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle';
 import { dummyPasswordHash, verifyPassword } from './passwords';
 import { toPublicUser } from './users';
@@ -60,14 +60,12 @@ function badCredentials(): EngineError {
   return unauthenticated('wrong username or password');
 }
 
-function badRefresh(rule: string): EngineError {
-  return new EngineError(
-    'UNAUTHENTICATED',
-    'the refresh token is invalid, expired or already used; sign in again',
-    {
-      details: [{ path: 'refreshToken', rule, message: 'sign in again' }],
-    },
-  );
+/** The one message of every refresh refusal; `reason` goes to the debug log only. */
+export const REFRESH_TOKEN_REFUSED =
+  'the refresh token is invalid, expired or already used; sign in again';
+
+function badRefresh(reason: string): TokenRefusedError {
+  return new TokenRefusedError(REFRESH_TOKEN_REFUSED, reason);
 }
 
 /**
@@ -113,6 +111,16 @@ export class SessionService {
   }
 
   async refresh(input: unknown): Promise<TokenResponse> {
+    try {
+      return await this.rotate(input);
+    } catch (error) {
+      if (error instanceof TokenRefusedError)
+        this.context.logger.debug({ reason: error.reason }, 'refresh token refused');
+      throw error;
+    }
+  }
+
+  private async rotate(input: unknown): Promise<TokenResponse> {
     const { refreshToken } = parseInput(RefreshRequestSchema, input);
     const { store } = this.context;
     const record = await store.refreshTokens.findByHash(sha256Hex(refreshToken));
@@ -137,6 +145,16 @@ export class SessionService {
 
   /** The principal of a bearer token, or `UNAUTHENTICATED`. */
   async authenticate(token: string): Promise<Principal> {
+    try {
+      return await this.verifyAccess(token);
+    } catch (error) {
+      if (error instanceof TokenRefusedError)
+        this.context.logger.debug({ reason: error.reason }, 'access token refused');
+      throw error;
+    }
+  }
+
+  private async verifyAccess(token: string): Promise<Principal> {
     const nowMs = this.context.now().getTime();
     const claims = verifyJwt(token, {
       key: await this.signingKey(),
@@ -146,12 +164,12 @@ export class SessionService {
       leewaySeconds: 5,
     });
     const user = await this.context.store.users.find(claims.sub);
-    if (!user || user.disabled) throw unauthenticated('the access token is invalid or expired');
+    if (!user || user.disabled) throw new TokenRefusedError(ACCESS_TOKEN_REFUSED, 'user');
     const revoked = await this.context.store.meta.get(`${REVOKED_PREFIX}${user.id}`);
     const before = (revoked?.value as { at?: number } | undefined)?.at;
     const issuedMs = typeof claims.iat_ms === 'number' ? claims.iat_ms : claims.iat * 1000;
     if (before !== undefined && issuedMs < before)
-      throw unauthenticated('the access token is invalid or expired');
+      throw new TokenRefusedError(ACCESS_TOKEN_REFUSED, 'revoked');
     return toUserPrincipal(user);
   }
 
