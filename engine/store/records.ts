@@ -81,6 +81,12 @@ export interface OperationFilter {
   databaseId?: string;
   status?: OperationStatus | readonly OperationStatus[];
   type?: OperationType | readonly OperationType[];
+  /**
+   * RBAC: only operations of databases (of any status) inside one of these scopes. Applied by the
+   * store's query itself, before paging, so that pages and cursors see permitted rows only.
+   * Absent = no restriction; an empty array = nothing is visible.
+   */
+  scopes?: readonly TenantScope[];
 }
 
 /** Filters of `GET /audit`; `from`/`to` are ISO times, inclusive. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../base/errors';
 import type { Database } from '../../domain';
-import type { Page, PageRequest } from '../paging';
+import { decodeCursor, type Page, type PageRequest } from '../paging';
 import type { DatabaseFilter } from '../records';
 import type { ConformanceContext } from './store-conformance';
 
@@ -285,6 +285,50 @@ export function runQueryConformance(ctx: ConformanceContext): void {
       expect(await list({ databaseId: 'db-b', status: ['QUEUED', 'RUNNING'] })).toEqual(ids([c]));
       expect(await list({ status: [] })).toEqual([]);
       expect(await list({})).toEqual(ids([a, b, c, d]));
+    });
+
+    it('pages operations within tenant scopes: pages and cursors only ever see permitted rows', async () => {
+      const { databases, operations } = ctx.store();
+      const fx = ctx.fx();
+      const mine = await databases.create(fx.database({ domain: 'acme', project: 'shop' }));
+      const gone = await databases.create(
+        fx.database({ domain: 'acme', project: 'shop', status: 'DELETED' }),
+      );
+      const foreign = await databases.create(
+        fx.database({ domain: 'globex', project: 'shop', namespace: 'globex-shop' }),
+      );
+      const sibling = await databases.create(fx.database({ domain: 'acme', project: 'web' }));
+      const visible: string[] = [];
+      const hidden = new Set<string>();
+      for (let i = 0; i < 12; i += 1) {
+        const database = [foreign, mine, sibling, gone][i % 4]!;
+        const operation = await operations.create(fx.operation({ databaseId: database.id }));
+        if (database === mine || database === gone) visible.push(operation.id);
+        else hidden.add(operation.id);
+      }
+      const scopes = [{ domain: 'acme', project: 'shop' }];
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page: Page<{ id: string }> = await operations.list({ scopes }, { limit: 1, cursor });
+        seen.push(...ids(page.items));
+        cursor = page.nextCursor;
+        // A cursor names the last row of its page, which must be a permitted one.
+        if (cursor) expect(hidden.has(String(decodeCursor(cursor)[1]))).toBe(false);
+        pages += 1;
+      } while (cursor && pages < 100);
+      expect(seen).toEqual(visible);
+      // The page count reveals the permitted rows only, not the fleet's.
+      expect(pages).toBe(visible.length);
+      expect(ids((await operations.list({ scopes, databaseId: foreign.id })).items)).toEqual([]);
+      expect(
+        ids(
+          (await operations.list({ scopes: [{ domain: 'acme' }], databaseId: sibling.id })).items,
+        ),
+      ).toHaveLength(3);
+      expect((await operations.list({ scopes: [] })).items).toEqual([]);
+      expect((await operations.list({})).items).toHaveLength(12);
     });
 
     it('filters projects by domain, backups by database and API keys by creator and prefix', async () => {
