@@ -68,6 +68,11 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,40}$/, { error: 'redisPrefix must be 1-40 letters, digits, _ or -' })
     .default('dbaas'),
+  /**
+   * The leader's lease in Redis (shared mode): renewed every quarter of it, so a killed leader is
+   * replaced after at most about this plus a second; a graceful stop hands over at once.
+   */
+  leaderLeaseMs: z.coerce.number().int().min(2_000).max(60_000).default(6_000),
   /** This instance's name in leader election (shared mode); random when unset. */
   instanceId: z.string().min(1).max(100).optional(),
   /** How often every cluster's health is checked. */
@@ -140,6 +145,7 @@ const ENV_KEYS = {
   DBAAS_RECONCILE_INTERVAL_MS: 'reconcileIntervalMs',
   DBAAS_METRICS_INTERVAL_MS: 'metricsIntervalMs',
   DBAAS_INSTANCE_ID: 'instanceId',
+  DBAAS_LEADER_LEASE_MS: 'leaderLeaseMs',
   DBAAS_REDIS_PREFIX: 'redisPrefix',
   DBAAS_QUEUE_LEASE_MS: 'queueLeaseMs',
 } as const satisfies Record<string, keyof z.input<typeof ConfigSchema>>;

@@ -191,9 +191,15 @@ export async function createEngine(
       );
     const leadership: Leadership = redis
       ? new RedisLeadership({
-          redis: redis.open('leadership', { offlineQueue: false }),
+          // A hanging call fails within a quarter lease, before the lease itself can end.
+          redis: redis.open('leadership', {
+            offlineQueue: false,
+            maxRetriesPerRequest: 1,
+            commandTimeoutMs: Math.floor(config.leaderLeaseMs / 4),
+          }),
           prefix: redis.prefix,
           instanceId: config.instanceId ?? randomUUID(),
+          leaseMs: config.leaderLeaseMs,
           logger,
           clock,
         })
