@@ -85,6 +85,27 @@ export const ConfigSchema = z.object({
     .optional(),
   /** HS256 key of access tokens (share it between replicas); a generated one is kept in the vault otherwise. */
   tokenKey: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
+  /** Days an API key lives when its request names none (at most `apiKeyMaxLifetimeDays`). */
+  apiKeyLifetimeDays: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(LIMITS.apiKeyLifetimeDays.max)
+    .default(LIMITS.apiKeyLifetimeDays.default),
+  /** The most days a key may be asked to live; keys from before expiries end this long after creation. */
+  apiKeyMaxLifetimeDays: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(LIMITS.apiKeyLifetimeDays.max)
+    .default(LIMITS.apiKeyLifetimeDays.max),
+  /** Unexpired API keys one user may hold. */
+  apiKeysPerUser: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(LIMITS.apiKeysPerUser.max)
+    .default(LIMITS.apiKeysPerUser.default),
   /** Set by the desktop's main process only (no variable): the per-process token of its IPC requests. */
   desktopIdentityToken: z.string().min(32).optional(),
   /** Requests per minute per identity (API.md: reads 100, writes 60, bulk 10 at most). */
@@ -135,6 +156,9 @@ const ENV_KEYS = {
   DBAAS_PROVIDER_HEALTH_INTERVAL_MS: 'providerHealthIntervalMs',
   DBAAS_ADMIN_PASSWORD: 'adminPassword',
   DBAAS_TOKEN_KEY: 'tokenKey',
+  DBAAS_API_KEY_LIFETIME_DAYS: 'apiKeyLifetimeDays',
+  DBAAS_API_KEY_MAX_LIFETIME_DAYS: 'apiKeyMaxLifetimeDays',
+  DBAAS_API_KEYS_PER_USER: 'apiKeysPerUser',
   DBAAS_RATE_LIMIT_READS_PER_MINUTE: 'rateLimitReadsPerMinute',
   DBAAS_RATE_LIMIT_WRITES_PER_MINUTE: 'rateLimitWritesPerMinute',
   DBAAS_RATE_LIMIT_BULK_PER_MINUTE: 'rateLimitBulkPerMinute',
@@ -184,6 +208,11 @@ export function loadConfig(
     );
   }
   const config = parsed.data;
+  if (config.apiKeyLifetimeDays > config.apiKeyMaxLifetimeDays) {
+    throw new ConfigError([
+      'apiKeyLifetimeDays (DBAAS_API_KEY_LIFETIME_DAYS): must not exceed apiKeyMaxLifetimeDays (DBAAS_API_KEY_MAX_LIFETIME_DAYS)',
+    ]);
+  }
   if (config.store === 'mongodb' && !config.mongodbUrl) {
     throw new ConfigError(['mongodbUrl (MONGODB_URL): required when store is mongodb']);
   }

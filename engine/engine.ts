@@ -174,9 +174,16 @@ export async function createEngine(
       newId: () => randomUUID(),
     };
     const services = createServices(serviceContext, { queue, events });
-    const identity = createIdentityServices(serviceContext, services.tenancy, {
-      tokenKey: config.tokenKey,
-    });
+    const identity = createIdentityServices(
+      serviceContext,
+      services.tenancy,
+      { tokenKey: config.tokenKey },
+      {
+        lifetimeDays: config.apiKeyLifetimeDays,
+        maxLifetimeDays: config.apiKeyMaxLifetimeDays,
+        perUser: config.apiKeysPerUser,
+      },
+    );
     const rateLimiter =
       options.rateLimiter ??
       (redis ? await openRedisRateLimiter(redis, clock) : new MemoryRateLimiter(() => clock.now()));

@@ -99,6 +99,10 @@ export interface UserRepository extends Repository<User> {
 /** API keys; found by their non-secret prefix, then checked by hash. */
 export interface ApiKeyRepository extends Repository<ApiKey, ApiKeyFilter> {
   findByPrefix(prefix: string): Promise<ApiKey[]>;
+  /** Keys of the creator that have not expired at `now` (ISO); a key with no expiry counts. */
+  countActiveByCreator(createdBy: string, now: string): Promise<number>;
+  /** Revokes (deletes) every key of the creator, as "end every session" does; returns how many. */
+  deleteByCreator(createdBy: string): Promise<number>;
 }
 
 /**

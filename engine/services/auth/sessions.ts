@@ -9,6 +9,7 @@ import { RateLimitedError } from './errors';
 import { ACCESS_TOKEN_REFUSED, signJwt, TokenRefusedError, verifyJwt } from './jwt';
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle';
 import { dummyPasswordHash, verifyPassword } from './passwords';
+import { revokeAllCredentials, revokedBefore } from './revocation';
 import { toPublicUser } from './users';
 
 export const TOKEN_ISSUER = 'kubedb-dbaas';
@@ -49,7 +50,6 @@ const RefreshRequestSchema = z.object({
 });
 
 const SIGNING_KEY_REF = { kind: 'signing-key', id: 'access-tokens' } as const;
-const REVOKED_PREFIX = 'auth.revoked-before.';
 
 export function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
@@ -165,20 +165,20 @@ export class SessionService {
     });
     const user = await this.context.store.users.find(claims.sub);
     if (!user || user.disabled) throw new TokenRefusedError(ACCESS_TOKEN_REFUSED, 'user');
-    const revoked = await this.context.store.meta.get(`${REVOKED_PREFIX}${user.id}`);
-    const before = (revoked?.value as { at?: number } | undefined)?.at;
+    const before = await revokedBefore(this.context.store, user.id);
     const issuedMs = typeof claims.iat_ms === 'number' ? claims.iat_ms : claims.iat * 1000;
     if (before !== undefined && issuedMs < before)
       throw new TokenRefusedError(ACCESS_TOKEN_REFUSED, 'revoked');
     return toUserPrincipal(user);
   }
 
-  /** Ends every session of the user: refresh tokens and the access tokens issued before now. */
+  /**
+   * Ends every session of the user: refresh tokens, the access tokens issued before now, and the
+   * user's API keys (a key minted with a stolen token must not outlive the theft).
+   */
   async revokeEverything(userId: string, reason: string): Promise<void> {
-    const now = this.context.now();
-    await this.context.store.refreshTokens.revokeAllForUser(userId, now.toISOString());
-    await this.context.store.meta.put(`${REVOKED_PREFIX}${userId}`, { at: now.getTime() });
-    this.context.logger.warn({ userId, reason }, 'all sessions of a user were revoked');
+    const counts = await revokeAllCredentials(this.context.store, userId, this.context.now());
+    this.context.logger.warn({ userId, reason, ...counts }, 'all sessions of a user were revoked');
   }
 
   private async issue(user: User, refreshId: string): Promise<TokenResponse> {

@@ -350,5 +350,27 @@ export function runQueryConformance(ctx: ConformanceContext): void {
       expect(ids(await store.apiKeys.findByPrefix('dbk_aaaa'))).toEqual([k1.id, k3.id]);
       expect(await store.apiKeys.findByPrefix('dbk_none')).toEqual([]);
     });
+
+    it('counts a creator’s unexpired API keys and deletes all of a creator’s keys at once', async () => {
+      const { apiKeys } = ctx.store();
+      const fx = ctx.fx();
+      const now = '2026-06-01T00:00:00.000Z';
+      await apiKeys.create(fx.apiKey({ createdBy: 'usr-a', expiresAt: null }));
+      await apiKeys.create(
+        fx.apiKey({ createdBy: 'usr-a', expiresAt: '2026-06-02T00:00:00.000Z' }),
+      );
+      await apiKeys.create(
+        fx.apiKey({ createdBy: 'usr-a', expiresAt: '2026-05-31T00:00:00.000Z' }),
+      );
+      await apiKeys.create(fx.apiKey({ createdBy: 'usr-a', expiresAt: now }));
+      const other = await apiKeys.create(fx.apiKey({ createdBy: 'usr-b', expiresAt: null }));
+      expect(await apiKeys.countActiveByCreator('usr-a', now)).toBe(2);
+      expect(await apiKeys.countActiveByCreator('usr-b', now)).toBe(1);
+      expect(await apiKeys.countActiveByCreator('usr-none', now)).toBe(0);
+      expect(await apiKeys.deleteByCreator('usr-a')).toBe(4);
+      expect(await apiKeys.deleteByCreator('usr-a')).toBe(0);
+      expect((await apiKeys.list({ createdBy: 'usr-a' })).items).toEqual([]);
+      expect(ids((await apiKeys.list()).items)).toEqual([other.id]);
+    });
   });
 }

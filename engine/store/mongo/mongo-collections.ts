@@ -233,6 +233,15 @@ export class MongoApiKeyRepository
   findByPrefix(prefix: string): Promise<ApiKey[]> {
     return this.listWhere({ prefix });
   }
+
+  countActiveByCreator(createdBy: string, now: string): Promise<number> {
+    return this.count({ createdBy, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] });
+  }
+
+  async deleteByCreator(createdBy: string): Promise<number> {
+    const result = await this.context.call(() => this.collection.deleteMany({ createdBy }));
+    return result.deletedCount;
+  }
 }
 
 /** The operation filter after tenant scopes were resolved to the database ids they cover. */

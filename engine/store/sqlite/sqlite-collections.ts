@@ -27,7 +27,7 @@ import type {
   ProjectFilter,
   TenantScope,
 } from '../records';
-import type { SqliteScope } from './sqlite-context';
+import { run, type SqliteScope } from './sqlite-context';
 import { equalsAny, SqliteRepository, type SqliteTable, type Where } from './sqlite-repository';
 
 const none = (): Where => ({ clauses: [], params: [] });
@@ -227,6 +227,22 @@ export class SqliteApiKeyRepository
 
   findByPrefix(prefix: string): Promise<ApiKey[]> {
     return this.listWhere('prefix = ?', prefix);
+  }
+
+  countActiveByCreator(createdBy: string, now: string): Promise<number> {
+    // ISO-8601 UTC times of one format compare as text.
+    return this.count(
+      "created_by = ? AND (json_extract(doc, '$.expiresAt') IS NULL OR json_extract(doc, '$.expiresAt') > ?)",
+      createdBy,
+      now,
+    );
+  }
+
+  deleteByCreator(createdBy: string): Promise<number> {
+    return run(
+      this.scope,
+      () => this.statement('DELETE FROM api_keys WHERE created_by = ?').run(createdBy).changes,
+    );
   }
 }
 
