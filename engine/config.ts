@@ -85,6 +85,8 @@ export const ConfigSchema = z.object({
     .optional(),
   /** HS256 key of access tokens (share it between replicas); a generated one is kept in the vault otherwise. */
   tokenKey: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
+  /** Seconds in which the client that rotated a refresh token may present it again (two tabs); 0 = none. */
+  refreshGraceSeconds: z.coerce.number().int().min(0).max(60).default(10),
   /** Days an API key lives when its request names none (at most `apiKeyMaxLifetimeDays`). */
   apiKeyLifetimeDays: z.coerce
     .number()
@@ -156,6 +158,7 @@ const ENV_KEYS = {
   DBAAS_PROVIDER_HEALTH_INTERVAL_MS: 'providerHealthIntervalMs',
   DBAAS_ADMIN_PASSWORD: 'adminPassword',
   DBAAS_TOKEN_KEY: 'tokenKey',
+  DBAAS_REFRESH_GRACE_SECONDS: 'refreshGraceSeconds',
   DBAAS_API_KEY_LIFETIME_DAYS: 'apiKeyLifetimeDays',
   DBAAS_API_KEY_MAX_LIFETIME_DAYS: 'apiKeyMaxLifetimeDays',
   DBAAS_API_KEYS_PER_USER: 'apiKeysPerUser',

@@ -177,7 +177,7 @@ export async function createEngine(
     const identity = createIdentityServices(
       serviceContext,
       services.tenancy,
-      { tokenKey: config.tokenKey },
+      { tokenKey: config.tokenKey, refreshGraceSeconds: config.refreshGraceSeconds },
       {
         lifetimeDays: config.apiKeyLifetimeDays,
         maxLifetimeDays: config.apiKeyMaxLifetimeDays,

@@ -24,6 +24,12 @@ export interface RefreshToken {
   revokedAt: string | null;
   /** The id of the token that replaced this one on rotation; reuse of a replaced token is theft. */
   replacedBy: string | null;
+  /**
+   * Who rotated it: a fingerprint (a hash of address and user agent) of the client that presented
+   * it, so that the same client presenting it again within a few seconds (two tabs refreshing at
+   * once) is not taken for a thief. Absent on tokens not rotated (or rotated before this existed).
+   */
+  rotatedBy?: string | null;
 }
 
 /** One point of a database metric (`cpu`, `memory`, `connections`, ...), kept for 24 hours. */

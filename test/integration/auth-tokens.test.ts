@@ -104,9 +104,14 @@ describe('tokens and sessions', () => {
     expect(rotated.body.refreshToken).not.toBe(first.refreshToken);
     expect((await me(rotated.body.accessToken)).status).toBe(200);
 
-    const reused = await t.requestAs(null, 'POST', '/api/v1/auth/refresh', {
-      refreshToken: first.refreshToken,
-    });
+    // Replayed from another client (the rotating client itself has a short grace: two tabs).
+    const reused = await t.requestAs(
+      null,
+      'POST',
+      '/api/v1/auth/refresh',
+      { refreshToken: first.refreshToken },
+      '10.8.0.9',
+    );
     expect(reused.status).toBe(401);
     const refusedRefresh = {
       error: {

@@ -48,7 +48,11 @@ export function authRoutes(identity: IdentityServices): RouteSpec[] {
         'Rotate a refresh token for new tokens (a reused token ends every session of its user)',
       body: z.unknown(),
       docs: { body: z.object({ refreshToken: z.string() }) },
-      handler: ({ body }) => identity.sessions.refresh(body),
+      handler: ({ body, request }) =>
+        identity.sessions.refresh(body, {
+          address: request.ip ?? null,
+          userAgent: request.headers['user-agent'] ?? null,
+        }),
     }),
     defineRoute({
       method: 'GET',

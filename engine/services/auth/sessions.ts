@@ -2,6 +2,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { isEngineError, type EngineError } from '../../base/errors';
 import type { PublicUser, User } from '../../domain';
+import type { RefreshToken } from '../../store';
 import type { ServiceContext } from '../context';
 import { parseInput } from '../validation';
 import { unauthenticated, type Principal } from './access';
@@ -33,6 +34,23 @@ export interface SessionOptions {
   throttle?: LoginThrottleOptions;
   /** Holds back a failed login's answer (a timer in production). */
   wait?: (ms: number) => Promise<void>;
+  /**
+   * Seconds after a rotation during which the client that rotated a refresh token may present it
+   * again and get a fresh pair instead of being taken for a thief (two tabs refreshing at once).
+   * Default 10; 0 turns the grace off.
+   */
+  refreshGraceSeconds?: number;
+}
+
+/** Who presents a refresh token: the request's address and user agent (never stored as such). */
+export interface RefreshClient {
+  address?: string | null;
+  userAgent?: string | null;
+}
+
+/** A client's fingerprint: a hash, so the store never keeps addresses or user agents. */
+function fingerprint(client: RefreshClient): string {
+  return sha256Hex(`${client.address ?? ''}\n${client.userAgent ?? ''}`);
 }
 
 const LoginRequestSchema = z.object({
@@ -78,6 +96,7 @@ export class SessionService {
   private readonly accessTtl: number;
   private readonly refreshTtl: number;
   private readonly wait: (ms: number) => Promise<void>;
+  private readonly graceMs: number;
   private key: Promise<Buffer> | undefined;
 
   constructor(
@@ -88,6 +107,7 @@ export class SessionService {
     this.accessTtl = options.accessTtlSeconds ?? 15 * 60;
     this.refreshTtl = options.refreshTtlSeconds ?? 7 * 24 * 60 * 60;
     this.wait = options.wait ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.graceMs = (options.refreshGraceSeconds ?? 10) * 1000;
   }
 
   async login(input: unknown, source: string | null): Promise<TokenResponse> {
@@ -110,9 +130,14 @@ export class SessionService {
     return this.issue(user, this.context.newId());
   }
 
-  async refresh(input: unknown): Promise<TokenResponse> {
+  /**
+   * Rotates a refresh token. Presenting a rotated token again ends every session of the user, unless
+   * it is the client that rotated it, within the grace (two tabs of one browser racing): that client
+   * gets another fresh pair, and the pair the first request got stays valid.
+   */
+  async refresh(input: unknown, client: RefreshClient = {}): Promise<TokenResponse> {
     try {
-      return await this.rotate(input);
+      return await this.rotate(input, fingerprint(client));
     } catch (error) {
       if (error instanceof TokenRefusedError)
         this.context.logger.debug({ reason: error.reason }, 'refresh token refused');
@@ -120,12 +145,14 @@ export class SessionService {
     }
   }
 
-  private async rotate(input: unknown): Promise<TokenResponse> {
+  private async rotate(input: unknown, client: string): Promise<TokenResponse> {
     const { refreshToken } = parseInput(RefreshRequestSchema, input);
     const { store } = this.context;
-    const record = await store.refreshTokens.findByHash(sha256Hex(refreshToken));
+    const hash = sha256Hex(refreshToken);
+    const record = await store.refreshTokens.findByHash(hash);
     if (!record) throw badRefresh('unknown');
     if (record.revokedAt !== null) {
+      if (await this.inGrace(record, client)) return this.reissue(record);
       if (record.replacedBy !== null)
         await this.revokeEverything(record.userId, 'a rotated refresh token was used again');
       throw badRefresh(record.replacedBy !== null ? 'reused' : 'revoked');
@@ -135,12 +162,40 @@ export class SessionService {
     const user = await store.users.find(record.userId);
     if (!user || user.disabled) throw badRefresh('user');
     const nextId = this.context.newId();
-    // Exactly one of two concurrent uses wins the rotation; the loser is treated as reuse.
-    if (!(await store.refreshTokens.revoke(record.id, now.toISOString(), nextId))) {
+    // Exactly one of two concurrent uses wins the rotation; the loser is reuse, unless it is the
+    // winner's own client within the grace.
+    if (!(await store.refreshTokens.revoke(record.id, now.toISOString(), nextId, client))) {
+      const current = await store.refreshTokens.findByHash(hash);
+      if (current && (await this.inGrace(current, client))) return this.reissue(current);
       await this.revokeEverything(record.userId, 'a refresh token was used twice at once');
       throw badRefresh('reused');
     }
     return this.issue(user, nextId);
+  }
+
+  /**
+   * A rotated token presented again by the client that rotated it, within the grace, and not
+   * revoked since (a revoke-all after the rotation ends the grace).
+   */
+  private async inGrace(record: RefreshToken, client: string): Promise<boolean> {
+    if (this.graceMs <= 0 || record.revokedAt === null || record.replacedBy === null) return false;
+    if (record.rotatedBy !== client) return false;
+    const rotatedMs = Date.parse(record.revokedAt);
+    if (this.context.now().getTime() - rotatedMs > this.graceMs) return false;
+    const revoked = await revokedBefore(this.context.store, record.userId);
+    return revoked === undefined || revoked < rotatedMs;
+  }
+
+  /** Another fresh pair for the grace: a sibling of the token the rotation issued. */
+  private async reissue(record: RefreshToken): Promise<TokenResponse> {
+    if (Date.parse(record.expiresAt) <= this.context.now().getTime()) throw badRefresh('expired');
+    const user = await this.context.store.users.find(record.userId);
+    if (!user || user.disabled) throw badRefresh('user');
+    this.context.logger.debug(
+      { userId: user.id },
+      'refresh token presented again within the grace',
+    );
+    return this.issue(user, this.context.newId());
   }
 
   /** The principal of a bearer token, or `UNAUTHENTICATED`. */

@@ -122,13 +122,14 @@ export function runLogConformance(ctx: ConformanceContext): void {
     it('revokes a token once, even when two callers race', async () => {
       const token = await ctx.store().refreshTokens.create(ctx.fx().refreshToken());
       const results = await Promise.all([
-        ctx.store().refreshTokens.revoke(token.id, '2026-01-02T00:00:00.000Z', 'rt-next'),
-        ctx.store().refreshTokens.revoke(token.id, '2026-01-02T00:00:01.000Z', 'rt-other'),
+        ctx.store().refreshTokens.revoke(token.id, '2026-01-02T00:00:00.000Z', 'rt-next', 'fp-1'),
+        ctx.store().refreshTokens.revoke(token.id, '2026-01-02T00:00:01.000Z', 'rt-other', 'fp-2'),
       ]);
       expect(results.sort()).toEqual([false, true]);
       const stored = await ctx.store().refreshTokens.findByHash(token.tokenHash);
       expect(stored?.revokedAt).toBe('2026-01-02T00:00:00.000Z');
       expect(stored?.replacedBy).toBe('rt-next');
+      expect(stored?.rotatedBy).toBe('fp-1');
       expect(await ctx.store().refreshTokens.revoke('rt-none', '2026-01-02T00:00:00.000Z')).toBe(
         false,
       );
