@@ -68,6 +68,11 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,40}$/, { error: 'redisPrefix must be 1-40 letters, digits, _ or -' })
     .default('dbaas'),
+  /**
+   * The leader's lease in Redis (shared mode): renewed every quarter of it, so a killed leader is
+   * replaced after at most about this plus a second; a graceful stop hands over at once.
+   */
+  leaderLeaseMs: z.coerce.number().int().min(2_000).max(60_000).default(6_000),
   /** This instance's name in leader election (shared mode); random when unset. */
   instanceId: z.string().min(1).max(100).optional(),
   /** How often every cluster's health is checked. */
@@ -80,6 +85,29 @@ export const ConfigSchema = z.object({
     .optional(),
   /** HS256 key of access tokens (share it between replicas); a generated one is kept in the vault otherwise. */
   tokenKey: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
+  /** Seconds in which the client that rotated a refresh token may present it again (two tabs); 0 = none. */
+  refreshGraceSeconds: z.coerce.number().int().min(0).max(60).default(10),
+  /** Days an API key lives when its request names none (at most `apiKeyMaxLifetimeDays`). */
+  apiKeyLifetimeDays: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(LIMITS.apiKeyLifetimeDays.max)
+    .default(LIMITS.apiKeyLifetimeDays.default),
+  /** The most days a key may be asked to live; keys from before expiries end this long after creation. */
+  apiKeyMaxLifetimeDays: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(LIMITS.apiKeyLifetimeDays.max)
+    .default(LIMITS.apiKeyLifetimeDays.max),
+  /** Unexpired API keys one user may hold. */
+  apiKeysPerUser: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(LIMITS.apiKeysPerUser.max)
+    .default(LIMITS.apiKeysPerUser.default),
   /** Set by the desktop's main process only (no variable): the per-process token of its IPC requests. */
   desktopIdentityToken: z.string().min(32).optional(),
   /** Requests per minute per identity (API.md: reads 100, writes 60, bulk 10 at most). */
@@ -130,6 +158,10 @@ const ENV_KEYS = {
   DBAAS_PROVIDER_HEALTH_INTERVAL_MS: 'providerHealthIntervalMs',
   DBAAS_ADMIN_PASSWORD: 'adminPassword',
   DBAAS_TOKEN_KEY: 'tokenKey',
+  DBAAS_REFRESH_GRACE_SECONDS: 'refreshGraceSeconds',
+  DBAAS_API_KEY_LIFETIME_DAYS: 'apiKeyLifetimeDays',
+  DBAAS_API_KEY_MAX_LIFETIME_DAYS: 'apiKeyMaxLifetimeDays',
+  DBAAS_API_KEYS_PER_USER: 'apiKeysPerUser',
   DBAAS_RATE_LIMIT_READS_PER_MINUTE: 'rateLimitReadsPerMinute',
   DBAAS_RATE_LIMIT_WRITES_PER_MINUTE: 'rateLimitWritesPerMinute',
   DBAAS_RATE_LIMIT_BULK_PER_MINUTE: 'rateLimitBulkPerMinute',
@@ -140,6 +172,7 @@ const ENV_KEYS = {
   DBAAS_RECONCILE_INTERVAL_MS: 'reconcileIntervalMs',
   DBAAS_METRICS_INTERVAL_MS: 'metricsIntervalMs',
   DBAAS_INSTANCE_ID: 'instanceId',
+  DBAAS_LEADER_LEASE_MS: 'leaderLeaseMs',
   DBAAS_REDIS_PREFIX: 'redisPrefix',
   DBAAS_QUEUE_LEASE_MS: 'queueLeaseMs',
 } as const satisfies Record<string, keyof z.input<typeof ConfigSchema>>;
@@ -178,6 +211,11 @@ export function loadConfig(
     );
   }
   const config = parsed.data;
+  if (config.apiKeyLifetimeDays > config.apiKeyMaxLifetimeDays) {
+    throw new ConfigError([
+      'apiKeyLifetimeDays (DBAAS_API_KEY_LIFETIME_DAYS): must not exceed apiKeyMaxLifetimeDays (DBAAS_API_KEY_MAX_LIFETIME_DAYS)',
+    ]);
+  }
   if (config.store === 'mongodb' && !config.mongodbUrl) {
     throw new ConfigError(['mongodbUrl (MONGODB_URL): required when store is mongodb']);
   }

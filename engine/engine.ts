@@ -182,9 +182,16 @@ export async function createEngine(
       newId: () => randomUUID(),
     };
     const services = createServices(serviceContext, { queue, events });
-    const identity = createIdentityServices(serviceContext, services.tenancy, {
-      tokenKey: config.tokenKey,
-    });
+    const identity = createIdentityServices(
+      serviceContext,
+      services.tenancy,
+      { tokenKey: config.tokenKey, refreshGraceSeconds: config.refreshGraceSeconds },
+      {
+        lifetimeDays: config.apiKeyLifetimeDays,
+        maxLifetimeDays: config.apiKeyMaxLifetimeDays,
+        perUser: config.apiKeysPerUser,
+      },
+    );
     const rateLimiter =
       options.rateLimiter ??
       (redis ? await openRedisRateLimiter(redis, clock) : new MemoryRateLimiter(() => clock.now()));
@@ -199,9 +206,15 @@ export async function createEngine(
       );
     const leadership: Leadership = redis
       ? new RedisLeadership({
-          redis: redis.open('leadership', { offlineQueue: false }),
+          // A hanging call fails within a quarter lease, before the lease itself can end.
+          redis: redis.open('leadership', {
+            offlineQueue: false,
+            maxRetriesPerRequest: 1,
+            commandTimeoutMs: Math.floor(config.leaderLeaseMs / 4),
+          }),
           prefix: redis.prefix,
           instanceId: config.instanceId ?? randomUUID(),
+          leaseMs: config.leaderLeaseMs,
           logger,
           clock,
         })

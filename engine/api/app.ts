@@ -10,6 +10,7 @@ import { registerConditionalReads } from './plugins/conditional';
 import { registerCursorSigning, type CursorKeySource } from './plugins/cursors';
 import { registerEventStreams } from './plugins/event-streams';
 import { registerErrorHandling } from './plugins/errors';
+import { FRAMEWORK_ERROR_OPTIONS } from './plugins/framework-errors';
 import { registerRateLimit, type RateLimitOptions } from './plugins/rate-limit';
 import { buildOpenApiDocument } from './openapi';
 import { defineRoute, registerRoutes, type RouteSpec } from './route-table';
@@ -62,6 +63,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   const loggerInstance: FastifyBaseLogger = deps.logger;
   const app = Fastify({
     loggerInstance,
+    ...FRAMEWORK_ERROR_OPTIONS,
     bodyLimit: 1024 * 1024,
     // Only the listed proxies may name the client: anyone else could send any X-Forwarded-For.
     trustProxy:

@@ -6,6 +6,7 @@ import {
   TENANT_NAME_MAX_LENGTH,
   dnsLabelSchema,
 } from './common';
+import { LIMITS } from './limits';
 
 export const ROLES = ['admin', 'operator', 'viewer'] as const;
 export const RoleSchema = z.enum(ROLES, { error: 'role must be one of admin, operator, viewer' });
@@ -86,6 +87,15 @@ export const CreateApiKeyRequestSchema = z
     role: RoleSchema,
     domain: dnsLabelSchema('domain', TENANT_NAME_MAX_LENGTH).optional(),
     project: dnsLabelSchema('project', TENANT_NAME_MAX_LENGTH).optional(),
+    /** Days until the key expires; the configured default (90) when absent, at most the configured maximum (365). */
+    expiresInDays: z
+      .number({ error: 'expiresInDays must be a number' })
+      .int({ error: 'expiresInDays must be an integer' })
+      .min(1, { error: 'expiresInDays must be at least 1' })
+      .max(LIMITS.apiKeyLifetimeDays.max, {
+        error: `expiresInDays must be at most ${LIMITS.apiKeyLifetimeDays.max}`,
+      })
+      .optional(),
   })
   .refine((value) => value.project === undefined || value.domain !== undefined, {
     error: 'project needs a domain: a key scoped to a project must name its domain',

@@ -14,6 +14,10 @@ export const LIMITS = {
   storagePerDatabase: { default: '1Ti', max: '10Ti' },
   concurrentOperations: { default: 3, max: 10 },
   backupRetentionDays: { default: 30, max: 365 },
+  /** Days an API key lives when its request names none, and the most a request (or config) may ask. */
+  apiKeyLifetimeDays: { default: 90, max: 365 },
+  /** Unexpired API keys one user may hold at once. */
+  apiKeysPerUser: { default: 20, max: 100 },
   /** Requests per minute per identity. API.md names no maximum; ten times the default is allowed. */
   rateLimitReadsPerMinute: { default: 100, max: 1000 },
   rateLimitWritesPerMinute: { default: 60, max: 600 },

@@ -11,12 +11,22 @@ export interface RedisLeadershipOptions {
   /** Key prefix, so several deployments can share one Redis. */
   prefix?: string;
   instanceId: string;
-  /** Lease length; renewed every third of it. Default 15 s. */
+  /**
+   * Lease length; the leader renews every quarter of it, followers try to take it about every
+   * quarter (at most every second, with jitter). Default 6 s, so a killed leader is replaced within
+   * about 7 s. Give the client a command timeout of at most a quarter lease, so that a hanging call
+   * fails before the lease ends.
+   */
   leaseMs?: number;
   logger?: Logger;
-  /** Schedules the election steps (tests step a `FakeClock`). */
+  /** Schedules the election steps and tells the leader when its lease ends (tests step a `FakeClock`). */
   clock?: Clock;
+  /** A number in [0, 1) for the followers' jitter; `Math.random` by default. */
+  random?: () => number;
 }
+
+/** The default lease (README: takeover after a crash in about 7 s). */
+export const DEFAULT_LEADER_LEASE_MS = 6_000;
 
 // Renews only our own lease: compare-and-extend in one step.
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
@@ -41,13 +51,19 @@ export class RedisLeadership implements Leadership {
   private current: Role = 'follower';
   private currentToken: number | null = null;
   private stopped = false;
+  /** Until when the held lease is certainly ours: the start of the last successful renewal + lease. */
+  private validUntil = 0;
+  private readonly clock: Clock;
+  private readonly random: () => number;
 
   constructor(private readonly options: RedisLeadershipOptions) {
     this.redis = options.redis;
     const prefix = options.prefix ?? 'dbaas';
     this.leaseKey = `${prefix}:leader:lease`;
     this.tokenKey = `${prefix}:leader:token`;
-    this.leaseMs = options.leaseMs ?? 15_000;
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEADER_LEASE_MS;
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
   }
 
   get role(): Role {
@@ -65,6 +81,11 @@ export class RedisLeadership implements Leadership {
 
   async fence(): Promise<void> {
     if (this.current !== 'leader' || this.currentToken === null) throw new NotLeaderError();
+    if (this.clock.now() >= this.validUntil) {
+      // Renewals stalled (a paused process, a slow Redis): the lease may already be someone else's.
+      this.become('follower', null);
+      throw new NotLeaderError('this engine instance could not renew its lease in time');
+    }
     try {
       const [holder, latest] = await this.redis.mget(this.leaseKey, this.tokenKey);
       if (holder !== this.options.instanceId || Number(latest) !== this.currentToken) {
@@ -94,6 +115,8 @@ export class RedisLeadership implements Leadership {
   /** One election step: renew a held lease, or try to take a free one; then schedule the next. */
   private async tick(): Promise<void> {
     if (this.stopped) return;
+    // Measured from before the call: the lease Redis grants ends no earlier than this.
+    const startedAt = this.clock.now();
     try {
       if (this.current === 'leader') {
         const renewed = await this.redis.eval(
@@ -103,7 +126,8 @@ export class RedisLeadership implements Leadership {
           this.options.instanceId,
           String(this.leaseMs),
         );
-        if (renewed !== 1) this.become('follower', null);
+        if (renewed === 1) this.validUntil = startedAt + this.leaseMs;
+        else this.become('follower', null);
       } else {
         const token = await this.redis.eval(
           ACQUIRE,
@@ -113,7 +137,10 @@ export class RedisLeadership implements Leadership {
           this.options.instanceId,
           String(this.leaseMs),
         );
-        if (typeof token === 'number' && token > 0) this.become('leader', token);
+        if (typeof token === 'number' && token > 0) {
+          this.validUntil = startedAt + this.leaseMs;
+          this.become('leader', token);
+        }
       }
     } catch (error) {
       // Unreachable Redis: a leader cannot prove its lease, so it steps down at once.
@@ -121,11 +148,20 @@ export class RedisLeadership implements Leadership {
       if (this.current === 'leader') this.become('follower', null);
     }
     if (!this.stopped) {
-      // A leader renews every third of its lease; a follower looks often, so a takeover is prompt.
-      const next = this.current === 'leader' ? this.leaseMs / 3 : Math.min(1_000, this.leaseMs / 3);
-      const clock = this.options.clock ?? systemClock;
-      this.timer = clock.setTimeout(() => void this.tick(), Math.max(200, Math.floor(next)));
+      this.timer = this.clock.setTimeout(() => void this.tick(), this.nextTickMs());
     }
+  }
+
+  /**
+   * A leader renews every quarter lease, so three renewals may fail before the lease ends. A
+   * follower tries every quarter lease (at most every second), between half and all of it at
+   * random, so followers do not knock in step and a free lease is taken within about a second.
+   */
+  private nextTickMs(): number {
+    const quarter = this.leaseMs / 4;
+    const next =
+      this.current === 'leader' ? quarter : Math.min(1_000, quarter) * (0.5 + this.random() / 2);
+    return Math.max(100, Math.floor(next));
   }
 
   private become(role: Role, token: number | null): void {

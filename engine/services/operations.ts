@@ -67,28 +67,20 @@ export class OperationService {
   }
 
   /**
-   * Operations, filtered. With a grant limited to some projects, only operations of databases the
-   * caller can see are returned (a page may then hold fewer than `limit` items; the cursor still works).
+   * Operations, filtered. With a grant limited to some projects, the store's query itself keeps to
+   * the databases the caller can see, so pages, their count and their cursors reveal nothing of
+   * other tenants.
    */
   async list(
-    filter: OperationFilter = {},
+    filter: Omit<OperationFilter, 'scopes'> = {},
     page?: PageRequest,
     grant?: Grant,
   ): Promise<Page<Operation>> {
-    const result = await this.context.store.operations.list(filter, page);
-    if (!grant || grant.visibleScopes() === undefined) return result;
-    const visible: Operation[] = [];
-    const seen = new Map<string, boolean>();
-    for (const operation of result.items) {
-      let ok = seen.get(operation.databaseId);
-      if (ok === undefined) {
-        const database = await this.context.store.databases.find(operation.databaseId);
-        ok = database !== null && grant.canSee(database.domain, database.project);
-        seen.set(operation.databaseId, ok);
-      }
-      if (ok) visible.push(operation);
-    }
-    return { items: visible, nextCursor: result.nextCursor };
+    const scopes = grant?.visibleScopes();
+    return this.context.store.operations.list(
+      scopes === undefined ? filter : { ...filter, scopes },
+      page,
+    );
   }
 
   /** One operation; with a grant, 404 unless its database is visible to the caller. */

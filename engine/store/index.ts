@@ -99,6 +99,10 @@ export interface UserRepository extends Repository<User> {
 /** API keys; found by their non-secret prefix, then checked by hash. */
 export interface ApiKeyRepository extends Repository<ApiKey, ApiKeyFilter> {
   findByPrefix(prefix: string): Promise<ApiKey[]>;
+  /** Keys of the creator that have not expired at `now` (ISO); a key with no expiry counts. */
+  countActiveByCreator(createdBy: string, now: string): Promise<number>;
+  /** Revokes (deletes) every key of the creator, as "end every session" does; returns how many. */
+  deleteByCreator(createdBy: string): Promise<number>;
 }
 
 /**
@@ -124,10 +128,16 @@ export interface RefreshTokenRepository {
   create(token: RefreshToken): Promise<RefreshToken>;
   findByHash(tokenHash: string): Promise<RefreshToken | null>;
   /**
-   * Marks the token revoked (and replaced by `replacedBy`, on rotation). Atomic: resolves true for
-   * exactly one of several concurrent callers; false when it was already revoked or is absent.
+   * Marks the token revoked (and replaced by `replacedBy`, rotated by the client `rotatedBy`, on
+   * rotation). Atomic: resolves true for exactly one of several concurrent callers, whose
+   * `replacedBy` and `rotatedBy` are kept; false when it was already revoked or is absent.
    */
-  revoke(id: string, revokedAt: string, replacedBy?: string | null): Promise<boolean>;
+  revoke(
+    id: string,
+    revokedAt: string,
+    replacedBy?: string | null,
+    rotatedBy?: string | null,
+  ): Promise<boolean>;
   /** Revokes every live token of the user (logout everywhere, a stolen token); returns how many. */
   revokeAllForUser(userId: string, revokedAt: string): Promise<number>;
   /** Deletes tokens that expired before `now` (ISO); MongoDB also has a TTL index for this. */

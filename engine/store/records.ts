@@ -24,6 +24,12 @@ export interface RefreshToken {
   revokedAt: string | null;
   /** The id of the token that replaced this one on rotation; reuse of a replaced token is theft. */
   replacedBy: string | null;
+  /**
+   * Who rotated it: a fingerprint (a hash of address and user agent) of the client that presented
+   * it, so that the same client presenting it again within a few seconds (two tabs refreshing at
+   * once) is not taken for a thief. Absent on tokens not rotated (or rotated before this existed).
+   */
+  rotatedBy?: string | null;
 }
 
 /** One point of a database metric (`cpu`, `memory`, `connections`, ...), kept for 24 hours. */
@@ -81,6 +87,12 @@ export interface OperationFilter {
   databaseId?: string;
   status?: OperationStatus | readonly OperationStatus[];
   type?: OperationType | readonly OperationType[];
+  /**
+   * RBAC: only operations of databases (of any status) inside one of these scopes. Applied by the
+   * store's query itself, before paging, so that pages and cursors see permitted rows only.
+   * Absent = no restriction; an empty array = nothing is visible.
+   */
+  scopes?: readonly TenantScope[];
 }
 
 /** Filters of `GET /audit`; `from`/`to` are ISO times, inclusive. */

@@ -79,7 +79,15 @@ describe('tokens and sessions', () => {
     for (const [name, token] of Object.entries(refused)) {
       const answer = await me(token);
       expect(answer.status, name).toBe(401);
-      expect(answer.body).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
+      // One answer for every failed check: nothing says which check it was.
+      expect(answer.body, name).toEqual({
+        error: {
+          code: 'UNAUTHENTICATED',
+          message: 'the access token is invalid or expired',
+          details: [],
+          requestId: expect.any(String),
+        },
+      });
     }
   });
 
@@ -96,10 +104,24 @@ describe('tokens and sessions', () => {
     expect(rotated.body.refreshToken).not.toBe(first.refreshToken);
     expect((await me(rotated.body.accessToken)).status).toBe(200);
 
-    const reused = await t.requestAs(null, 'POST', '/api/v1/auth/refresh', {
-      refreshToken: first.refreshToken,
-    });
+    // Replayed from another client (the rotating client itself has a short grace: two tabs).
+    const reused = await t.requestAs(
+      null,
+      'POST',
+      '/api/v1/auth/refresh',
+      { refreshToken: first.refreshToken },
+      '10.8.0.9',
+    );
     expect(reused.status).toBe(401);
+    const refusedRefresh = {
+      error: {
+        code: 'UNAUTHENTICATED',
+        message: 'the refresh token is invalid, expired or already used; sign in again',
+        details: [],
+        requestId: expect.any(String),
+      },
+    };
+    expect(reused.body).toEqual(refusedRefresh);
     // The whole family and every other session of the user: refresh tokens and access tokens.
     expect(
       (
@@ -120,9 +142,11 @@ describe('tokens and sessions', () => {
     // Signing in again works.
     const again = await t.login('admin', TEST_ADMIN_PASSWORD);
     expect((await me(again.accessToken)).status).toBe(200);
-    expect(
-      (await t.requestAs(null, 'POST', '/api/v1/auth/refresh', { refreshToken: 'made-up' })).status,
-    ).toBe(401);
+    const madeUp = await t.requestAs(null, 'POST', '/api/v1/auth/refresh', {
+      refreshToken: 'made-up',
+    });
+    expect(madeUp.status).toBe(401);
+    expect(madeUp.body).toEqual(refusedRefresh);
   });
 
   it('answers unknown users and wrong passwords alike, slows down and then locks', async () => {

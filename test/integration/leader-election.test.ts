@@ -60,7 +60,7 @@ describe('leader election over Redis', () => {
     expect(await role(a)).toBe('leader');
     expect(await role(b)).toBe('follower');
 
-    // Pause the leader past its 15 s lease: the follower takes over.
+    // Pause the leader past its lease (6 s by default): the follower takes over.
     a.signal('SIGSTOP');
     const pausedAt = Date.now();
     await waitFor(async () => (await role(b)) === 'leader', 'engine-b to take over', 25_000);

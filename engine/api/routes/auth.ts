@@ -56,10 +56,15 @@ export function authRoutes(identity: IdentityServices): RouteSpec[] {
       body: z.unknown(),
       docs: { body: z.object({ refreshToken: z.string() }) },
       handler: async ({ body, request, reply }) => {
-        if (!wantsCookie(request)) return identity.sessions.refresh(body);
-        const tokens = await identity.sessions.refresh({
-          refreshToken: refreshTokenFromCookie(request),
-        });
+        const client = {
+          address: request.ip ?? null,
+          userAgent: request.headers['user-agent'] ?? null,
+        };
+        if (!wantsCookie(request)) return identity.sessions.refresh(body, client);
+        const tokens = await identity.sessions.refresh(
+          { refreshToken: refreshTokenFromCookie(request) },
+          client,
+        );
         return answerWithCookie(request, reply, tokens);
       },
     }),

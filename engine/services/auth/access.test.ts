@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RoleBinding } from '../../domain';
-import { Grant, type Principal } from './access';
+import { Grant, intersectBinding, narrowBindings, type Principal } from './access';
 
 function grant(bindings: RoleBinding[], role: RoleBinding['role']): Grant {
   const principal: Principal = { kind: 'user', id: 'u', actor: 'u', bindings, userId: 'u' };
@@ -44,5 +44,40 @@ describe('grants', () => {
     expect(() => mixed.assertGlobal()).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
     expect(mixed.has('admin', 'acme')).toBe(false);
     expect(grant([{ role: 'admin', domain: 'acme' }], 'viewer').has('admin', 'acme')).toBe(true);
+  });
+});
+
+describe('narrowing a key to its holder', () => {
+  it('keeps the lesser role over the scope both bindings reach, and nothing where they do not meet', () => {
+    expect(intersectBinding({ role: 'admin' }, { role: 'viewer', domain: 'acme' })).toEqual({
+      role: 'viewer',
+      domain: 'acme',
+    });
+    expect(
+      intersectBinding(
+        { role: 'operator', domain: 'acme' },
+        { role: 'admin', domain: 'acme', project: 'shop' },
+      ),
+    ).toEqual({ role: 'operator', domain: 'acme', project: 'shop' });
+    expect(
+      intersectBinding({ role: 'viewer', domain: 'acme' }, { role: 'admin', domain: 'globex' }),
+    ).toBeNull();
+    expect(
+      intersectBinding(
+        { role: 'viewer', domain: 'acme', project: 'shop' },
+        { role: 'viewer', domain: 'acme', project: 'web' },
+      ),
+    ).toBeNull();
+    expect(
+      narrowBindings({ role: 'operator', domain: 'acme' }, [
+        { role: 'viewer', domain: 'acme', project: 'shop' },
+        { role: 'admin' },
+        { role: 'admin', domain: 'acme' },
+        { role: 'admin', domain: 'globex' },
+      ]),
+    ).toEqual([
+      { role: 'viewer', domain: 'acme', project: 'shop' },
+      { role: 'operator', domain: 'acme' },
+    ]);
   });
 });

@@ -126,3 +126,37 @@ export function unauthenticated(
 ): EngineError {
   return new EngineError('UNAUTHENTICATED', message);
 }
+
+function narrower(a: string | undefined, b: string | undefined): string | undefined | null {
+  if (a === undefined) return b;
+  if (b === undefined || a === b) return a;
+  return null;
+}
+
+/**
+ * What two bindings both allow: the lesser role over the scope both reach, or null when their
+ * scopes do not meet (an API key's binding against its creator's current one).
+ */
+export function intersectBinding(a: RoleBinding, b: RoleBinding): RoleBinding | null {
+  const role = roleAtLeast(a.role, b.role) ? b.role : a.role;
+  const domain = narrower(a.domain, b.domain);
+  if (domain === null) return null;
+  if (domain === undefined) return { role };
+  // A project of one binding applies only within its own domain, which is now `domain`.
+  const project = narrower(
+    a.domain === undefined ? undefined : a.project,
+    b.domain === undefined ? undefined : b.project,
+  );
+  if (project === null) return null;
+  return project === undefined ? { role, domain } : { role, domain, project };
+}
+
+/** Every binding `key` keeps under `holder`'s bindings, without repeats. */
+export function narrowBindings(key: RoleBinding, holder: readonly RoleBinding[]): RoleBinding[] {
+  const kept = new Map<string, RoleBinding>();
+  for (const held of holder) {
+    const both = intersectBinding(key, held);
+    if (both) kept.set(JSON.stringify([both.role, both.domain, both.project]), both);
+  }
+  return [...kept.values()];
+}

@@ -1,7 +1,7 @@
 import { AuditLog } from '../audit';
 import type { ServiceContext } from '../context';
 import type { TenancyService } from '../tenancy';
-import { ApiKeyService } from './api-keys';
+import { ApiKeyService, type ApiKeyOptions } from './api-keys';
 import { SessionService, type SessionOptions } from './sessions';
 import { UserService } from './users';
 
@@ -19,11 +19,12 @@ export function createIdentityServices(
   context: ServiceContext,
   tenancy: TenancyService,
   options: SessionOptions = {},
+  apiKeyOptions: ApiKeyOptions = {},
 ): IdentityServices {
   return {
     sessions: new SessionService(context, options),
     users: new UserService(context),
-    apiKeys: new ApiKeyService(context),
+    apiKeys: new ApiKeyService(context, apiKeyOptions),
     tenancy,
     audit: new AuditLog({
       events: context.store.auditEvents,

@@ -8,7 +8,12 @@ export {
   unauthenticated,
   type Principal,
 } from './access';
-export { ApiKeyService, type CreatedApiKey, type PublicApiKey } from './api-keys';
+export {
+  ApiKeyService,
+  type ApiKeyOptions,
+  type CreatedApiKey,
+  type PublicApiKey,
+} from './api-keys';
 export { RateLimitedError } from './errors';
 export { signJwt, verifyJwt, type JwtClaims } from './jwt';
 export { LoginThrottle, type LoginThrottleOptions } from './login-throttle';

@@ -1,6 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { signJwt, verifyJwt, type JwtClaims, type VerifyOptions } from './jwt';
+import {
+  ACCESS_TOKEN_REFUSED,
+  signJwt,
+  TokenRefusedError,
+  verifyJwt,
+  type JwtClaims,
+  type VerifyOptions,
+} from './jwt';
 
 const key = Buffer.from('unit-test-key-unit-test-key-0123456789');
 const options: VerifyOptions = { key, issuer: 'iss', audience: 'aud', now: 1_000 };
@@ -20,7 +27,11 @@ function rule(token: string, overrides: Partial<typeof options> = {}): string | 
     verifyJwt(token, { ...options, ...overrides });
     return undefined;
   } catch (error) {
-    return (error as { details: { rule: string }[] }).details[0]?.rule;
+    // The answer says one thing; the failing check is only on the error, for the debug log.
+    expect(error).toBeInstanceOf(TokenRefusedError);
+    expect((error as TokenRefusedError).message).toBe(ACCESS_TOKEN_REFUSED);
+    expect((error as TokenRefusedError).details).toEqual([]);
+    return (error as TokenRefusedError).reason;
   }
 }
 

@@ -43,11 +43,26 @@ export function signJwt(claims: JwtClaims, key: Buffer): string {
   return `${input}.${sign(input, key).toString('base64url')}`;
 }
 
-function refuse(reason: string): EngineError {
-  // One message for every failure: which check failed helps an attacker more than a user.
-  return new EngineError('UNAUTHENTICATED', 'the access token is invalid or expired', {
-    details: [{ path: 'authorization', rule: reason, message: 'sign in again' }],
-  });
+/**
+ * A refused token (401). Every refusal says the same thing and carries no details: which check
+ * failed helps an attacker more than a user. `reason` names the check for the debug log only; it is
+ * never part of the answer.
+ */
+export class TokenRefusedError extends EngineError {
+  constructor(
+    message: string,
+    readonly reason: string,
+  ) {
+    super('UNAUTHENTICATED', message);
+    this.name = 'TokenRefusedError';
+  }
+}
+
+/** The one message of every access-token refusal. */
+export const ACCESS_TOKEN_REFUSED = 'the access token is invalid or expired';
+
+function refuse(reason: string): TokenRefusedError {
+  return new TokenRefusedError(ACCESS_TOKEN_REFUSED, reason);
 }
 
 function decodeJson(part: string): Record<string, unknown> | null {

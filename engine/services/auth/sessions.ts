@@ -1,14 +1,16 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { EngineError, isEngineError } from '../../base/errors';
+import { isEngineError, type EngineError } from '../../base/errors';
 import type { PublicUser, User } from '../../domain';
+import type { RefreshToken } from '../../store';
 import type { ServiceContext } from '../context';
 import { parseInput } from '../validation';
 import { unauthenticated, type Principal } from './access';
 import { RateLimitedError } from './errors';
-import { signJwt, verifyJwt } from './jwt';
+import { ACCESS_TOKEN_REFUSED, signJwt, TokenRefusedError, verifyJwt } from './jwt';
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle';
 import { dummyPasswordHash, verifyPassword } from './passwords';
+import { revokeAllCredentials, revokedBefore } from './revocation';
 import { toPublicUser } from './users';
 
 export const TOKEN_ISSUER = 'kubedb-dbaas';
@@ -32,6 +34,23 @@ export interface SessionOptions {
   throttle?: LoginThrottleOptions;
   /** Holds back a failed login's answer (a timer in production). */
   wait?: (ms: number) => Promise<void>;
+  /**
+   * Seconds after a rotation during which the client that rotated a refresh token may present it
+   * again and get a fresh pair instead of being taken for a thief (two tabs refreshing at once).
+   * Default 10; 0 turns the grace off.
+   */
+  refreshGraceSeconds?: number;
+}
+
+/** Who presents a refresh token: the request's address and user agent (never stored as such). */
+export interface RefreshClient {
+  address?: string | null;
+  userAgent?: string | null;
+}
+
+/** A client's fingerprint: a hash, so the store never keeps addresses or user agents. */
+function fingerprint(client: RefreshClient): string {
+  return sha256Hex(`${client.address ?? ''}\n${client.userAgent ?? ''}`);
 }
 
 const LoginRequestSchema = z.object({
@@ -49,7 +68,6 @@ const RefreshRequestSchema = z.object({
 });
 
 const SIGNING_KEY_REF = { kind: 'signing-key', id: 'access-tokens' } as const;
-const REVOKED_PREFIX = 'auth.revoked-before.';
 
 export function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
@@ -60,14 +78,12 @@ function badCredentials(): EngineError {
   return unauthenticated('wrong username or password');
 }
 
-function badRefresh(rule: string): EngineError {
-  return new EngineError(
-    'UNAUTHENTICATED',
-    'the refresh token is invalid, expired or already used; sign in again',
-    {
-      details: [{ path: 'refreshToken', rule, message: 'sign in again' }],
-    },
-  );
+/** The one message of every refresh refusal; `reason` goes to the debug log only. */
+export const REFRESH_TOKEN_REFUSED =
+  'the refresh token is invalid, expired or already used; sign in again';
+
+function badRefresh(reason: string): TokenRefusedError {
+  return new TokenRefusedError(REFRESH_TOKEN_REFUSED, reason);
 }
 
 /**
@@ -80,6 +96,7 @@ export class SessionService {
   private readonly accessTtl: number;
   private readonly refreshTtl: number;
   private readonly wait: (ms: number) => Promise<void>;
+  private readonly graceMs: number;
   private key: Promise<Buffer> | undefined;
 
   constructor(
@@ -90,6 +107,7 @@ export class SessionService {
     this.accessTtl = options.accessTtlSeconds ?? 15 * 60;
     this.refreshTtl = options.refreshTtlSeconds ?? 7 * 24 * 60 * 60;
     this.wait = options.wait ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.graceMs = (options.refreshGraceSeconds ?? 10) * 1000;
   }
 
   async login(input: unknown, source: string | null): Promise<TokenResponse> {
@@ -112,12 +130,29 @@ export class SessionService {
     return this.issue(user, this.context.newId());
   }
 
-  async refresh(input: unknown): Promise<TokenResponse> {
+  /**
+   * Rotates a refresh token. Presenting a rotated token again ends every session of the user, unless
+   * it is the client that rotated it, within the grace (two tabs of one browser racing): that client
+   * gets another fresh pair, and the pair the first request got stays valid.
+   */
+  async refresh(input: unknown, client: RefreshClient = {}): Promise<TokenResponse> {
+    try {
+      return await this.rotate(input, fingerprint(client));
+    } catch (error) {
+      if (error instanceof TokenRefusedError)
+        this.context.logger.debug({ reason: error.reason }, 'refresh token refused');
+      throw error;
+    }
+  }
+
+  private async rotate(input: unknown, client: string): Promise<TokenResponse> {
     const { refreshToken } = parseInput(RefreshRequestSchema, input);
     const { store } = this.context;
-    const record = await store.refreshTokens.findByHash(sha256Hex(refreshToken));
+    const hash = sha256Hex(refreshToken);
+    const record = await store.refreshTokens.findByHash(hash);
     if (!record) throw badRefresh('unknown');
     if (record.revokedAt !== null) {
+      if (await this.inGrace(record, client)) return this.reissue(record);
       if (record.replacedBy !== null)
         await this.revokeEverything(record.userId, 'a rotated refresh token was used again');
       throw badRefresh(record.replacedBy !== null ? 'reused' : 'revoked');
@@ -127,16 +162,54 @@ export class SessionService {
     const user = await store.users.find(record.userId);
     if (!user || user.disabled) throw badRefresh('user');
     const nextId = this.context.newId();
-    // Exactly one of two concurrent uses wins the rotation; the loser is treated as reuse.
-    if (!(await store.refreshTokens.revoke(record.id, now.toISOString(), nextId))) {
+    // Exactly one of two concurrent uses wins the rotation; the loser is reuse, unless it is the
+    // winner's own client within the grace.
+    if (!(await store.refreshTokens.revoke(record.id, now.toISOString(), nextId, client))) {
+      const current = await store.refreshTokens.findByHash(hash);
+      if (current && (await this.inGrace(current, client))) return this.reissue(current);
       await this.revokeEverything(record.userId, 'a refresh token was used twice at once');
       throw badRefresh('reused');
     }
     return this.issue(user, nextId);
   }
 
+  /**
+   * A rotated token presented again by the client that rotated it, within the grace, and not
+   * revoked since (a revoke-all after the rotation ends the grace).
+   */
+  private async inGrace(record: RefreshToken, client: string): Promise<boolean> {
+    if (this.graceMs <= 0 || record.revokedAt === null || record.replacedBy === null) return false;
+    if (record.rotatedBy !== client) return false;
+    const rotatedMs = Date.parse(record.revokedAt);
+    if (this.context.now().getTime() - rotatedMs > this.graceMs) return false;
+    const revoked = await revokedBefore(this.context.store, record.userId);
+    return revoked === undefined || revoked < rotatedMs;
+  }
+
+  /** Another fresh pair for the grace: a sibling of the token the rotation issued. */
+  private async reissue(record: RefreshToken): Promise<TokenResponse> {
+    if (Date.parse(record.expiresAt) <= this.context.now().getTime()) throw badRefresh('expired');
+    const user = await this.context.store.users.find(record.userId);
+    if (!user || user.disabled) throw badRefresh('user');
+    this.context.logger.debug(
+      { userId: user.id },
+      'refresh token presented again within the grace',
+    );
+    return this.issue(user, this.context.newId());
+  }
+
   /** The principal of a bearer token, or `UNAUTHENTICATED`. */
   async authenticate(token: string): Promise<Principal> {
+    try {
+      return await this.verifyAccess(token);
+    } catch (error) {
+      if (error instanceof TokenRefusedError)
+        this.context.logger.debug({ reason: error.reason }, 'access token refused');
+      throw error;
+    }
+  }
+
+  private async verifyAccess(token: string): Promise<Principal> {
     const nowMs = this.context.now().getTime();
     const claims = verifyJwt(token, {
       key: await this.signingKey(),
@@ -146,21 +219,21 @@ export class SessionService {
       leewaySeconds: 5,
     });
     const user = await this.context.store.users.find(claims.sub);
-    if (!user || user.disabled) throw unauthenticated('the access token is invalid or expired');
-    const revoked = await this.context.store.meta.get(`${REVOKED_PREFIX}${user.id}`);
-    const before = (revoked?.value as { at?: number } | undefined)?.at;
+    if (!user || user.disabled) throw new TokenRefusedError(ACCESS_TOKEN_REFUSED, 'user');
+    const before = await revokedBefore(this.context.store, user.id);
     const issuedMs = typeof claims.iat_ms === 'number' ? claims.iat_ms : claims.iat * 1000;
     if (before !== undefined && issuedMs < before)
-      throw unauthenticated('the access token is invalid or expired');
+      throw new TokenRefusedError(ACCESS_TOKEN_REFUSED, 'revoked');
     return toUserPrincipal(user);
   }
 
-  /** Ends every session of the user: refresh tokens and the access tokens issued before now. */
+  /**
+   * Ends every session of the user: refresh tokens, the access tokens issued before now, and the
+   * user's API keys (a key minted with a stolen token must not outlive the theft).
+   */
   async revokeEverything(userId: string, reason: string): Promise<void> {
-    const now = this.context.now();
-    await this.context.store.refreshTokens.revokeAllForUser(userId, now.toISOString());
-    await this.context.store.meta.put(`${REVOKED_PREFIX}${userId}`, { at: now.getTime() });
-    this.context.logger.warn({ userId, reason }, 'all sessions of a user were revoked');
+    const counts = await revokeAllCredentials(this.context.store, userId, this.context.now());
+    this.context.logger.warn({ userId, reason, ...counts }, 'all sessions of a user were revoked');
   }
 
   private async issue(user: User, refreshId: string): Promise<TokenResponse> {

@@ -134,13 +134,14 @@ export function runLogConformance(ctx: ConformanceContext): void {
       const fx = ctx.fx();
       const token = await ctx.store().refreshTokens.create(fx.refreshToken());
       const results = await Promise.all([
-        ctx.store().refreshTokens.revoke(token.id, fx.at(1), 'rt-next'),
-        ctx.store().refreshTokens.revoke(token.id, fx.at(1.5), 'rt-other'),
+        ctx.store().refreshTokens.revoke(token.id, fx.at(1), 'rt-next', 'fp-1'),
+        ctx.store().refreshTokens.revoke(token.id, fx.at(1.5), 'rt-other', 'fp-2'),
       ]);
       expect(results.sort()).toEqual([false, true]);
       const stored = await ctx.store().refreshTokens.findByHash(token.tokenHash);
       expect(stored?.revokedAt).toBe(fx.at(1));
       expect(stored?.replacedBy).toBe('rt-next');
+      expect(stored?.rotatedBy).toBe('fp-1');
       expect(await ctx.store().refreshTokens.revoke('rt-none', fx.at(1))).toBe(false);
     });
 

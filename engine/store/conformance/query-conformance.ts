@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../base/errors';
 import type { Database } from '../../domain';
-import type { Page, PageRequest } from '../paging';
+import { decodeCursor, type Page, type PageRequest } from '../paging';
 import type { DatabaseFilter } from '../records';
 import type { ConformanceContext } from './store-conformance';
 
@@ -287,6 +287,50 @@ export function runQueryConformance(ctx: ConformanceContext): void {
       expect(await list({})).toEqual(ids([a, b, c, d]));
     });
 
+    it('pages operations within tenant scopes: pages and cursors only ever see permitted rows', async () => {
+      const { databases, operations } = ctx.store();
+      const fx = ctx.fx();
+      const mine = await databases.create(fx.database({ domain: 'acme', project: 'shop' }));
+      const gone = await databases.create(
+        fx.database({ domain: 'acme', project: 'shop', status: 'DELETED' }),
+      );
+      const foreign = await databases.create(
+        fx.database({ domain: 'globex', project: 'shop', namespace: 'globex-shop' }),
+      );
+      const sibling = await databases.create(fx.database({ domain: 'acme', project: 'web' }));
+      const visible: string[] = [];
+      const hidden = new Set<string>();
+      for (let i = 0; i < 12; i += 1) {
+        const database = [foreign, mine, sibling, gone][i % 4]!;
+        const operation = await operations.create(fx.operation({ databaseId: database.id }));
+        if (database === mine || database === gone) visible.push(operation.id);
+        else hidden.add(operation.id);
+      }
+      const scopes = [{ domain: 'acme', project: 'shop' }];
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page: Page<{ id: string }> = await operations.list({ scopes }, { limit: 1, cursor });
+        seen.push(...ids(page.items));
+        cursor = page.nextCursor;
+        // A cursor names the last row of its page, which must be a permitted one.
+        if (cursor) expect(hidden.has(String(decodeCursor(cursor)[1]))).toBe(false);
+        pages += 1;
+      } while (cursor && pages < 100);
+      expect(seen).toEqual(visible);
+      // The page count reveals the permitted rows only, not the fleet's.
+      expect(pages).toBe(visible.length);
+      expect(ids((await operations.list({ scopes, databaseId: foreign.id })).items)).toEqual([]);
+      expect(
+        ids(
+          (await operations.list({ scopes: [{ domain: 'acme' }], databaseId: sibling.id })).items,
+        ),
+      ).toHaveLength(3);
+      expect((await operations.list({ scopes: [] })).items).toEqual([]);
+      expect((await operations.list({})).items).toHaveLength(12);
+    });
+
     it('filters projects by domain, backups by database and API keys by creator and prefix', async () => {
       const store = ctx.store();
       const fx = ctx.fx();
@@ -305,6 +349,28 @@ export function runQueryConformance(ctx: ConformanceContext): void {
       expect(ids((await store.apiKeys.list({ createdBy: 'usr-b' })).items)).toEqual([k2.id, k3.id]);
       expect(ids(await store.apiKeys.findByPrefix('dbk_aaaa'))).toEqual([k1.id, k3.id]);
       expect(await store.apiKeys.findByPrefix('dbk_none')).toEqual([]);
+    });
+
+    it('counts a creator’s unexpired API keys and deletes all of a creator’s keys at once', async () => {
+      const { apiKeys } = ctx.store();
+      const fx = ctx.fx();
+      const now = '2026-06-01T00:00:00.000Z';
+      await apiKeys.create(fx.apiKey({ createdBy: 'usr-a', expiresAt: null }));
+      await apiKeys.create(
+        fx.apiKey({ createdBy: 'usr-a', expiresAt: '2026-06-02T00:00:00.000Z' }),
+      );
+      await apiKeys.create(
+        fx.apiKey({ createdBy: 'usr-a', expiresAt: '2026-05-31T00:00:00.000Z' }),
+      );
+      await apiKeys.create(fx.apiKey({ createdBy: 'usr-a', expiresAt: now }));
+      const other = await apiKeys.create(fx.apiKey({ createdBy: 'usr-b', expiresAt: null }));
+      expect(await apiKeys.countActiveByCreator('usr-a', now)).toBe(2);
+      expect(await apiKeys.countActiveByCreator('usr-b', now)).toBe(1);
+      expect(await apiKeys.countActiveByCreator('usr-none', now)).toBe(0);
+      expect(await apiKeys.deleteByCreator('usr-a')).toBe(4);
+      expect(await apiKeys.deleteByCreator('usr-a')).toBe(0);
+      expect((await apiKeys.list({ createdBy: 'usr-a' })).items).toEqual([]);
+      expect(ids((await apiKeys.list()).items)).toEqual([other.id]);
     });
   });
 }

@@ -28,6 +28,7 @@ import type {
   ProjectFilter,
 } from '../records';
 import { literalPattern, type MongoContext, type MongoDoc } from './mongo-context';
+import type { Page, PageRequest } from '../paging';
 import { equalsAny, MongoRepository, type MongoCollectionSpec } from './mongo-repository';
 
 const NOT_DELETED = { status: { $ne: 'DELETED' } };
@@ -232,21 +233,67 @@ export class MongoApiKeyRepository
   findByPrefix(prefix: string): Promise<ApiKey[]> {
     return this.listWhere({ prefix });
   }
+
+  countActiveByCreator(createdBy: string, now: string): Promise<number> {
+    return this.count({ createdBy, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] });
+  }
+
+  async deleteByCreator(createdBy: string): Promise<number> {
+    const result = await this.context.call(() => this.collection.deleteMany({ createdBy }));
+    return result.deletedCount;
+  }
 }
 
-export function createOperationRepository(
-  context: MongoContext,
-): MongoRepository<Operation, OperationFilter> {
-  return new MongoRepository(context, {
-    collection: 'operations',
-    what: 'operation',
-    uniques: [],
-    where: (filter) => [
-      ...equalsAny('databaseId', filter.databaseId),
-      ...equalsAny('status', filter.status),
-      ...equalsAny('type', filter.type),
-    ],
-  });
+/** The operation filter after tenant scopes were resolved to the database ids they cover. */
+type ResolvedOperationFilter = Omit<OperationFilter, 'scopes'> & { databaseIds?: string[] };
+
+/** Tenant scopes as a filter on the databases collection (any status). */
+function scopeFilter(scopes: OperationFilter['scopes'] & object): Filter<MongoDoc> {
+  if (scopes.length === 0) return NOTHING;
+  return {
+    $or: scopes.map((scope) =>
+      scope.project === undefined
+        ? { domain: scope.domain }
+        : { domain: scope.domain, project: scope.project },
+    ),
+  };
+}
+
+/**
+ * Operations. Tenant scopes live on databases, so a scoped list first reads the ids of the
+ * databases in scope and then pages the operations of those ids only: pages and cursors never
+ * touch an operation outside the scopes.
+ */
+export class MongoOperationRepository extends MongoRepository<Operation, ResolvedOperationFilter> {
+  constructor(context: MongoContext) {
+    super(context, {
+      collection: 'operations',
+      what: 'operation',
+      uniques: [],
+      where: (filter) => [
+        ...equalsAny('databaseId', filter.databaseId),
+        ...equalsAny('databaseId', filter.databaseIds),
+        ...equalsAny('status', filter.status),
+        ...equalsAny('type', filter.type),
+      ],
+    });
+  }
+
+  override async list(filter: OperationFilter = {}, page?: PageRequest): Promise<Page<Operation>> {
+    const { scopes, ...rest } = filter;
+    if (!scopes) return super.list(rest, page);
+    const docs = await this.context.call(() =>
+      this.context
+        .collection('databases')
+        .find(scopeFilter(scopes), { projection: { _id: 1 } })
+        .toArray(),
+    );
+    return super.list({ ...rest, databaseIds: docs.map((doc) => doc._id) }, page);
+  }
+}
+
+export function createOperationRepository(context: MongoContext): MongoOperationRepository {
+  return new MongoOperationRepository(context);
 }
 
 export function createBackupRepository(

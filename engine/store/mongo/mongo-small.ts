@@ -48,9 +48,17 @@ export class MongoRefreshTokenRepository implements RefreshTokenRepository {
     );
   }
 
-  async revoke(id: string, revokedAt: string, replacedBy: string | null = null): Promise<boolean> {
+  async revoke(
+    id: string,
+    revokedAt: string,
+    replacedBy: string | null = null,
+    rotatedBy: string | null = null,
+  ): Promise<boolean> {
     const result = await this.context.call(() =>
-      this.collection.updateOne({ _id: id, revokedAt: null }, { $set: { revokedAt, replacedBy } }),
+      this.collection.updateOne(
+        { _id: id, revokedAt: null },
+        { $set: { revokedAt, replacedBy, rotatedBy } },
+      ),
     );
     return result.modifiedCount > 0;
   }

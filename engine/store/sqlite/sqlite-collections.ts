@@ -25,8 +25,9 @@ import type {
   NoFilter,
   OperationFilter,
   ProjectFilter,
+  TenantScope,
 } from '../records';
-import type { SqliteScope } from './sqlite-context';
+import { run, type SqliteScope } from './sqlite-context';
 import { equalsAny, SqliteRepository, type SqliteTable, type Where } from './sqlite-repository';
 
 const none = (): Where => ({ clauses: [], params: [] });
@@ -60,21 +61,25 @@ const DATABASES: SqliteTable<Database, DatabaseFilter> = {
       where.clauses.push("name LIKE ? ESCAPE '\\'");
       where.params.push(likeSubstring(filter.q));
     }
-    if (filter.scopes) {
-      if (filter.scopes.length === 0) where.clauses.push('0');
-      else {
-        const parts = filter.scopes.map((scope) => {
-          where.params.push(scope.domain);
-          if (scope.project === undefined) return '(domain = ?)';
-          where.params.push(scope.project);
-          return '(domain = ? AND project = ?)';
-        });
-        where.clauses.push(`(${parts.join(' OR ')})`);
-      }
-    }
+    if (filter.scopes) inScopes(where, filter.scopes);
     return where;
   },
 };
+
+/** `(domain = ? [AND project = ?]) OR ...` over the databases table; `0` for no scope at all. */
+function inScopes(where: Where, scopes: readonly TenantScope[]): void {
+  if (scopes.length === 0) {
+    where.clauses.push('0');
+    return;
+  }
+  const parts = scopes.map((scope) => {
+    where.params.push(scope.domain);
+    if (scope.project === undefined) return '(domain = ?)';
+    where.params.push(scope.project);
+    return '(domain = ? AND project = ?)';
+  });
+  where.clauses.push(`(${parts.join(' OR ')})`);
+}
 
 export class SqliteDatabaseRepository
   extends SqliteRepository<Database, DatabaseFilter>
@@ -223,6 +228,22 @@ export class SqliteApiKeyRepository
   findByPrefix(prefix: string): Promise<ApiKey[]> {
     return this.listWhere('prefix = ?', prefix);
   }
+
+  countActiveByCreator(createdBy: string, now: string): Promise<number> {
+    // ISO-8601 UTC times of one format compare as text.
+    return this.count(
+      "created_by = ? AND (json_extract(doc, '$.expiresAt') IS NULL OR json_extract(doc, '$.expiresAt') > ?)",
+      createdBy,
+      now,
+    );
+  }
+
+  deleteByCreator(createdBy: string): Promise<number> {
+    return run(
+      this.scope,
+      () => this.statement('DELETE FROM api_keys WHERE created_by = ?').run(createdBy).changes,
+    );
+  }
 }
 
 export function createOperationRepository(
@@ -237,6 +258,13 @@ export function createOperationRepository(
       equalsAny(where, 'database_id', filter.databaseId);
       equalsAny(where, 'status', filter.status);
       equalsAny(where, 'type', filter.type);
+      if (filter.scopes) {
+        // The tenant lives on the database: a subquery keeps the filter inside the paged query.
+        const scoped = none();
+        inScopes(scoped, filter.scopes);
+        where.clauses.push(`database_id IN (SELECT id FROM databases WHERE ${scoped.clauses[0]})`);
+        where.params.push(...scoped.params);
+      }
       return where;
     },
   });

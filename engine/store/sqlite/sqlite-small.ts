@@ -42,16 +42,22 @@ export class SqliteRefreshTokenRepository implements RefreshTokenRepository {
     });
   }
 
-  async revoke(id: string, revokedAt: string, replacedBy: string | null = null): Promise<boolean> {
+  async revoke(
+    id: string,
+    revokedAt: string,
+    replacedBy: string | null = null,
+    rotatedBy: string | null = null,
+  ): Promise<boolean> {
     return run(
       this.scope,
       () =>
         this.scope.context
           .statement(
-            `UPDATE refresh_tokens SET revoked_at = ?, doc = json_set(doc, '$.revokedAt', ?, '$.replacedBy', ?)
+            `UPDATE refresh_tokens
+               SET revoked_at = ?, doc = json_set(doc, '$.revokedAt', ?, '$.replacedBy', ?, '$.rotatedBy', ?)
              WHERE id = ? AND revoked_at IS NULL`,
           )
-          .run(revokedAt, revokedAt, replacedBy, id).changes > 0,
+          .run(revokedAt, revokedAt, replacedBy, rotatedBy, id).changes > 0,
     );
   }
 

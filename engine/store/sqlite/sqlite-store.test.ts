@@ -1,6 +1,7 @@
+import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../base/errors';
@@ -31,6 +32,36 @@ describe('sqlite store', () => {
     const domain = await store.domains.create(new Fixtures(Date.now()).domain());
     expect(await store.domains.get(domain.id)).toEqual(domain);
     await store.close();
+  });
+
+  it('creates the file and its WAL and shared-memory files owner-only (0600), even under umask 0', async () => {
+    const file = nextFile();
+    const previous = process.umask(0);
+    let store;
+    try {
+      store = await openSqliteStore({ file });
+      await store.users.create(new Fixtures().user());
+      const mode = (path: string) => statSync(path).mode & 0o777;
+      expect(existsSync(`${file}-wal`)).toBe(true);
+      expect(existsSync(`${file}-shm`)).toBe(true);
+      for (const path of [file, `${file}-wal`, `${file}-shm`]) expect(mode(path), path).toBe(0o600);
+    } finally {
+      process.umask(previous);
+      await store?.close();
+    }
+  });
+
+  it('narrows an existing world-readable store file to 0600 when it opens', async () => {
+    const file = nextFile();
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, '');
+    chmodSync(file, 0o644);
+    const store = await openSqliteStore({ file });
+    try {
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+    } finally {
+      await store.close();
+    }
   });
 
   it('uses WAL, a busy timeout and foreign keys on a file', async () => {

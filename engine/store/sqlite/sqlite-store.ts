@@ -1,9 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { EngineError, UnavailableError } from '../../base/errors';
 import type { Store } from '../index';
 import { applyMigrations, MIGRATIONS, type Migration } from './migrations';
+import { preparePrivateFile } from './private-file';
 import { SqliteAuditEventRepository } from './sqlite-audit';
 import {
   createBackupRepository,
@@ -24,7 +23,7 @@ import {
   SqliteRefreshTokenRepository,
 } from './sqlite-small';
 
-/** A database file (created with its folder when absent), or a private in-memory database. */
+/** A database file (created 0600 with its folder when absent), or a private in-memory database. */
 export type SqliteStoreOptions = ({ file: string } | { memory: true }) & {
   /** How long a call waits for another process's lock before failing with UnavailableError. Default 5000 ms. */
   busyTimeoutMs?: number;
@@ -44,7 +43,8 @@ export type SqliteStoreOptions = ({ file: string } | { memory: true }) & {
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   let db: BetterSqlite3.Database;
   try {
-    if ('file' in options) mkdirSync(dirname(options.file), { recursive: true });
+    // 0600 before the first byte is written, like the vault.
+    if ('file' in options) preparePrivateFile(options.file);
     db = new BetterSqlite3('file' in options ? options.file : ':memory:');
   } catch (error) {
     // The path may be sensitive (a home folder); it stays in the cause, which only logs see.

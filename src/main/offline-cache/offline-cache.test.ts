@@ -34,6 +34,25 @@ describe('the offline cache', () => {
     expect(isCacheable('POST', '/api/v1/databases')).toBe(false);
   });
 
+  it('decides on the decoded path, so percent-encoding, case and slashes do not smuggle credentials in', () => {
+    for (const url of [
+      '/api/v1/databases/abc/%63redentials',
+      '/api/v1/databases/abc/%63%72%65%64%65%6e%74%69%61%6c%73',
+      '/api/v1/databases/abc/%43REDENTIALS',
+      '/api/v1/databases/abc/credentials/',
+      '/api/v1/databases/abc//credentials?x=1',
+      '/api/v1/databases/abc/credentials#frag',
+      '/api/v1/databases/abc%2Fcredentials',
+      '/api/v1/%61uth/me',
+      '/api/v1/%65vents',
+      '/%61pi/v1/api-keys',
+      '/api/v1/databases/%ZZ',
+    ]) {
+      expect(isCacheable('GET', url), url).toBe(false);
+    }
+    expect(isCacheable('GET', '/api/v1/databases/abc/%6Danifest')).toBe(true);
+  });
+
   it('writes no secret to its file when only cacheable answers are put', () => {
     const dir = mkdtempSync(join(tmpdir(), 'offline-'));
     dirs.push(dir);
