@@ -14,7 +14,11 @@ import { DatabaseModeSchema, EngineSchema } from './engine';
 import { LIMITS, MIN_STORAGE } from './limits';
 import { quantitySchema } from './quantity';
 
-/** The product's status of a database (API.md); `phase` keeps KubeDB's own. */
+/**
+ * The product's status of a database (API.md); `phase` keeps KubeDB's own. `UNKNOWN` is never
+ * stored: reads derive it when the database's cluster cannot be reached or its data cannot be
+ * confirmed (see `withEffectiveStatus`), and keep the stored status as `lastKnownStatus`.
+ */
 export const DATABASE_STATUSES = [
   'PENDING',
   'PROVISIONING',
@@ -25,6 +29,7 @@ export const DATABASE_STATUSES = [
   'FAILED',
   'DELETING',
   'DELETED',
+  'UNKNOWN',
 ] as const;
 export const DatabaseStatusSchema = z.enum(DATABASE_STATUSES);
 export type DatabaseStatus = z.infer<typeof DatabaseStatusSchema>;
@@ -160,6 +165,16 @@ export const DatabaseSchema = z.object({
   backup: BackupPolicySchema.nullable(),
   labels: LabelsSchema,
   lastSyncedAt: IsoTimeSchema.nullable(),
+  /**
+   * Derived on read, never stored: the status last observed on the cluster. It equals `status`
+   * unless `status` is UNKNOWN.
+   */
+  lastKnownStatus: DatabaseStatusSchema.optional(),
+  /**
+   * Derived on read, never stored: while `status` is UNKNOWN, the last time the cluster confirmed
+   * `lastKnownStatus` (null when it never did); null while the status is live.
+   */
+  statusObservedAt: IsoTimeSchema.nullable().optional(),
   ...RecordMetaShape,
 });
 export type Database = z.infer<typeof DatabaseSchema>;

@@ -22,6 +22,10 @@ export interface DatabaseStatusEvent {
     statusReason: string | null;
     driftCount: number;
     updatedAt: string;
+    /** The status last observed; differs from `status` only when that is UNKNOWN. */
+    lastKnownStatus?: DatabaseStatus;
+    /** While UNKNOWN: when the cluster last confirmed `lastKnownStatus`. */
+    statusObservedAt?: string | null;
   };
 }
 

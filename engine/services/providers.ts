@@ -2,6 +2,8 @@ import { ConflictError, EngineError, UnavailableError } from '../base/errors';
 import {
   CreateProviderRequestSchema,
   UNKNOWN_PROVIDER_HEALTH,
+  withEffectiveStatus,
+  type Database,
   type Provider,
   type ProviderHealth,
 } from '../domain';
@@ -14,6 +16,7 @@ import {
 import type { Page, PageRequest } from '../store';
 import type { SecretRef } from '../vault';
 import { isoNow, type ServiceContext } from './context';
+import { toDatabaseStatusEvent, unconfirmedProvider } from './database-view';
 import { parseInput } from './validation';
 
 /** A provider as the API shows it: no vault reference, no kubeconfig. */
@@ -173,6 +176,27 @@ export class ProviderService {
     });
   }
 
+  /**
+   * A cluster became unconfirmed or confirmed again: the status of every database on it reads
+   * differently now (UNKNOWN, or the last known one), so live views are told.
+   */
+  private async publishDatabasesOf(provider: Provider): Promise<void> {
+    const unconfirmed = unconfirmedProvider(provider);
+    let cursor: string | null = null;
+    do {
+      const page: Page<Database> = await this.context.store.databases.list(
+        { providerId: provider.id },
+        { limit: 500, cursor },
+      );
+      for (const database of page.items) {
+        this.context.events.publish(
+          toDatabaseStatusEvent(withEffectiveStatus(database, unconfirmed)),
+        );
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+
   private async probe(
     id: string,
     yaml: string,
@@ -198,6 +222,7 @@ export class ProviderService {
           updatedAt: isoNow(this.context),
         });
         if (healthChanged(current.health, health)) this.publish(saved);
+        if (confirmationChanged(current, saved)) await this.publishDatabasesOf(saved);
         return saved;
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;
@@ -207,6 +232,11 @@ export class ProviderService {
       `provider ${provider.name} changed while its health was saved; try again`,
     );
   }
+}
+
+/** Whether the cluster's data went from confirmed to unconfirmed, or back. */
+function confirmationChanged(before: Provider, after: Provider): boolean {
+  return (unconfirmedProvider(before) === null) !== (unconfirmedProvider(after) === null);
 }
 
 /** Whether a health check found something new (not just a later `lastSeenAt`). */

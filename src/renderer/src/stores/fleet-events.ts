@@ -32,6 +32,8 @@ export function applyDatabaseStatus(
     phase: data.phase,
     readyReplicas: data.readyReplicas,
     statusReason: data.statusReason,
+    lastKnownStatus: data.lastKnownStatus ?? data.status,
+    statusObservedAt: data.statusObservedAt ?? null,
     drift,
     updatedAt: data.updatedAt > current.updatedAt ? data.updatedAt : current.updatedAt,
   };

@@ -3,9 +3,9 @@ import { useClient, type Database } from '../../api';
 import { useFleetStore } from '../../stores';
 import {
   CopyButton,
+  DatabaseStatusBadge,
   EmptyState,
   ErrorView,
-  StatusBadge,
   formatTime,
   href,
   useOfflineReason,
@@ -80,7 +80,7 @@ function DatabaseDetailScreen({ id }: { id: string }) {
     <section aria-labelledby="detail-title" className="detail">
       <div className="screen-head">
         <h2 id="detail-title">
-          {database.name} <StatusBadge status={database.status} testId="detail-status" />{' '}
+          {database.name} <DatabaseStatusBadge database={database} testId="detail-status" />{' '}
           {database.drift.length > 0 && (
             <span className="badge badge-warn" data-testid="drift-badge">
               drift: {database.drift.map((d) => d.path).join(', ')}
