@@ -10,13 +10,14 @@ export interface Unconfirmed {
 
 /**
  * Whether what the engine knows of a cluster's databases is confirmed: null when it is, otherwise
- * why not (the cluster is unreachable).
+ * why not (the cluster is unreachable, or its watches cannot confirm its data).
  */
 export function unconfirmedCluster(
   name: string,
   health: ProviderHealth | undefined,
 ): Unconfirmed | null {
-  if (!health || health.reachable) return null;
+  if (!health) return null;
+  if (health.reachable) return health.unconfirmed ?? null;
   return {
     since: health.lastSeenAt,
     reason: `cluster ${name} cannot be reached${health.message ? `: ${health.message}` : ''}`,

@@ -5,6 +5,7 @@ import {
   withEffectiveStatus,
   type Database,
   type Provider,
+  type Unconfirmed,
   type ProviderHealth,
 } from '../domain';
 import {
@@ -124,6 +125,36 @@ export class ProviderService {
     } while (cursor);
   }
 
+  /**
+   * The status sync's verdict on its watches: `unconfirmed` while they cannot confirm the
+   * cluster's data (its databases then read UNKNOWN), null once they can. Writes only a change.
+   */
+  async setUnconfirmed(id: string, unconfirmed: Unconfirmed | null): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const current = await this.context.store.providers.find(id);
+      if (!current) return;
+      if ((current.health.unconfirmed ?? null) === null && unconfirmed === null) return;
+      if (
+        current.health.unconfirmed &&
+        unconfirmed &&
+        current.health.unconfirmed.reason === unconfirmed.reason
+      )
+        return;
+      try {
+        const saved = await this.context.store.providers.update({
+          ...current,
+          health: { ...current.health, unconfirmed },
+          updatedAt: isoNow(this.context),
+        });
+        this.publish(saved);
+        if (confirmationChanged(current, saved)) await this.publishDatabasesOf(saved);
+        return;
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+      }
+    }
+  }
+
   /** Removes a cluster from the registry; refused while databases live on it. */
   async remove(id: string): Promise<void> {
     const { store, vault } = this.context;
@@ -218,7 +249,10 @@ export class ProviderService {
       try {
         const saved = await this.context.store.providers.update({
           ...current,
-          health,
+          // The probe does not know what the status sync found of the watches: keep it.
+          health: current.health.unconfirmed
+            ? { ...health, unconfirmed: current.health.unconfirmed }
+            : health,
           updatedAt: isoNow(this.context),
         });
         if (healthChanged(current.health, health)) this.publish(saved);

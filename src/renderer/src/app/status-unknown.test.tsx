@@ -156,4 +156,20 @@ describe('a database on an unreachable cluster in the console', () => {
     expect(down.textContent).not.toContain('missing');
     expect(up.textContent).toContain('installed');
   });
+
+  it('flags a reachable cluster whose watch data is unconfirmed', () => {
+    const stalled = provider('p-up', 'sim-2', true);
+    stalled.health.unconfirmed = {
+      since: FIVE_MINUTES_AGO(),
+      reason: 'the watches of cluster sim-2 have confirmed nothing for 300 s',
+    };
+    useFleetStore.setState({ providers: [stalled] });
+    render(
+      <ClientProvider client={fakeClient(() => ({}))}>
+        <ClustersScreen />
+      </ClientProvider>,
+    );
+    expect(screen.getByTestId('cluster-unconfirmed-sim-2').textContent).toBe('unconfirmed');
+    expect(screen.getByText(/have confirmed nothing for 300 s/)).toBeTruthy();
+  });
 });

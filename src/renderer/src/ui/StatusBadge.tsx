@@ -18,6 +18,7 @@ export function toneOf(status: string): 'ok' | 'warn' | 'error' | 'muted' | 'bus
       return 'muted';
     case 'PENDING':
     case 'QUEUED':
+    case 'unconfirmed':
       return 'warn';
     default:
       return 'busy';

@@ -96,6 +96,12 @@ export function ClustersScreen() {
                     testId={`cluster-health-${p.name}`}
                   />{' '}
                   {!p.health.reachable && <span className="muted">{p.health.message ?? ''}</span>}
+                  {p.health.reachable && p.health.unconfirmed && (
+                    <>
+                      <StatusBadge status="unconfirmed" testId={`cluster-unconfirmed-${p.name}`} />{' '}
+                      <span className="muted">{p.health.unconfirmed.reason}</span>
+                    </>
+                  )}
                 </td>
                 <td>{kubedbText(p.health, 'installed')}</td>
                 <td>{p.health.engines.join(', ') || '—'}</td>
