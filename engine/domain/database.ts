@@ -108,6 +108,14 @@ export const DriftEntrySchema = z.object({
 });
 export type DriftEntry = z.infer<typeof DriftEntrySchema>;
 
+/** Ready and desired pods of one role of a topology (a shard, MongoDB's mongos, an ES node role). */
+export const ReplicaRoleSchema = z.object({
+  role: z.string(),
+  ready: z.number().int().nonnegative(),
+  desired: z.number().int().nonnegative(),
+});
+export type ReplicaRole = z.infer<typeof ReplicaRoleSchema>;
+
 /** A database name: a DNS-1035 label short enough that every name KubeDB derives from it fits. */
 export const DatabaseNameSchema = dnsLabelSchema('name', DATABASE_NAME_MAX_LENGTH);
 /** A domain or project name; `<domain>-<project>` is the namespace. */
@@ -155,7 +163,18 @@ export const DatabaseSchema = z.object({
   status: DatabaseStatusSchema,
   /** KubeDB's `status.phase` as last seen ('' before the operator set one). */
   phase: z.string(),
+  /** Ready pods of the database, every component counted (compare with `desiredReplicas`). */
   readyReplicas: z.number().int().nonnegative(),
+  /** Stored by the status sync: ready pods per role, for topologies with roles. */
+  readyByRole: z.record(z.string(), z.number().int().nonnegative()).optional(),
+  /**
+   * Derived on read, never stored: the pods the topology should run, every component counted
+   * (shards × replicas + config servers + mongos, …), so `readyReplicas/desiredReplicas` compare
+   * the same thing.
+   */
+  desiredReplicas: z.number().int().nonnegative().optional(),
+  /** Derived on read, never stored: ready/desired per role; empty for topologies without roles. */
+  roles: z.array(ReplicaRoleSchema).optional(),
   endpoint: EndpointSchema.nullable(),
   conditions: z.array(ConditionSchema),
   drift: z.array(DriftEntrySchema),

@@ -26,6 +26,7 @@ import {
   readyReplicasFromPods,
   statusReasonOf,
 } from '../kubedb/status';
+import { readyByRoleFromPods } from '../kubedb/replica-roles';
 import { opsKind } from '../kubedb/ops';
 import {
   DATABASE_ID_LABEL,
@@ -336,6 +337,7 @@ export class ProviderStatusSync implements Disposable {
       statusReason,
       phase: phase ?? '',
       readyReplicas: live ? readyReplicasFromPods(pods, database.name) : 0,
+      readyByRole: live ? readyByRoleFromPods(database, pods) : {},
       endpoint: live ? endpointForPhase(database, phase) : null,
       conditions: (
         (live?.status as { conditions?: Condition[] } | undefined)?.conditions ?? []
@@ -363,6 +365,7 @@ function sameObservation(a: Database, b: Database): boolean {
     a.statusReason === b.statusReason &&
     a.phase === b.phase &&
     a.readyReplicas === b.readyReplicas &&
+    JSON.stringify(a.readyByRole ?? {}) === JSON.stringify(b.readyByRole ?? {}) &&
     JSON.stringify(a.endpoint) === JSON.stringify(b.endpoint) &&
     JSON.stringify(a.conditions) === JSON.stringify(b.conditions) &&
     JSON.stringify(a.drift) === JSON.stringify(b.drift)

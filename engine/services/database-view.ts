@@ -6,13 +6,33 @@ import {
   type Provider,
   type Unconfirmed,
 } from '../domain';
+import { expectedPods } from '../kubedb/status';
+import { replicaRolesOf } from '../kubedb/replica-roles';
 import type { DatabaseFilter, Page, PageRequest, Store } from '../store';
 
 /** Store pages read at most to fill one filtered page; a short page then carries a cursor. */
 const MAX_ROUNDS = 20;
 
+/**
+ * Ready/desired of the same thing: `desiredReplicas` counts every pod the topology runs, as
+ * `readyReplicas` does, and `roles` splits both per role (shards, config servers, mongos, ES nodes).
+ */
+export function withReplicaCounts(database: Database): Database {
+  return {
+    ...database,
+    desiredReplicas: expectedPods(database),
+    roles: replicaRolesOf(database, database.readyByRole),
+  };
+}
+
+/** A stored database as reads show it: effective status, and comparable replica counts. */
+export function presentDatabase(database: Database, unconfirmed: Unconfirmed | null): Database {
+  return withReplicaCounts(withEffectiveStatus(database, unconfirmed));
+}
+
 /** The `database.status` event of a database as reads show it. */
-export function toDatabaseStatusEvent(database: Database): DatabaseStatusEvent {
+export function toDatabaseStatusEvent(stored: Database): DatabaseStatusEvent {
+  const database = stored.desiredReplicas === undefined ? withReplicaCounts(stored) : stored;
   return {
     type: 'database.status',
     data: {
@@ -24,6 +44,8 @@ export function toDatabaseStatusEvent(database: Database): DatabaseStatusEvent {
       status: database.status,
       phase: database.phase,
       readyReplicas: database.readyReplicas,
+      desiredReplicas: database.desiredReplicas,
+      roles: database.roles,
       statusReason: database.statusReason,
       driftCount: database.drift.length,
       updatedAt: database.updatedAt,
@@ -47,12 +69,12 @@ export class DatabaseViews {
 
   async one(database: Database): Promise<Database> {
     const provider = await this.store.providers.find(database.providerId);
-    return withEffectiveStatus(database, unconfirmedProvider(provider));
+    return presentDatabase(database, unconfirmedProvider(provider));
   }
 
   async many(databases: readonly Database[]): Promise<Database[]> {
     const unconfirmed = await this.unconfirmedByProvider();
-    return databases.map((db) => withEffectiveStatus(db, unconfirmed.get(db.providerId) ?? null));
+    return databases.map((db) => presentDatabase(db, unconfirmed.get(db.providerId) ?? null));
   }
 
   /**
@@ -63,7 +85,7 @@ export class DatabaseViews {
   async list(filter: DatabaseFilter, page: PageRequest = {}): Promise<Page<Database>> {
     const unconfirmed = await this.unconfirmedByProvider();
     const present = (items: Database[]) =>
-      items.map((db) => withEffectiveStatus(db, unconfirmed.get(db.providerId) ?? null));
+      items.map((db) => presentDatabase(db, unconfirmed.get(db.providerId) ?? null));
     if (filter.status !== undefined && unconfirmed.size > 0)
       return this.filtered(filter, page, present);
     if (filter.status !== undefined && wants(filter.status, 'UNKNOWN'))

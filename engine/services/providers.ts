@@ -2,7 +2,6 @@ import { ConflictError, EngineError, UnavailableError } from '../base/errors';
 import {
   CreateProviderRequestSchema,
   UNKNOWN_PROVIDER_HEALTH,
-  withEffectiveStatus,
   type Database,
   type Provider,
   type Unconfirmed,
@@ -17,7 +16,7 @@ import {
 import type { Page, PageRequest } from '../store';
 import type { SecretRef } from '../vault';
 import { isoNow, type ServiceContext } from './context';
-import { toDatabaseStatusEvent, unconfirmedProvider } from './database-view';
+import { presentDatabase, toDatabaseStatusEvent, unconfirmedProvider } from './database-view';
 import { parseInput } from './validation';
 
 /** A provider as the API shows it: no vault reference, no kubeconfig. */
@@ -220,9 +219,7 @@ export class ProviderService {
         { limit: 500, cursor },
       );
       for (const database of page.items) {
-        this.context.events.publish(
-          toDatabaseStatusEvent(withEffectiveStatus(database, unconfirmed)),
-        );
+        this.context.events.publish(toDatabaseStatusEvent(presentDatabase(database, unconfirmed)));
       }
       cursor = page.nextCursor;
     } while (cursor);

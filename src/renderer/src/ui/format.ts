@@ -1,4 +1,4 @@
-import type { ProviderHealth } from '../api';
+import type { Database, ProviderHealth } from '../api';
 
 /** "12 s", "3 min", "2 h", "4 d": how long ago `at` (ms since epoch) was. */
 export function age(at: number, now = Date.now()): string {
@@ -34,4 +34,9 @@ export function kubedbText(
 ): string {
   if (!health.reachable) return 'unknown';
   return health.kubedbInstalled ? installed : 'missing';
+}
+
+/** "shard0 3/3 · configServer 3/3 · mongos 1/2": ready/desired pods per role ('' without roles). */
+export function rolesText(database: Pick<Database, 'roles'>): string {
+  return (database.roles ?? []).map((r) => `${r.role} ${r.ready}/${r.desired}`).join(' · ');
 }

@@ -11,4 +11,4 @@ export { StaleBanner, useOfflineReason } from './StaleBanner';
 export { YamlView } from './YamlView';
 export { toYaml, toYamlLines, pathShowsDrift, type YamlLine } from './yaml';
 export { useRoute, navigate, href } from './navigation';
-export { age, formatTime, kubedbText, show } from './format';
+export { age, formatTime, kubedbText, rolesText, show } from './format';

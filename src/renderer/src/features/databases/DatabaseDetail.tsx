@@ -8,6 +8,7 @@ import {
   ErrorView,
   formatTime,
   href,
+  rolesText,
   useOfflineReason,
 } from '../../ui';
 import { ActionsBar } from './detail/ActionsBar';
@@ -104,7 +105,13 @@ function DatabaseDetailScreen({ id }: { id: string }) {
             <dd>{database.statusReason ?? '—'}</dd>
             <dt>Replicas</dt>
             <dd data-testid="detail-replicas">
-              {database.readyReplicas} ready of {database.replicas}
+              {database.readyReplicas} ready of {database.desiredReplicas ?? database.replicas}
+              {database.roles && database.roles.length > 0 && (
+                <span className="muted" data-testid="detail-roles">
+                  {' '}
+                  ({rolesText(database)})
+                </span>
+              )}
             </dd>
             <dt>Resources</dt>
             <dd>
