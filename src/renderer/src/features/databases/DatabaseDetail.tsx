@@ -11,6 +11,7 @@ import {
   rolesText,
   useOfflineReason,
 } from '../../ui';
+import { phaseWhy, versionText } from '../../model/progress';
 import { ActionsBar } from './detail/ActionsBar';
 import { CredentialsPanel } from './detail/CredentialsPanel';
 import { EventsPanel } from './detail/EventsPanel';
@@ -53,6 +54,9 @@ function DatabaseDetailScreen({ id }: { id: string }) {
   const client = useClient();
   const database = useFleetStore((s) => s.databases.get(id));
   const provider = useFleetStore((s) => s.providers.find((p) => p.id === database?.providerId));
+  const active = useFleetStore((s) =>
+    database?.activeOperationId ? s.operations.get(database.activeOperationId) : undefined,
+  );
   const offline = useOfflineReason();
   const version = detailVersion(database);
   // The screen's one read: database, operations, manifest, events and metrics together.
@@ -96,13 +100,13 @@ function DatabaseDetailScreen({ id }: { id: string }) {
           <h3 id="overview-title">Overview</h3>
           <dl className="facts">
             <dt>Engine</dt>
-            <dd>
-              {database.engine} {database.version} ({database.mode})
+            <dd data-testid="detail-engine">
+              {database.engine} {versionText(database)} ({database.mode})
             </dd>
             <dt>KubeDB phase</dt>
             <dd data-testid="detail-phase">{database.phase || '—'}</dd>
             <dt>Why</dt>
-            <dd>{database.statusReason ?? '—'}</dd>
+            <dd data-testid="detail-why">{phaseWhy(database, active ?? null) ?? '—'}</dd>
             <dt>Replicas</dt>
             <dd data-testid="detail-replicas">
               {database.readyReplicas} ready of {database.desiredReplicas ?? database.replicas}
