@@ -57,6 +57,16 @@ export const ConfigSchema = z.object({
   maxAttempts: z.coerce.number().int().min(1).max(10).default(3),
   /** How long Critical/NotReady must last, with no operation running, before a database shows FAILED. */
   failureThresholdMs: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+  /**
+   * A watch that delivers nothing (not even a bookmark) for this long ends, and its cache lists
+   * again instead of resuming, so a path that stalls watches is noticed.
+   */
+  watchSilenceTimeoutMs: z.coerce.number().int().min(1_000).max(600_000).default(90_000),
+  /**
+   * A cluster whose watch data nothing confirmed (list, event, bookmark) for this long is
+   * unconfirmed: its databases read UNKNOWN until it is confirmed. Default: the silence bound + 30 s.
+   */
+  watchStaleAfterMs: z.coerce.number().int().min(1_000).max(1_200_000).optional(),
   /** How often pod CPU and memory are sampled from metrics.k8s.io. */
   metricsIntervalMs: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
   /** The reconciler's periodic pass over every database. */
@@ -169,6 +179,8 @@ const ENV_KEYS = {
   DBAAS_WORKERS: 'workers',
   DBAAS_MAX_ATTEMPTS: 'maxAttempts',
   DBAAS_FAILURE_THRESHOLD_MS: 'failureThresholdMs',
+  DBAAS_WATCH_SILENCE_TIMEOUT_MS: 'watchSilenceTimeoutMs',
+  DBAAS_WATCH_STALE_AFTER_MS: 'watchStaleAfterMs',
   DBAAS_RECONCILE_INTERVAL_MS: 'reconcileIntervalMs',
   DBAAS_METRICS_INTERVAL_MS: 'metricsIntervalMs',
   DBAAS_INSTANCE_ID: 'instanceId',

@@ -241,7 +241,11 @@ export async function createEngine(
         maxAttempts: config.maxAttempts,
         reconcileIntervalMs: config.reconcileIntervalMs,
         metricsIntervalMs: config.metricsIntervalMs,
-        statusSync: { failureThresholdMs: config.failureThresholdMs },
+        statusSync: {
+          failureThresholdMs: config.failureThresholdMs,
+          watch: { silenceTimeoutMs: config.watchSilenceTimeoutMs },
+          staleAfterMs: config.watchStaleAfterMs ?? config.watchSilenceTimeoutMs + 30_000,
+        },
       },
     });
     loopsRef.current = loops;

@@ -14,7 +14,11 @@ import { DatabaseModeSchema, EngineSchema } from './engine';
 import { LIMITS, MIN_STORAGE } from './limits';
 import { quantitySchema } from './quantity';
 
-/** The product's status of a database (API.md); `phase` keeps KubeDB's own. */
+/**
+ * The product's status of a database (API.md); `phase` keeps KubeDB's own. `UNKNOWN` is never
+ * stored: reads derive it when the database's cluster cannot be reached or its data cannot be
+ * confirmed (see `withEffectiveStatus`), and keep the stored status as `lastKnownStatus`.
+ */
 export const DATABASE_STATUSES = [
   'PENDING',
   'PROVISIONING',
@@ -25,6 +29,7 @@ export const DATABASE_STATUSES = [
   'FAILED',
   'DELETING',
   'DELETED',
+  'UNKNOWN',
 ] as const;
 export const DatabaseStatusSchema = z.enum(DATABASE_STATUSES);
 export type DatabaseStatus = z.infer<typeof DatabaseStatusSchema>;
@@ -103,6 +108,14 @@ export const DriftEntrySchema = z.object({
 });
 export type DriftEntry = z.infer<typeof DriftEntrySchema>;
 
+/** Ready and desired pods of one role of a topology (a shard, MongoDB's mongos, an ES node role). */
+export const ReplicaRoleSchema = z.object({
+  role: z.string(),
+  ready: z.number().int().nonnegative(),
+  desired: z.number().int().nonnegative(),
+});
+export type ReplicaRole = z.infer<typeof ReplicaRoleSchema>;
+
 /** A database name: a DNS-1035 label short enough that every name KubeDB derives from it fits. */
 export const DatabaseNameSchema = dnsLabelSchema('name', DATABASE_NAME_MAX_LENGTH);
 /** A domain or project name; `<domain>-<project>` is the namespace. */
@@ -150,7 +163,18 @@ export const DatabaseSchema = z.object({
   status: DatabaseStatusSchema,
   /** KubeDB's `status.phase` as last seen ('' before the operator set one). */
   phase: z.string(),
+  /** Ready pods of the database, every component counted (compare with `desiredReplicas`). */
   readyReplicas: z.number().int().nonnegative(),
+  /** Stored by the status sync: ready pods per role, for topologies with roles. */
+  readyByRole: z.record(z.string(), z.number().int().nonnegative()).optional(),
+  /**
+   * Derived on read, never stored: the pods the topology should run, every component counted
+   * (shards × replicas + config servers + mongos, …), so `readyReplicas/desiredReplicas` compare
+   * the same thing.
+   */
+  desiredReplicas: z.number().int().nonnegative().optional(),
+  /** Derived on read, never stored: ready/desired per role; empty for topologies without roles. */
+  roles: z.array(ReplicaRoleSchema).optional(),
   endpoint: EndpointSchema.nullable(),
   conditions: z.array(ConditionSchema),
   drift: z.array(DriftEntrySchema),
@@ -160,6 +184,16 @@ export const DatabaseSchema = z.object({
   backup: BackupPolicySchema.nullable(),
   labels: LabelsSchema,
   lastSyncedAt: IsoTimeSchema.nullable(),
+  /**
+   * Derived on read, never stored: the status last observed on the cluster. It equals `status`
+   * unless `status` is UNKNOWN.
+   */
+  lastKnownStatus: DatabaseStatusSchema.optional(),
+  /**
+   * Derived on read, never stored: while `status` is UNKNOWN, the last time the cluster confirmed
+   * `lastKnownStatus` (null when it never did); null while the status is live.
+   */
+  statusObservedAt: IsoTimeSchema.nullable().optional(),
   ...RecordMetaShape,
 });
 export type Database = z.infer<typeof DatabaseSchema>;

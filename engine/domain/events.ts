@@ -1,4 +1,4 @@
-import type { DatabaseStatus } from './database';
+import type { DatabaseStatus, ReplicaRole } from './database';
 import type { OperationStatus } from './operation';
 import type { ProviderHealth } from './provider';
 
@@ -19,9 +19,17 @@ export interface DatabaseStatusEvent {
     status: DatabaseStatus;
     phase: string;
     readyReplicas: number;
+    /** Every pod the topology should run (compare with `readyReplicas`). */
+    desiredReplicas?: number;
+    /** Ready/desired per role, for topologies with roles. */
+    roles?: ReplicaRole[];
     statusReason: string | null;
     driftCount: number;
     updatedAt: string;
+    /** The status last observed; differs from `status` only when that is UNKNOWN. */
+    lastKnownStatus?: DatabaseStatus;
+    /** While UNKNOWN: when the cluster last confirmed `lastKnownStatus`. */
+    statusObservedAt?: string | null;
   };
 }
 

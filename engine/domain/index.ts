@@ -7,6 +7,7 @@ export * from './quantity';
 export * from './limits';
 export * from './engine';
 export * from './database';
+export * from './database-view';
 export * from './database-request';
 export * from './provider';
 export * from './operation';

@@ -12,6 +12,14 @@ export const ProviderHealthSchema = z.object({
   versions: z.partialRecord(EngineSchema, z.array(z.string())).optional(),
   lastSeenAt: IsoTimeSchema.nullable(),
   message: z.string().nullable(),
+  /**
+   * Set by the status sync while its watches cannot confirm the cluster's data (silent watches
+   * whose re-list fails): since when it was last confirmed, and why. Null or absent: confirmed.
+   */
+  unconfirmed: z
+    .object({ since: IsoTimeSchema.nullable(), reason: z.string() })
+    .nullable()
+    .optional(),
 });
 export type ProviderHealth = z.infer<typeof ProviderHealthSchema>;
 

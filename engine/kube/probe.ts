@@ -25,11 +25,14 @@ export async function probeCluster(
   try {
     await client.version(signal);
   } catch (error) {
+    // What was last seen stays known (KubeDB, engines, when): an unreachable cluster is unknown,
+    // not a cluster without KubeDB.
     return {
       reachable: false,
-      kubedbInstalled: false,
-      engines: [],
-      lastSeenAt: null,
+      kubedbInstalled: options.previous?.kubedbInstalled ?? false,
+      engines: options.previous?.engines ?? [],
+      ...(options.previous?.versions ? { versions: options.previous.versions } : {}),
+      lastSeenAt: options.previous?.lastSeenAt ?? null,
       message: isEngineError(error) ? error.message : `cluster ${client.label} is unreachable`,
     };
   }

@@ -227,22 +227,33 @@ describe('WatchCache', () => {
     expect(cache.stats().relists).toBe(0);
   });
 
-  it('restarts a silent watch and receives the changes once the silence ends', async () => {
+  it('lists again after a silent watch and sees the change made during the silence', async () => {
     const { cache } = startCache({ silenceTimeoutMs: 400 });
     await waitFor(() => cache.stats().state === 'watching', 'the watch to open');
     cluster.faults.silentWatches(true);
-    const restarts = cache.stats().watchRestarts;
+    const relists = cache.stats().relists;
+    const confirmed = cache.confirmedAt!;
     createSecret('unheard');
 
-    await waitFor(
-      () => cache.stats().watchRestarts >= restarts + 2,
-      'the watchdog to restart the watch',
-    );
-    expect(cache.get('default', 'unheard')).toBeUndefined();
+    // The watches stay silent: only a fresh list can bring the change.
+    await waitFor(() => cache.get('default', 'unheard'), 'the change, through a re-list');
+    expect(cache.stats().relists).toBeGreaterThan(relists);
+    expect(cache.confirmedAt!).toBeGreaterThan(confirmed);
     cluster.faults.silentWatches(false);
+  });
 
-    await waitFor(() => cache.get('default', 'unheard'), 'the change after the silence');
-    expect(cache.stats().relists).toBe(0);
+  it('leaves its data unconfirmed while the lists after a silent watch fail', async () => {
+    const { cache } = startCache({ silenceTimeoutMs: 300 });
+    await waitFor(() => cache.stats().state === 'watching', 'the watch to open');
+    cluster.faults.silentWatches(true);
+    cluster.faults.setErrors({ rate: 1, statuses: [503], verbs: ['list'] });
+    const confirmed = cache.confirmedAt!;
+    await waitFor(() => cache.stats().state === 'backoff', 'the re-list to fail');
+    expect(cache.confirmedAt).toBe(confirmed);
+
+    cluster.faults.setErrors(null);
+    cluster.faults.silentWatches(false);
+    await waitFor(() => cache.confirmedAt! > confirmed, 'the data to be confirmed again');
   });
 
   it('backs off while the cluster is unreachable and recovers when it is back', async () => {

@@ -14,90 +14,25 @@ import {
   type Disposable,
 } from '../base';
 import type { KubeObject } from '../kubedb/types';
-import type { ClusterClient } from './cluster-client';
 import { KubeApiError } from './http';
 import { isUnreachable, ReachabilityLog } from './reachability-log';
 import { resourceOf, resourcePath } from './resources';
 import { ObjectIndex } from './watch/object-index';
-import type { Projection } from './watch/projections';
 import { runWatchStream, type RawWatchEvent, type WatchEnd } from './watch/watch-stream';
+import type {
+  CacheEvent,
+  CacheState,
+  WatchCacheOptions,
+  WatchCacheStats,
+} from './watch/watch-cache-types';
 
-/** Options of one cache. Times are injectable so that tests can shorten them. */
-export interface WatchCacheOptions {
-  client: ClusterClient;
-  apiVersion: string;
-  kind: string;
-  /** Watch one namespace; all namespaces when absent. */
-  namespace?: string;
-  labelSelector?: string;
-  /**
-   * What the cache keeps of each object: applied to every object a list or a watch event brings,
-   * before it is stored or announced (see `watch/projections.ts`). It must keep name, namespace,
-   * uid and resourceVersion, which the cache itself reads. The whole object when absent.
-   */
-  projection?: Projection;
-  /** Objects per list page; 500 by default (a page is parsed in one go on the event loop). */
-  pageSize?: number;
-  clock?: Clock;
-  backoff?: BackoffPolicy;
-  /**
-   * The shortest server-side bound of a watch (`timeoutSeconds`); each watch asks for a random
-   * time between it and twice it, as client-go's reflector does, so that the caches of a fleet,
-   * started together, do not all reopen together; 600 s (every reopening is a request).
-   */
-  watchTimeoutSeconds?: number;
-  /** An open watch that sends nothing, not even a bookmark, for this long is restarted; 90 s. */
-  silenceTimeoutMs?: number;
-  /** Interval of the paged poll used when the server forbids watching (or lacks the kind); 30 s. */
-  pollIntervalMs?: number;
-  /** Bound on the wait for a watch's response status; 15 s. */
-  connectTimeoutMs?: number;
-  /** Source of jitter; injectable for deterministic tests. */
-  random?: () => number;
-  logger?: Logger;
-  /** Shared by the caches of one cluster, so that an outage is logged once; one of its own if absent. */
-  reachability?: ReachabilityLog;
-}
-
-/**
- * A change of one object. `old` is the cached copy before it (absent for ADDED); a DELETED found
- * by a re-list carries the last state the cache knew.
- */
-export interface CacheChange {
-  type: 'ADDED' | 'MODIFIED' | 'DELETED';
-  object: KubeObject;
-  old?: KubeObject;
-}
-
-/**
- * A change, a completed list (`SYNCED`, after the first list and after every re-list), or a
- * change of the cache's state.
- */
-export type CacheEvent =
-  CacheChange | { type: 'SYNCED' } | { type: 'STATE'; state: CacheState; reason?: string };
-
-/**
- * `syncing`: listing. `watching`: a watch is open. `backoff`: waiting after a failure.
- * `degraded`: polling, because watching is forbidden or the kind is not served. `stopped`: disposed.
- */
-export type CacheState = 'syncing' | 'watching' | 'backoff' | 'degraded' | 'stopped';
-
-/** Counters for health pages, metrics and tests. */
-export interface WatchCacheStats {
-  /** Lists after the first complete one (410 Gone, a lost continue token); polls are not counted. */
-  relists: number;
-  /** Watches that ended (closed, silent, failed) and were opened again. */
-  watchRestarts: number;
-  /** Lists made while degraded. */
-  polls: number;
-  /** Every request sent: list pages and watch opens. */
-  requests: number;
-  /** Clock time of the last watch event or bookmark, or of the last poll. */
-  lastEventAt: number | null;
-  /** `idle` before `start()`. */
-  state: CacheState | 'idle';
-  reason: string | undefined;
-}
+export type {
+  CacheChange,
+  CacheEvent,
+  CacheState,
+  WatchCacheOptions,
+  WatchCacheStats,
+} from './watch/watch-cache-types';
 
 /** A watch that lived this long or delivered an event was healthy, whatever ended it. */
 const HEALTHY_WATCH_MS = 1_000;
@@ -114,7 +49,8 @@ const FORBIDDEN_REASON = 'watching is forbidden; polling';
  * resourceVersion with bookmarks. Restart policy: a watch the server closes resumes from the last
  * resourceVersion seen (events and bookmarks) with no new list; 410 Gone lists again and announces
  * the differences (deletions included) as ordinary changes; errors back off with jitter and honour
- * Retry-After; a watchdog restarts a watch that stays silent; a 403 on watch (list allowed) falls
+ * Retry-After; a watchdog ends a watch that stays silent, and the cache lists again (it does so
+ * too whenever nothing confirmed its data for the silence bound); a 403 on watch (list allowed) falls
  * back to a paged poll. Changes are emitted only when an object's resourceVersion differs from the
  * cached one, and only after the cache itself was updated, so listeners may read it.
  */
@@ -139,6 +75,7 @@ export class WatchCache implements Disposable {
   private quickCloses = 0;
   private counters = { relists: 0, watchRestarts: 0, polls: 0, requests: 0 };
   private lastEventAt: number | null = null;
+  private lastConfirmedAt: number | null = null;
   private state: CacheState | 'idle' = 'idle';
   private reason: string | undefined;
 
@@ -150,6 +87,14 @@ export class WatchCache implements Disposable {
     this.log = options.logger?.child({ cluster: options.client.label, kind: options.kind });
     this.reachability =
       options.reachability ?? new ReachabilityLog({ logger: this.log, clock: this.clock });
+  }
+
+  /**
+   * Clock time of the last moment the cache's data was confirmed current: a list completed, or a
+   * watch event or bookmark arrived. Null before the first list.
+   */
+  get confirmedAt(): number | null {
+    return this.lastConfirmedAt;
   }
 
   /** True once the first complete list is in the cache; stays true through later restarts. */
@@ -215,6 +160,10 @@ export class WatchCache implements Disposable {
 
   /** One list or one watch; returns how long to wait before the next. Throws on failure. */
   private async step(signal: AbortSignal): Promise<number> {
+    // Watches that keep ending before they deliver anything never trip the watchdog: list again.
+    const confirmedAt = this.lastConfirmedAt;
+    if (confirmedAt !== null && this.clock.now() - confirmedAt >= this.silenceTimeoutMs)
+      this.needList = true;
     if (this.needList) {
       const served = await this.relist(signal);
       if (signal.aborted) return 0;
@@ -259,7 +208,9 @@ export class WatchCache implements Disposable {
         this.log?.info({ message: end.message }, 'watch history expired; listing again');
         return this.afterGone();
       case 'silent':
-        this.log?.warn({ silenceTimeoutMs: this.silenceTimeoutMs }, 'watch silent; restarting it');
+        // Resuming would trust a path that delivers nothing: list again to see what was missed.
+        this.needList = true;
+        this.log?.warn({ silenceTimeoutMs: this.silenceTimeoutMs }, 'watch silent; listing again');
         return 0;
       case 'error':
         throw end.error;
@@ -304,6 +255,7 @@ export class WatchCache implements Disposable {
     this.failures = 0;
     this.reachability.succeeded();
     this.resourceVersion = resourceVersion;
+    this.lastConfirmedAt = this.clock.now();
     const changes = this.index.replace(items);
     const first = !this.listed;
     this.listed = true;
@@ -348,6 +300,7 @@ export class WatchCache implements Disposable {
 
   private onEvent(event: RawWatchEvent): void {
     this.lastEventAt = this.clock.now();
+    this.lastConfirmedAt = this.lastEventAt;
     const version = event.object.metadata.resourceVersion;
     if (version) this.resourceVersion = version;
     if (event.type === 'BOOKMARK') return;

@@ -8,6 +8,7 @@ export * from './names';
 export * from './manifests';
 export * from './ops';
 export * from './status';
+export * from './replica-roles';
 export * from './semver';
 export * from './catalog';
 export * from './live';

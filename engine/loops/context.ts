@@ -3,6 +3,7 @@ import type { Clock } from '../base/clock';
 import type { Database, Operation } from '../domain';
 import type { ClusterClient } from '../kube';
 import type { KubeObject } from '../kubedb/types';
+import { toDatabaseStatusEvent } from '../services/database-view';
 import type { EventBus } from '../services/events';
 import type { Store } from '../store';
 import { isStaleWrite } from './retry-policy';
@@ -55,24 +56,9 @@ export function publishOperation(
   });
 }
 
-/** Publishes a database's status to the console. */
+/** Publishes a database's status to the console (as reads show it, when given so). */
 export function publishDatabase(context: LoopContext, database: Database): void {
-  context.events.publish({
-    type: 'database.status',
-    data: {
-      id: database.id,
-      name: database.name,
-      domain: database.domain,
-      project: database.project,
-      providerId: database.providerId,
-      status: database.status,
-      phase: database.phase,
-      readyReplicas: database.readyReplicas,
-      statusReason: database.statusReason,
-      driftCount: database.drift.length,
-      updatedAt: database.updatedAt,
-    },
-  });
+  context.events.publish(toDatabaseStatusEvent(database));
 }
 
 /**

@@ -18,7 +18,7 @@ export interface LoopOptions {
   maxAttempts: number;
   reconcileIntervalMs: number;
   metricsIntervalMs: number;
-  statusSync: Omit<StatusSyncOptions, 'onChanged'>;
+  statusSync: Omit<StatusSyncOptions, 'onChanged' | 'onConfirmation'>;
 }
 
 /** The engine's loops: operation workers, status sync per cluster, drift repair. */
@@ -72,6 +72,15 @@ export function createLoops(deps: {
     const sync = new ProviderStatusSync(context, provider, client, {
       ...options.statusSync,
       onChanged: (db) => reconciler.notify(db),
+      onConfirmation: (unconfirmed) =>
+        void services.providers
+          .setUnconfirmed(provider.id, unconfirmed)
+          .catch((error: unknown) =>
+            context.logger.warn(
+              { providerId: provider.id, err: error },
+              'the confirmation of the cluster data could not be saved',
+            ),
+          ),
     });
     syncs.set(provider.id, sync);
     sync.start();

@@ -7,6 +7,7 @@ import {
   type DatabaseStatus,
   type OperationType,
   type Provider,
+  type Unconfirmed,
 } from '../domain';
 import type { ClusterClient } from '../kube';
 import { ReachabilityLog } from '../kube/reachability-log';
@@ -26,6 +27,7 @@ import {
   readyReplicasFromPods,
   statusReasonOf,
 } from '../kubedb/status';
+import { readyByRoleFromPods } from '../kubedb/replica-roles';
 import { opsKind } from '../kubedb/ops';
 import {
   DATABASE_ID_LABEL,
@@ -48,9 +50,20 @@ export interface StatusSyncOptions {
   watch?: { silenceTimeoutMs?: number; watchTimeoutSeconds?: number };
   /** Between two "cluster still unreachable" log lines; 5 minutes by default. */
   unreachableReminderMs?: number;
+  /**
+   * When no list, event or bookmark confirmed a cache's data for this long, the cluster's data is
+   * unconfirmed (its databases read UNKNOWN) until one does; the silence bound plus 30 s.
+   */
+  staleAfterMs?: number;
   /** Called after a database was written (the reconciler listens). */
   onChanged?: (database: Database) => void;
+  /** Called with the verdict on the watches at start and whenever it changes. */
+  onConfirmation?: (unconfirmed: Unconfirmed | null) => void;
 }
+
+const DEFAULT_SILENCE_MS = 90_000;
+/** How often the caches' confirmation is checked, at most. */
+const CONFIRMATION_CHECK_MS = 5_000;
 
 /**
  * Follows one cluster: watch caches of the six KubeDB kinds (our labels) and of KubeDB's pods, and
@@ -67,6 +80,10 @@ export class ProviderStatusSync implements Disposable {
   /** `namespace/name` -> database id, from the live objects' labels. */
   private readonly idsByName = new Map<string, string>();
   private readonly subscriptions: Disposable[] = [];
+  private startedAt = 0;
+  private confirmationTimer: Disposable | undefined;
+  /** The last verdict reported: undefined before the first. */
+  private reportedUnconfirmed: boolean | undefined;
 
   constructor(
     private readonly context: LoopContext,
@@ -148,7 +165,57 @@ export class ProviderStatusSync implements Disposable {
   }
 
   start(): void {
+    this.startedAt = this.context.clock.now();
     for (const cache of this.allCaches()) cache.start();
+    this.confirmationTimer = this.context.clock.setInterval(
+      () => this.checkConfirmation(),
+      Math.min(CONFIRMATION_CHECK_MS, Math.max(100, Math.floor(this.staleAfterMs / 4))),
+    );
+    this.checkConfirmation();
+  }
+
+  /**
+   * Null while every cache's data was confirmed (a list, an event, a bookmark) within
+   * `staleAfterMs`; otherwise since when the oldest was, and why.
+   */
+  unconfirmed(): Unconfirmed | null {
+    const now = this.context.clock.now();
+    let oldest = Number.POSITIVE_INFINITY;
+    let worst: WatchCache | undefined;
+    for (const cache of this.allCaches()) {
+      const at = cache.confirmedAt ?? this.startedAt;
+      if (at < oldest) {
+        oldest = at;
+        worst = cache;
+      }
+    }
+    if (!worst || now - oldest <= this.staleAfterMs) return null;
+    const seconds = Math.round((now - oldest) / 1000);
+    const state = worst.stats();
+    const why = state.reason ? ` (${state.state}: ${state.reason})` : ` (${state.state})`;
+    return {
+      since: worst.confirmedAt === null ? null : new Date(worst.confirmedAt).toISOString(),
+      reason: `the watches of cluster ${this.provider.name} have confirmed nothing for ${seconds} s${why}`,
+    };
+  }
+
+  private checkConfirmation(): void {
+    const unconfirmed = this.unconfirmed();
+    if (this.reportedUnconfirmed === (unconfirmed !== null)) return;
+    this.reportedUnconfirmed = unconfirmed !== null;
+    if (unconfirmed)
+      this.context.logger.warn(
+        { providerId: this.provider.id, reason: unconfirmed.reason },
+        'cluster data unconfirmed',
+      );
+    this.options.onConfirmation?.(unconfirmed);
+  }
+
+  private get staleAfterMs(): number {
+    return (
+      this.options.staleAfterMs ??
+      (this.options.watch?.silenceTimeoutMs ?? DEFAULT_SILENCE_MS) + 30_000
+    );
   }
 
   /** True once every cache finished its first list. */
@@ -176,6 +243,7 @@ export class ProviderStatusSync implements Disposable {
   }
 
   async dispose(): Promise<void> {
+    void this.confirmationTimer?.dispose();
     for (const subscription of this.subscriptions) void subscription.dispose();
     this.queue.dispose();
     await Promise.all(this.allCaches().map((cache) => cache.dispose()));
@@ -281,6 +349,7 @@ export class ProviderStatusSync implements Disposable {
       statusReason,
       phase: phase ?? '',
       readyReplicas: live ? readyReplicasFromPods(pods, database.name) : 0,
+      readyByRole: live ? readyByRoleFromPods(database, pods) : {},
       endpoint: live ? endpointForPhase(database, phase) : null,
       conditions: (
         (live?.status as { conditions?: Condition[] } | undefined)?.conditions ?? []
@@ -308,6 +377,7 @@ function sameObservation(a: Database, b: Database): boolean {
     a.statusReason === b.statusReason &&
     a.phase === b.phase &&
     a.readyReplicas === b.readyReplicas &&
+    JSON.stringify(a.readyByRole ?? {}) === JSON.stringify(b.readyByRole ?? {}) &&
     JSON.stringify(a.endpoint) === JSON.stringify(b.endpoint) &&
     JSON.stringify(a.conditions) === JSON.stringify(b.conditions) &&
     JSON.stringify(a.drift) === JSON.stringify(b.drift)

@@ -18,6 +18,7 @@ import { forbidden, type Grant } from './auth/access';
 import type { TenancyService } from './tenancy';
 import type { DatabaseFilter, Page, PageRequest } from '../store';
 import { isoNow, type ServiceContext } from './context';
+import { DatabaseViews } from './database-view';
 import { chooseProvider } from './placement';
 import type { ProviderService } from './providers';
 import { parseInput } from './validation';
@@ -63,12 +64,16 @@ export function specOf(database: Database): DatabaseSpec {
  * a failure there leaves the database FAILED with a reason and removes what was applied.
  */
 export class DatabaseService {
+  private readonly views: DatabaseViews;
+
   constructor(
     private readonly context: ServiceContext,
     private readonly providers: ProviderService,
     private readonly operations: OperationService,
     private readonly tenancy?: TenancyService,
-  ) {}
+  ) {
+    this.views = new DatabaseViews(context.store);
+  }
 
   /** `grant` (the API caller's) limits where databases may be created; absent = the system. */
   async create(
@@ -154,23 +159,26 @@ export class DatabaseService {
     }
   }
 
-  /** With a grant, only what the caller's bindings reach. */
+  /**
+   * With a grant, only what the caller's bindings reach. Statuses are the effective ones: UNKNOWN
+   * on a cluster whose data is unconfirmed (and a status filter matches those).
+   */
   async list(
     filter: DatabaseFilter = {},
     page?: PageRequest,
     grant?: Grant,
   ): Promise<Page<Database>> {
-    return this.context.store.databases.list(
-      grant ? { ...filter, scopes: grant.visibleScopes() } : filter,
-      page,
-    );
+    return this.views.list(grant ? { ...filter, scopes: grant.visibleScopes() } : filter, page);
   }
 
-  /** With a grant, a database outside the caller's bindings is a 404, like a missing one. */
+  /**
+   * With a grant, a database outside the caller's bindings is a 404, like a missing one. The
+   * status is the effective one (see `list`).
+   */
   async get(id: string, grant?: Grant): Promise<Database> {
     const database = await this.context.store.databases.get(id);
     grant?.assertAllowed('database', id, database.domain, database.project);
-    return database;
+    return this.views.one(database);
   }
 
   /** Queues the deletion; KubeDB applies the deletion policy. DoNotTerminate is refused. */

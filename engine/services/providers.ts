@@ -2,7 +2,9 @@ import { ConflictError, EngineError, UnavailableError } from '../base/errors';
 import {
   CreateProviderRequestSchema,
   UNKNOWN_PROVIDER_HEALTH,
+  type Database,
   type Provider,
+  type Unconfirmed,
   type ProviderHealth,
 } from '../domain';
 import {
@@ -14,6 +16,7 @@ import {
 import type { Page, PageRequest } from '../store';
 import type { SecretRef } from '../vault';
 import { isoNow, type ServiceContext } from './context';
+import { presentDatabase, toDatabaseStatusEvent, unconfirmedProvider } from './database-view';
 import { parseInput } from './validation';
 
 /** A provider as the API shows it: no vault reference, no kubeconfig. */
@@ -121,6 +124,36 @@ export class ProviderService {
     } while (cursor);
   }
 
+  /**
+   * The status sync's verdict on its watches: `unconfirmed` while they cannot confirm the
+   * cluster's data (its databases then read UNKNOWN), null once they can. Writes only a change.
+   */
+  async setUnconfirmed(id: string, unconfirmed: Unconfirmed | null): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const current = await this.context.store.providers.find(id);
+      if (!current) return;
+      if ((current.health.unconfirmed ?? null) === null && unconfirmed === null) return;
+      if (
+        current.health.unconfirmed &&
+        unconfirmed &&
+        current.health.unconfirmed.reason === unconfirmed.reason
+      )
+        return;
+      try {
+        const saved = await this.context.store.providers.update({
+          ...current,
+          health: { ...current.health, unconfirmed },
+          updatedAt: isoNow(this.context),
+        });
+        this.publish(saved);
+        if (confirmationChanged(current, saved)) await this.publishDatabasesOf(saved);
+        return;
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+      }
+    }
+  }
+
   /** Removes a cluster from the registry; refused while databases live on it. */
   async remove(id: string): Promise<void> {
     const { store, vault } = this.context;
@@ -173,6 +206,25 @@ export class ProviderService {
     });
   }
 
+  /**
+   * A cluster became unconfirmed or confirmed again: the status of every database on it reads
+   * differently now (UNKNOWN, or the last known one), so live views are told.
+   */
+  private async publishDatabasesOf(provider: Provider): Promise<void> {
+    const unconfirmed = unconfirmedProvider(provider);
+    let cursor: string | null = null;
+    do {
+      const page: Page<Database> = await this.context.store.databases.list(
+        { providerId: provider.id },
+        { limit: 500, cursor },
+      );
+      for (const database of page.items) {
+        this.context.events.publish(toDatabaseStatusEvent(presentDatabase(database, unconfirmed)));
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+
   private async probe(
     id: string,
     yaml: string,
@@ -194,10 +246,14 @@ export class ProviderService {
       try {
         const saved = await this.context.store.providers.update({
           ...current,
-          health,
+          // The probe does not know what the status sync found of the watches: keep it.
+          health: current.health.unconfirmed
+            ? { ...health, unconfirmed: current.health.unconfirmed }
+            : health,
           updatedAt: isoNow(this.context),
         });
         if (healthChanged(current.health, health)) this.publish(saved);
+        if (confirmationChanged(current, saved)) await this.publishDatabasesOf(saved);
         return saved;
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;
@@ -207,6 +263,11 @@ export class ProviderService {
       `provider ${provider.name} changed while its health was saved; try again`,
     );
   }
+}
+
+/** Whether the cluster's data went from confirmed to unconfirmed, or back. */
+function confirmationChanged(before: Provider, after: Provider): boolean {
+  return (unconfirmedProvider(before) === null) !== (unconfirmedProvider(after) === null);
 }
 
 /** Whether a health check found something new (not just a later `lastSeenAt`). */

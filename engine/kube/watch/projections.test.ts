@@ -9,6 +9,7 @@ import {
   readyReplicasFromPods,
   statusReasonOf,
 } from '../../kubedb/status';
+import { readyByRoleFromPods } from '../../kubedb/replica-roles';
 import type { KubeObject } from '../../kubedb/types';
 import { toCachedDatabase, toCachedOpsRequest, toCachedPod } from './projections';
 
@@ -379,5 +380,28 @@ describe('toCachedPod', () => {
     expect(readyReplicasFromPods(cached, 'orders')).toBe(1);
     expect(readyReplicasFromPods(cached, 'orders')).toBe(readyReplicasFromPods(pods, 'orders'));
     expect(cached[5]?.metadata.labels).toBeUndefined();
+  });
+
+  it('keeps the role labels that per-role ready counts read', () => {
+    const sharded = pod('orders-shard1-0', 'orders', 'Running', 'True');
+    sharded.metadata.labels!['mongodb.kubedb.com/node.shard'] = 'orders-shard1';
+    const search = pod('search-data-0', 'search', 'Running', 'True');
+    search.metadata.labels!['kubedb.com/role-data'] = 'set';
+    const spec = {
+      name: 'orders',
+      engine: 'mongodb' as const,
+      mode: 'sharded' as const,
+      replicas: 3,
+      topology: { shards: 2 },
+    };
+    expect(toCachedPod(sharded).metadata.labels).toEqual({
+      'app.kubernetes.io/instance': 'orders',
+      'mongodb.kubedb.com/node.shard': 'orders-shard1',
+    });
+    expect(toCachedPod(search).metadata.labels?.['kubedb.com/role-data']).toBe('set');
+    expect(readyByRoleFromPods(spec, [toCachedPod(sharded)])).toEqual(
+      readyByRoleFromPods(spec, [sharded]),
+    );
+    expect(readyByRoleFromPods(spec, [toCachedPod(sharded)]).shard1).toBe(1);
   });
 });

@@ -19,6 +19,7 @@
  * the user's request and never read a cache.
  */
 import type { Condition } from '../../domain';
+import { ROLE_LABELS } from '../../kubedb/replica-roles';
 import type { KubeObject, ObjectMeta } from '../../kubedb/types';
 
 /** Turns an object as the server sends it into what a cache stores. Pure; never mutates its input. */
@@ -172,24 +173,26 @@ export const INSTANCE_LABEL = 'app.kubernetes.io/instance';
 
 /**
  * A pod KubeDB runs: name, namespace, uid, resourceVersion, deletionTimestamp, the instance label
- * (it names the database) and, of the status, the phase and the Ready condition's status (a pod is
+ * (it names the database), the role labels (`ROLE_LABELS`: shard, config server, mongos, ES node
+ * role) and, of the status, the phase and the Ready condition's status (a pod is
  * ready when Running with Ready=True). No spec, no other labels or conditions: a fleet has more
  * pods than databases, and nothing else of them is read.
  */
 export const toCachedPod: Projection = (object) => {
-  const instance = object.metadata.labels?.[INSTANCE_LABEL];
-  const metadata = toCachedMeta(
-    object.metadata,
-    instance === undefined ? undefined : { [INSTANCE_LABEL]: instance },
-  );
+  const labels = object.metadata.labels;
+  const instance = labels?.[INSTANCE_LABEL];
+  const kept: Record<string, string> = {};
+  if (instance !== undefined) kept[INSTANCE_LABEL] = instance;
+  for (const key of ROLE_LABELS) if (labels?.[key] !== undefined) kept[key] = labels[key];
+  const metadata = toCachedMeta(object.metadata, Object.keys(kept).length === 0 ? undefined : kept);
   const status = object.status;
   if (!isRecord(status)) return withParts(object, undefined, undefined, metadata);
-  const kept: Json = {};
-  put(kept, 'phase', status.phase);
+  const keptStatus: Json = {};
+  put(keptStatus, 'phase', status.phase);
   if (Array.isArray(status.conditions)) {
-    kept.conditions = status.conditions
+    keptStatus.conditions = status.conditions
       .filter((condition): condition is Json => isRecord(condition) && condition.type === 'Ready')
       .map((condition) => pick(condition, ['type', 'status']));
   }
-  return withParts(object, undefined, kept, metadata);
+  return withParts(object, undefined, keptStatus, metadata);
 };

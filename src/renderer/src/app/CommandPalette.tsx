@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
+import type { Database } from '../api';
 import { useFleetStore } from '../stores';
-import { navigate, useDialogFocus } from '../ui';
+import { lastKnownText, navigate, useDialogFocus } from '../ui';
 
 interface Entry {
   label: string;
@@ -17,6 +18,12 @@ const SCREENS: Entry[] = [
   { label: 'Audit', hint: 'screen', path: '/audit' },
   { label: 'Settings', hint: 'screen', path: '/settings' },
 ];
+
+/** The status as the palette shows it: UNKNOWN carries the last known status and its age. */
+function statusHint(db: Database): string {
+  const last = lastKnownText(db);
+  return last ? `${db.status} (${last})` : db.status;
+}
 
 /** Ctrl/Cmd+K: jump to any database, cluster or screen by typing part of its name. */
 export function CommandPalette() {
@@ -54,7 +61,7 @@ export function CommandPalette() {
       if (db.status !== 'DELETED' && db.name.includes(q))
         out.push({
           label: db.name,
-          hint: `${db.engine} · ${db.namespace}`,
+          hint: `${db.engine} · ${db.namespace} · ${statusHint(db)}`,
           path: `/databases/${db.id}`,
         });
     }

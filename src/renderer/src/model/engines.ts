@@ -30,6 +30,7 @@ export const DATABASE_STATUS_NAMES: readonly DatabaseStatus[] = [
   'FAILED',
   'DELETING',
   'DELETED',
+  'UNKNOWN',
 ];
 
 export const OPERATION_STATUS_NAMES: readonly OperationStatus[] = [

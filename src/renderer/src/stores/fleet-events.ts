@@ -31,7 +31,11 @@ export function applyDatabaseStatus(
     status: data.status,
     phase: data.phase,
     readyReplicas: data.readyReplicas,
+    ...(data.desiredReplicas !== undefined ? { desiredReplicas: data.desiredReplicas } : {}),
+    ...(data.roles !== undefined ? { roles: data.roles } : {}),
     statusReason: data.statusReason,
+    lastKnownStatus: data.lastKnownStatus ?? data.status,
+    statusObservedAt: data.statusObservedAt ?? null,
     drift,
     updatedAt: data.updatedAt > current.updatedAt ? data.updatedAt : current.updatedAt,
   };

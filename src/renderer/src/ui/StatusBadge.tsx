@@ -13,9 +13,12 @@ export function toneOf(status: string): 'ok' | 'warn' | 'error' | 'muted' | 'bus
       return 'error';
     case 'PAUSED':
     case 'DELETED':
+    case 'UNKNOWN':
+    case 'unknown':
       return 'muted';
     case 'PENDING':
     case 'QUEUED':
+    case 'unconfirmed':
       return 'warn';
     default:
       return 'busy';

@@ -1,5 +1,6 @@
 export { VirtualList, visibleRange, type VirtualListProps } from './VirtualList';
 export { StatusBadge, toneOf } from './StatusBadge';
+export { DatabaseStatusBadge, lastKnownText } from './DatabaseStatusBadge';
 export { ErrorView } from './ErrorView';
 export { EmptyState } from './EmptyState';
 export { ProgressBar } from './ProgressBar';
@@ -11,4 +12,4 @@ export { StaleBanner, useOfflineReason } from './StaleBanner';
 export { YamlView } from './YamlView';
 export { toYaml, toYamlLines, pathShowsDrift, type YamlLine } from './yaml';
 export { useRoute, navigate, href } from './navigation';
-export { age, formatTime, show } from './format';
+export { age, formatTime, kubedbText, rolesText, show } from './format';

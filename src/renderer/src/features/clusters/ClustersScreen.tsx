@@ -1,7 +1,15 @@
 import { useMemo, useState } from 'react';
 import { createLocalKubeconfigClient, useClient, type PublicProvider } from '../../api';
 import { useFleetStore, useToastStore } from '../../stores';
-import { EmptyState, ErrorView, Modal, StatusBadge, formatTime, useOfflineReason } from '../../ui';
+import {
+  EmptyState,
+  ErrorView,
+  Modal,
+  StatusBadge,
+  formatTime,
+  kubedbText,
+  useOfflineReason,
+} from '../../ui';
 import { AddClusterForm } from './AddClusterForm';
 
 /** The registered clusters with their health, KubeDB presence and engines; add, test, remove. */
@@ -88,8 +96,14 @@ export function ClustersScreen() {
                     testId={`cluster-health-${p.name}`}
                   />{' '}
                   {!p.health.reachable && <span className="muted">{p.health.message ?? ''}</span>}
+                  {p.health.reachable && p.health.unconfirmed && (
+                    <>
+                      <StatusBadge status="unconfirmed" testId={`cluster-unconfirmed-${p.name}`} />{' '}
+                      <span className="muted">{p.health.unconfirmed.reason}</span>
+                    </>
+                  )}
                 </td>
-                <td>{p.health.kubedbInstalled ? 'installed' : 'missing'}</td>
+                <td>{kubedbText(p.health, 'installed')}</td>
                 <td>{p.health.engines.join(', ') || '—'}</td>
                 <td>{counts.get(p.id) ?? 0}</td>
                 <td className="muted">{p.server}</td>

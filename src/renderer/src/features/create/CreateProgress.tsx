@@ -1,7 +1,12 @@
+import { createProgress } from '../../model/progress';
 import { useFleetStore } from '../../stores';
 import { ProgressBar, StatusBadge, href } from '../../ui';
 
-/** Follows a new database from the create operation's progress to RUNNING, live from the event stream. */
+/**
+ * Follows a new database from the create operation to RUNNING, live from the event stream. The
+ * operation succeeding means the objects were applied; the page says it is done only once the
+ * database runs.
+ */
 export function CreateProgress({
   databaseId,
   operationId,
@@ -11,7 +16,7 @@ export function CreateProgress({
 }) {
   const database = useFleetStore((s) => s.databases.get(databaseId));
   const operation = useFleetStore((s) => s.operations.get(operationId));
-  const running = database?.status === 'RUNNING';
+  const progress = createProgress(database, operation);
   return (
     <section className="panel" aria-labelledby="progress-title">
       <h2 id="progress-title">Creating {database?.name ?? 'the database'}</h2>
@@ -19,13 +24,17 @@ export function CreateProgress({
         <dt>Status</dt>
         <dd>{database && <StatusBadge status={database.status} testId="create-status" />}</dd>
         <dt>KubeDB phase</dt>
-        <dd>{database?.phase || '—'}</dd>
-        <dt>Operation</dt>
-        <dd>{operation ? <StatusBadge status={operation.status} /> : '—'}</dd>
+        <dd data-testid="create-phase">{database?.phase || '—'}</dd>
+        <dt>Objects</dt>
+        <dd data-testid="create-operation">
+          {progress.operation}
+          {operation && <span className="muted"> (operation {operation.status})</span>}
+        </dd>
       </dl>
-      <ProgressBar value={running ? 100 : (operation?.progress ?? 0)} label="Create progress" />
-      {operation?.error && <p className="status-error">{operation.error.message}</p>}
-      <p role="status">{running ? 'It runs.' : 'Waiting for KubeDB…'}</p>
+      <ProgressBar value={progress.value} label="Create progress" />
+      <p role="status" data-testid="create-message">
+        {progress.message}
+      </p>
       <a href={href(`/databases/${databaseId}`)}>Open the database</a>
     </section>
   );

@@ -10,7 +10,7 @@ import {
   YAxis,
 } from 'recharts';
 import { useFleetStore } from '../../stores';
-import { EmptyState, StatusBadge, href, navigate } from '../../ui';
+import { DatabaseStatusBadge, EmptyState, StatusBadge, href, kubedbText, navigate } from '../../ui';
 import { operationsPerDay, summarise } from './fleet-summary';
 
 /** The fleet at a glance: statuses, engines, clusters and their health, what needs attention, operations, events. */
@@ -128,9 +128,7 @@ export function DashboardScreen({
                   <td>
                     <StatusBadge status={p.health.reachable ? 'reachable' : 'unreachable'} />
                   </td>
-                  <td>
-                    {p.health.kubedbInstalled ? p.health.engines.length + ' engines' : 'missing'}
-                  </td>
+                  <td>{kubedbText(p.health, `${p.health.engines.length} engines`)}</td>
                   <td>{summary.byCluster.get(p.id) ?? 0}</td>
                 </tr>
               ))}
@@ -138,7 +136,7 @@ export function DashboardScreen({
           </table>
         </section>
         <section className="panel" aria-labelledby="dash-attention">
-          <h3 id="dash-attention">Failing or drifting now</h3>
+          <h3 id="dash-attention">Failing, drifting or unknown now</h3>
           {summary.attention.length === 0 ? (
             <p className="status-ok">Every database runs as desired.</p>
           ) : (
@@ -146,7 +144,7 @@ export function DashboardScreen({
               {summary.attention.slice(0, 15).map((db) => (
                 <li key={db.id}>
                   <a href={href(`/databases/${db.id}`)}>{db.name}</a>{' '}
-                  <StatusBadge status={db.status} />{' '}
+                  <DatabaseStatusBadge database={db} />{' '}
                   {db.drift.length > 0 && (
                     <span className="badge badge-warn">drift {db.drift.length}</span>
                   )}{' '}

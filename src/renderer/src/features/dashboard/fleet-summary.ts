@@ -6,8 +6,13 @@ export interface FleetSummary {
   byStatus: Record<string, number>;
   byEngine: { engine: string; count: number }[];
   byCluster: Map<string, number>;
-  /** FAILED or drifting databases, worst first. */
+  /** FAILED, UNKNOWN (cluster unreachable) or drifting databases, worst first. */
   attention: Database[];
+}
+
+/** FAILED first, then UNKNOWN, then drift only. */
+function severity(db: Database): number {
+  return db.status === 'FAILED' ? 2 : db.status === 'UNKNOWN' ? 1 : 0;
 }
 
 /** Summarises the fleet (deleted databases do not count). */
@@ -23,12 +28,10 @@ export function summarise(databases: Iterable<Database>): FleetSummary {
     byStatus[db.status] = (byStatus[db.status] ?? 0) + 1;
     engines.set(db.engine, (engines.get(db.engine) ?? 0) + 1);
     byCluster.set(db.providerId, (byCluster.get(db.providerId) ?? 0) + 1);
-    if (db.status === 'FAILED' || db.drift.length > 0) attention.push(db);
+    if (db.status === 'FAILED' || db.status === 'UNKNOWN' || db.drift.length > 0)
+      attention.push(db);
   }
-  attention.sort(
-    (a, b) =>
-      Number(b.status === 'FAILED') - Number(a.status === 'FAILED') || a.name.localeCompare(b.name),
-  );
+  attention.sort((a, b) => severity(b) - severity(a) || a.name.localeCompare(b.name));
   return {
     total,
     byStatus,

@@ -3,13 +3,15 @@ import { useClient, type Database } from '../../api';
 import { useFleetStore } from '../../stores';
 import {
   CopyButton,
+  DatabaseStatusBadge,
   EmptyState,
   ErrorView,
-  StatusBadge,
   formatTime,
   href,
+  rolesText,
   useOfflineReason,
 } from '../../ui';
+import { phaseWhy, versionText } from '../../model/progress';
 import { ActionsBar } from './detail/ActionsBar';
 import { CredentialsPanel } from './detail/CredentialsPanel';
 import { EventsPanel } from './detail/EventsPanel';
@@ -52,6 +54,9 @@ function DatabaseDetailScreen({ id }: { id: string }) {
   const client = useClient();
   const database = useFleetStore((s) => s.databases.get(id));
   const provider = useFleetStore((s) => s.providers.find((p) => p.id === database?.providerId));
+  const active = useFleetStore((s) =>
+    database?.activeOperationId ? s.operations.get(database.activeOperationId) : undefined,
+  );
   const offline = useOfflineReason();
   const version = detailVersion(database);
   // The screen's one read: database, operations, manifest, events and metrics together.
@@ -80,7 +85,7 @@ function DatabaseDetailScreen({ id }: { id: string }) {
     <section aria-labelledby="detail-title" className="detail">
       <div className="screen-head">
         <h2 id="detail-title">
-          {database.name} <StatusBadge status={database.status} testId="detail-status" />{' '}
+          {database.name} <DatabaseStatusBadge database={database} testId="detail-status" />{' '}
           {database.drift.length > 0 && (
             <span className="badge badge-warn" data-testid="drift-badge">
               drift: {database.drift.map((d) => d.path).join(', ')}
@@ -95,16 +100,22 @@ function DatabaseDetailScreen({ id }: { id: string }) {
           <h3 id="overview-title">Overview</h3>
           <dl className="facts">
             <dt>Engine</dt>
-            <dd>
-              {database.engine} {database.version} ({database.mode})
+            <dd data-testid="detail-engine">
+              {database.engine} {versionText(database)} ({database.mode})
             </dd>
             <dt>KubeDB phase</dt>
             <dd data-testid="detail-phase">{database.phase || '—'}</dd>
             <dt>Why</dt>
-            <dd>{database.statusReason ?? '—'}</dd>
+            <dd data-testid="detail-why">{phaseWhy(database, active ?? null) ?? '—'}</dd>
             <dt>Replicas</dt>
             <dd data-testid="detail-replicas">
-              {database.readyReplicas} ready of {database.replicas}
+              {database.readyReplicas} ready of {database.desiredReplicas ?? database.replicas}
+              {database.roles && database.roles.length > 0 && (
+                <span className="muted" data-testid="detail-roles">
+                  {' '}
+                  ({rolesText(database)})
+                </span>
+              )}
             </dd>
             <dt>Resources</dt>
             <dd>

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { Database } from '../../api';
 import { useFleetStore } from '../../stores';
-import { EmptyState, ErrorView, StatusBadge, VirtualList, href } from '../../ui';
+import { DatabaseStatusBadge, EmptyState, ErrorView, VirtualList, href, rolesText } from '../../ui';
 import { DATABASE_STATUS_NAMES, ENGINE_NAMES } from '../../model/engines';
 import { filterDatabases, tenantsOf, useDatabaseFilters } from './database-filters';
 
@@ -26,7 +26,7 @@ function Row({ db, cluster }: { db: Database; cluster: string }) {
       <span role="cell">{db.engine}</span>
       <span role="cell">{db.version}</span>
       <span role="cell">
-        <StatusBadge status={db.status} testId={`status-${db.name}`} />
+        <DatabaseStatusBadge database={db} testId={`status-${db.name}`} />
       </span>
       <span role="cell" className="muted">
         {db.phase || '—'}
@@ -35,8 +35,8 @@ function Row({ db, cluster }: { db: Database; cluster: string }) {
       <span role="cell">
         {db.domain}/{db.project}
       </span>
-      <span role="cell">
-        {db.readyReplicas}/{db.replicas}
+      <span role="cell" data-testid={`ready-${db.name}`} title={rolesText(db) || undefined}>
+        {db.readyReplicas}/{db.desiredReplicas ?? db.replicas}
       </span>
       <span role="cell">
         {db.drift.length > 0 ? (

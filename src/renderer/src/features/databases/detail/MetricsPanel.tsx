@@ -1,23 +1,12 @@
 import { useEffect, useState } from 'react';
-import {
-  CartesianGrid,
-  Line,
-  LineChart,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
+import { ResponsiveContainer } from 'recharts';
 import type { ApiClient, MetricsResponse } from '../../../api';
 import { EmptyState, ErrorView } from '../../../ui';
+import { captionUnit } from './metric-format';
+import { MetricChart } from './MetricChart';
 import { sectionData, sectionError, type Section } from './use-database-detail';
 
 const RANGES = ['15m', '1h', '6h', '24h'] as const;
-
-function toMs(t: number | string): number {
-  if (typeof t === 'string') return Date.parse(t);
-  return t < 1e12 ? t * 1000 : t;
-}
 
 /**
  * CPU and memory over a chosen range. The last hour comes with the detail read (`lastHour`); only
@@ -85,27 +74,10 @@ export function MetricsPanel({
           {charts.map((series) => (
             <figure key={series.name} className="chart">
               <figcaption>
-                {series.name} ({series.unit})
+                {series.name} ({captionUnit(series.unit)})
               </figcaption>
               <ResponsiveContainer width="100%" height={160}>
-                <LineChart data={series.points.map(([t, v]) => ({ t: toMs(t), v }))}>
-                  <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
-                  <XAxis
-                    dataKey="t"
-                    type="number"
-                    domain={['dataMin', 'dataMax']}
-                    tickFormatter={(t: number) => new Date(t).toLocaleTimeString()}
-                  />
-                  <YAxis width={50} />
-                  <Tooltip labelFormatter={(t) => new Date(Number(t)).toLocaleString()} />
-                  <Line
-                    type="monotone"
-                    dataKey="v"
-                    stroke="var(--accent)"
-                    dot={false}
-                    isAnimationActive={false}
-                  />
-                </LineChart>
+                <MetricChart series={series} />
               </ResponsiveContainer>
             </figure>
           ))}

@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import { useFleetStore } from '../../../stores';
+import { changeSummary } from '../../../model/progress';
 import { EmptyState, ProgressBar, StatusBadge, formatTime } from '../../../ui';
 
 /**
@@ -8,6 +9,7 @@ import { EmptyState, ProgressBar, StatusBadge, formatTime } from '../../../ui';
  */
 export function OperationsPanel({ databaseId }: { databaseId: string }) {
   const operations = useFleetStore((s) => s.operations);
+  const database = useFleetStore((s) => s.databases.get(databaseId));
   const mine = useMemo(
     () =>
       [...operations.values()]
@@ -28,8 +30,16 @@ export function OperationsPanel({ databaseId }: { databaseId: string }) {
             <li key={op.id} data-testid={`operation-${op.type}`} data-status={op.status}>
               <span className="op-type">{op.type}</span>
               <StatusBadge status={op.status} />
+              {database && (
+                <span className="op-change" data-testid={`operation-change-${op.type}`}>
+                  {changeSummary(database, op)}
+                </span>
+              )}
               <ProgressBar value={op.progress} label={`${op.type} progress`} />
-              <span className="muted">{op.steps.at(-1)?.name ?? ''}</span>
+              <span className="muted">
+                {op.steps.at(-1)?.name ?? ''}
+                {op.steps.at(-1)?.message ? `: ${op.steps.at(-1)?.message}` : ''}
+              </span>
               <span className="muted">{formatTime(op.createdAt)}</span>
               {op.error && <span className="status-error">{op.error.message}</span>}
             </li>
