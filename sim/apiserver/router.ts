@@ -17,6 +17,7 @@ import {
 import { parseBody, readBody, sendError, sendJson, statusBody } from './http-util';
 import { openApiCoreV1, openApiRoot } from './openapi';
 import { crdOpenApi } from './openapi-crds';
+import { handlePodStream, isPodStreamSubresource } from './pod-subresources';
 import { parseResourcePath } from './request-info';
 import { handleWatch } from './watch-stream';
 
@@ -97,6 +98,17 @@ export function createRouter(deps: ServerDeps, admin: () => AdminHandler | undef
       if (!info) return routeDiscovery(res, method, path, deps);
       const type = deps.registry.byPlural(info.group, info.plural);
       if (!type || !type.versions.includes(info.version)) throw notFoundPath();
+      if (isPodStreamSubresource(type, info.subresource) && info.name)
+        return handlePodStream(
+          res,
+          deps.state,
+          type,
+          info.namespace,
+          info.name,
+          info.subresource ?? '',
+          url.searchParams,
+          /upgrade/i.test(String(req.headers.connection ?? '')) && !!req.headers.upgrade,
+        );
       if (info.subresource && !(info.subresource === 'status' && type.statusSubresource))
         throw notFoundPath();
       if (type.namespaced === false && info.namespace !== undefined && info.plural !== 'namespaces')
