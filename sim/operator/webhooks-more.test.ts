@@ -107,4 +107,44 @@ describe('OpsRequests the real ops-manager treats differently', () => {
     expect(getPath(get(), ['spec', 'replicas'])).toBe(3);
     expect(getPath(get(), ['spec', 'topology', 'maxscale', 'replicas'])).toBe(2);
   });
+
+  it('ReplaceSentinel with removeUnusedSentinel deletes the sentinel no Redis uses any more', async () => {
+    const sentinel = (name: string) =>
+      `apiVersion: kubedb.com/v1\nkind: RedisSentinel\n${meta(name)}\nspec: { version: "7.2.4", replicas: 3, ${storage} }\n`;
+    expect((await apply(sentinel('sen-old'))).stderr).toBe('');
+    expect((await apply(sentinel('sen-new'))).stderr).toBe('');
+    const r = await apply(
+      `apiVersion: kubedb.com/v1\nkind: Redis\n${meta('rd-sen')}\nspec: { version: "7.2.4", mode: Sentinel, replicas: 3, sentinelRef: { name: sen-old, namespace: demo }, ${storage} }\n`,
+    );
+    expect(r.stderr).toBe('');
+    await waitFor(
+      () => phaseOf(cluster.state.get('kubedb.com/v1', 'Redis', 'demo', 'rd-sen')) === 'Ready',
+      'rd-sen Ready',
+      30_000,
+    );
+    const ops = await apply(
+      `apiVersion: ops.kubedb.com/v1alpha1\nkind: RedisOpsRequest\n${meta('replace')}\nspec: { type: ReplaceSentinel, databaseRef: { name: rd-sen }, sentinel: { ref: { name: sen-new, namespace: demo }, removeUnusedSentinel: true } }\n`,
+    );
+    expect(ops.stderr).toBe('');
+    await waitFor(
+      () =>
+        phaseOf(
+          cluster.state.get('ops.kubedb.com/v1alpha1', 'RedisOpsRequest', 'demo', 'replace'),
+        ) === 'Successful',
+      'replace Successful',
+      30_000,
+    );
+    expect(
+      getPath(cluster.state.get('kubedb.com/v1', 'Redis', 'demo', 'rd-sen'), [
+        'spec',
+        'sentinelRef',
+        'name',
+      ]),
+    ).toBe('sen-new');
+    await waitFor(
+      () => !cluster.state.get('kubedb.com/v1', 'RedisSentinel', 'demo', 'sen-old'),
+      'sen-old deleted',
+    );
+    expect(cluster.state.get('kubedb.com/v1', 'RedisSentinel', 'demo', 'sen-new')).toBeDefined();
+  });
 });
