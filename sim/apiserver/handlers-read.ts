@@ -2,6 +2,7 @@
  * GET of one object and LIST (label/field selectors, limit/continue paging, Table and
  * PartialObjectMetadata forms, PodMetrics generated from pods).
  */
+import { convertObject } from './conversion';
 import { SimApiError, type KubeObject } from '../core/contract';
 import { notFound } from './cluster-state';
 import { acceptAs, type ResourceRequest } from './context';
@@ -17,9 +18,11 @@ function includeObject(r: ResourceRequest): IncludeObject {
   return v === 'None' || v === 'Object' ? v : 'Metadata';
 }
 
-/** The object as served under the requested version (the simulator does not convert). */
+/** The object as served under the requested version (kubedb.com kinds are converted). */
 function servedJson(entry: Entry, apiVersion: string): string {
   if (entry.object.apiVersion === apiVersion) return entry.json;
+  const converted = convertObject(entry.object, apiVersion);
+  if (converted !== entry.object) return JSON.stringify(converted);
   return JSON.stringify({ ...entry.object, apiVersion });
 }
 

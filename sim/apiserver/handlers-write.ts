@@ -5,6 +5,7 @@
 import { SimApiError, type KubeObject } from '../core/contract';
 import type { WriteContext } from './cluster-state';
 import type { ResourceRequest } from './context';
+import { convertObject } from './conversion';
 import { parseBody, readBody, readBodyBuffer, sendJson } from './http-util';
 import { decodeKubeProtobuf, isKubeProtobuf } from './protobuf';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch';
@@ -70,12 +71,17 @@ async function objectBody(r: ResourceRequest): Promise<KubeObject> {
   return obj;
 }
 
+/** `obj` as the version the request named (kubedb.com kinds are converted). */
+function served(r: ResourceRequest, obj: KubeObject): KubeObject {
+  return convertObject(obj, toApiVersion(r.type.group, r.info.version));
+}
+
 /** POST to a collection. */
 export async function handleCreate(r: ResourceRequest): Promise<void> {
   const obj = await objectBody(r);
   const warnings: string[] = [];
   const created = r.deps.state.createIn(r.type, obj, writeContext(r, warnings));
-  sendJson(r.res, 201, created, warningHeaders(warnings));
+  sendJson(r.res, 201, served(r, created), warningHeaders(warnings));
 }
 
 /** PUT of an object or its status. */
@@ -108,7 +114,7 @@ export async function handleUpdate(r: ResourceRequest): Promise<void> {
   const warnings: string[] = [];
   const part = r.info.subresource === 'status' ? 'status' : 'main';
   const updated = r.deps.state.updateIn(r.type, obj, writeContext(r, warnings), part);
-  sendJson(r.res, 200, updated, warningHeaders(warnings));
+  sendJson(r.res, 200, served(r, updated), warningHeaders(warnings));
 }
 
 const MEDIA = {
@@ -139,14 +145,15 @@ export async function handlePatch(r: ResourceRequest): Promise<void> {
   if (contentType === MEDIA.apply) {
     result = apply(r, patch as KubeObject, ctx, part);
   } else {
-    const change = (cur: KubeObject): KubeObject => {
+    const change = (stored: KubeObject): KubeObject => {
+      const cur = served(r, stored);
       if (contentType === MEDIA.merge) return mergePatch(cur, patch) as KubeObject;
       if (contentType === MEDIA.json) return jsonPatch(cur, patch) as KubeObject;
       return strategicMergePatch(cur, patch, r.type) as KubeObject;
     };
     result = state.modifyIn(r.type, r.info.namespace, name, change, ctx, part);
   }
-  sendJson(r.res, 200, result, warningHeaders(warnings));
+  sendJson(r.res, 200, served(r, result), warningHeaders(warnings));
 }
 
 function apply(
@@ -175,6 +182,9 @@ function apply(
   if (r.type.namespaced) applied.metadata.namespace ??= r.info.namespace;
   applied.apiVersion ??= toApiVersion(r.type.group, r.info.version);
   applied.kind ??= r.type.kind;
+  // Server-side apply works on the stored version (its managed fields name stored paths).
+  if (r.type.versions[0])
+    applied = convertObject(applied, toApiVersion(r.type.group, r.type.versions[0]));
   const force = r.query.get('force') === 'true';
   const manager = ctx.fieldManager;
   const applyCtx: WriteContext = { ...ctx, operation: 'Apply' };

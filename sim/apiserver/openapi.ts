@@ -3,14 +3,17 @@
  * whether the server takes the `fieldValidation` query parameter; for group-versions not listed
  * it looks at the Namespace PATCH operation of `api/v1`. Answering "yes" there makes kubectl leave
  * validation to the server (which then gets `fieldValidation=Strict`), as with a real cluster.
- * Kinds are deliberately not described, so kubectl builds patches from its own type knowledge.
+ * Core kinds are deliberately not described, so kubectl builds patches from its own type knowledge;
+ * the custom kinds are described from their CRDs (openapi-crds.ts).
  */
 
 const HASH = 'sim0001';
 
-/** `/openapi/v3`. */
-export function openApiRoot(): unknown {
-  return { paths: { 'api/v1': { serverRelativeURL: `/openapi/v3/api/v1?hash=${HASH}` } } };
+/** `/openapi/v3`: `api/v1` plus the custom group-versions (`extra`). */
+export function openApiRoot(extra: Record<string, { serverRelativeURL: string }> = {}): unknown {
+  return {
+    paths: { 'api/v1': { serverRelativeURL: `/openapi/v3/api/v1?hash=${HASH}` }, ...extra },
+  };
 }
 
 /** The core kinds served, [kind, plural, namespaced]. */

@@ -16,6 +16,8 @@ import {
 } from './handlers-write';
 import { parseBody, readBody, sendError, sendJson, statusBody } from './http-util';
 import { openApiCoreV1, openApiRoot } from './openapi';
+import { crdOpenApi } from './openapi-crds';
+import { handlePodStream, isPodStreamSubresource } from './pod-subresources';
 import { parseResourcePath } from './request-info';
 import { handleWatch } from './watch-stream';
 
@@ -96,6 +98,17 @@ export function createRouter(deps: ServerDeps, admin: () => AdminHandler | undef
       if (!info) return routeDiscovery(res, method, path, deps);
       const type = deps.registry.byPlural(info.group, info.plural);
       if (!type || !type.versions.includes(info.version)) throw notFoundPath();
+      if (isPodStreamSubresource(type, info.subresource) && info.name)
+        return handlePodStream(
+          res,
+          deps.state,
+          type,
+          info.namespace,
+          info.name,
+          info.subresource ?? '',
+          url.searchParams,
+          /upgrade/i.test(String(req.headers.connection ?? '')) && !!req.headers.upgrade,
+        );
       if (info.subresource && !(info.subresource === 'status' && type.statusSubresource))
         throw notFoundPath();
       if (type.namespaced === false && info.namespace !== undefined && info.plural !== 'namespaces')
@@ -175,8 +188,16 @@ function routeDiscovery(res: ServerResponse, method: string, path: string, deps:
     return void res.end('ok');
   }
   if (path === '/api') return sendJson(res, 200, coreVersions());
-  if (path === '/openapi/v3') return sendJson(res, 200, openApiRoot());
+  const openapi = crdOpenApi(deps.registry);
+  if (path === '/openapi/v3') return sendJson(res, 200, openApiRoot(openapi.v3Paths()));
   if (path === '/openapi/v3/api/v1') return sendJson(res, 200, openApiCoreV1());
+  if (path === '/openapi/v2') return sendJson(res, 200, openapi.v2());
+  const gv = /^\/openapi\/v3\/apis\/([^/]+)\/([^/]+)$/.exec(path);
+  if (gv) {
+    const entry = openapi.v3(gv[1] ?? '', gv[2] ?? '');
+    if (!entry) throw notFoundPath();
+    return sendJson(res, 200, entry.doc);
+  }
   if (path === '/apis') return sendJson(res, 200, groupList(deps.registry));
   const parts = path.split('/').filter(Boolean);
   let doc: unknown;

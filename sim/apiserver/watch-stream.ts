@@ -4,6 +4,7 @@
  * history is gone), then live events, BOOKMARKs when asked, and ends at `timeoutSeconds`, on a
  * dropped-watch fault, or when the server closes.
  */
+import { convertObject, converts } from './conversion';
 import type { KubeObject } from '../core/contract';
 import { acceptAs, type OpenWatch, type ResourceRequest } from './context';
 import { sendJson, statusBody } from './http-util';
@@ -42,9 +43,11 @@ export function handleWatch(r: ResourceRequest): void {
   res.flushHeaders();
   res.socket?.setNoDelay(true);
   let ended = false;
-  const write = (line: string, bytes?: Buffer) => {
+  const convert = converts(type.group, type.kind) && info.version !== type.versions[0];
+  const write = (raw: string, bytes?: Buffer) => {
     if (ended || deps.faults.silent) return;
-    res.write(asTable ? toTableLine(line) : (bytes ?? line));
+    const line = convert ? convertLine(raw, apiVersion) : raw;
+    res.write(asTable ? toTableLine(line) : convert ? line : (bytes ?? line));
   };
   const toTableLine = (line: string): string => {
     const ev = JSON.parse(line) as { type: string; object: KubeObject };
@@ -116,4 +119,11 @@ export function handleWatch(r: ResourceRequest): void {
   );
   const t = setTimeout(() => open.end(), timeout * 1000);
   timers.push(t);
+}
+
+/** A watch event line with its object converted to `apiVersion` (kubedb.com kinds). */
+function convertLine(line: string, apiVersion: string): string {
+  const ev = JSON.parse(line) as { type: string; object: KubeObject };
+  if (ev.type === 'BOOKMARK' || ev.type === 'ERROR') return line;
+  return `${JSON.stringify({ type: ev.type, object: convertObject(ev.object, apiVersion) })}\n`;
 }

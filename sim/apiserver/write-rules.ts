@@ -3,6 +3,7 @@
  * validation for custom resources (built-in rules otherwise), generation tracking, and the
  * Status errors (Invalid, NotFound, Conflict) phrased as the real server phrases them.
  */
+import { convertObject, converts } from './conversion';
 import { SimApiError, type KubeObject, type WriteOptions } from '../core/contract';
 import { prepareBuiltin } from './builtin-rules';
 import { qualifiedKind, qualifiedResource, type ResourceType } from './resource-types';
@@ -116,6 +117,9 @@ export function prepareObject(
   ctx: WriteContext,
   extraErrors: FieldError[] = [],
 ): KubeObject {
+  const storage = type.versions[0];
+  if (!type.builtin && storage && converts(type.group, type.kind))
+    obj = convertObject(obj, `${type.group}/${storage}`);
   const version = obj.apiVersion?.split('/').pop() ?? type.versions[0] ?? '';
   if (type.builtin) {
     if (extraErrors.length > 0) throw invalidError(type, obj.metadata.name ?? '', extraErrors);

@@ -10,6 +10,11 @@ import type { PodRegistry } from './petset-controller';
 import { asRecord, b64, getPath, ownerRef, randomPassword, sameJson, text } from './util';
 
 /** The auth secret name the database uses (written back into the spec by the operator). */
+/** The database's own labels, which KubeDB copies to its PetSets, pods and services. */
+function dbLabels(db: KubeObject): Record<string, string> {
+  return { ...(db.metadata.labels ?? {}) };
+}
+
 export function authSecretName(db: KubeObject): string {
   const name = getPath(db, ['spec', 'authSecret', 'name']);
   return typeof name === 'string' && name !== '' ? name : `${db.metadata.name}-auth`;
@@ -71,6 +76,7 @@ function buildService(kind: EngineKind, db: KubeObject, plan: ServicePlan): Kube
       name: plan.name,
       namespace: db.metadata.namespace,
       labels: {
+        ...dbLabels(db),
         ...baseLabels(ENGINES[kind], name),
         ...(plan.labels ?? {}),
         ...(asRecord(tMeta.labels) as Record<string, string>),
@@ -140,6 +146,7 @@ export function buildPetSet(kind: EngineKind, db: KubeObject, group: GroupPlan):
     template: {
       metadata: {
         labels: {
+          ...dbLabels(db),
           ...(asRecord(tMeta.labels) as Record<string, string>),
           ...selector,
           'app.kubernetes.io/component': 'database',
@@ -169,7 +176,11 @@ export function buildPetSet(kind: EngineKind, db: KubeObject, group: GroupPlan):
     metadata: {
       name: group.petset,
       namespace: db.metadata.namespace,
-      labels: { ...(asRecord(controller.labels) as Record<string, string>), ...selector },
+      labels: {
+        ...dbLabels(db),
+        ...(asRecord(controller.labels) as Record<string, string>),
+        ...selector,
+      },
       annotations: { ...(asRecord(controller.annotations) as Record<string, string>) },
       ownerReferences: [ownerRef(db)],
     },

@@ -13,6 +13,7 @@ import {
   type KubeObject,
 } from '../core/contract';
 import { findVersion } from './catalog';
+import { moreDefaults, moreRules } from './database-webhook-more';
 import { ENGINES, type EngineKind } from './engines';
 import { asNumber, asRecord, getPath, text } from './util';
 
@@ -145,6 +146,7 @@ export function databaseAdmission(state: ClusterState, kind: EngineKind): Admiss
       return;
     }
     const next = defaults(kind, object);
+    moreDefaults(kind, next);
     const spec = asRecord(next.spec);
     const version = text(spec.version);
     if (operation === 'CREATE' || version !== text(getPath(old, ['spec', 'version']))) {
@@ -161,7 +163,7 @@ export function databaseAdmission(state: ClusterState, kind: EngineKind): Admiss
         );
       }
     }
-    const rule = engineRules(kind, spec);
+    const rule = engineRules(kind, spec) ?? moreRules(kind, spec);
     if (rule) throw denied(validator, rule);
     if (operation === 'CREATE' && needsStorage(kind, spec))
       throw denied(validator, `spec.storage can't be empty when spec.storageType is Durable`);

@@ -24,6 +24,7 @@ import {
   type EngineKind,
 } from './engines';
 import { createEventRecorder } from './events';
+import { createFailureReporter } from './failure-status';
 import { FaultRegistry, createOperatorFaults } from './faults';
 import { BackupController, CORE_API, STORAGE_API } from './kubestash-backup';
 import { RestoreController } from './kubestash-restore';
@@ -40,9 +41,36 @@ function split(rest: string): [string, string, string] {
   return [a, b, c.join('/')];
 }
 
+const KEY_KINDS: Record<string, [string, string]> = {
+  storage: [STORAGE_API, 'BackupStorage'],
+  bc: [CORE_API, 'BackupConfiguration'],
+  session: [CORE_API, 'BackupSession'],
+  restore: [CORE_API, 'RestoreSession'],
+  ps: [PETSET_API, 'PetSet'],
+};
+
+/** The object a work-queue key stands for (for reporting a failed reconcile on it). */
+function objectOfKey(state: ClusterState, key: string): KubeObject | undefined {
+  const colon = key.indexOf(':');
+  const prefix = key.slice(0, colon);
+  const rest = key.slice(colon + 1);
+  if (prefix === 'db') {
+    const [kind, namespace, name] = split(rest);
+    return state.get(DB_API, kind, namespace, name);
+  }
+  if (prefix === 'ops') return undefined; // the ops controller fails its requests itself
+  const type = KEY_KINDS[prefix];
+  if (!type) return undefined;
+  const [namespace, name] = split(rest);
+  return state.get(type[0], type[1], namespace, name);
+}
+
 /** Starts the operators against `state`. */
 export function startOperator(state: ClusterState, options: OperatorOptions): SimOperator {
-  const runtime = new Runtime(options.speed > 0 ? options.speed : 1);
+  const report = createFailureReporter(state);
+  const runtime = new Runtime(options.speed > 0 ? options.speed : 1, (error) =>
+    report(undefined, error, 'timer'),
+  );
   const random = createRandom(options.seed);
   const registry = new FaultRegistry();
   const podRegistry = new PodRegistry();
@@ -67,8 +95,8 @@ export function startOperator(state: ClusterState, options: OperatorOptions): Si
     nudgePetSets: () => nudgeAllPetSets(),
     nudgeDatabase: (kind, namespace, name) => queue.add(`db:${kind}/${namespace}/${name}`),
   });
-  const backups = new BackupController(state, runtime, random);
-  const restores = new RestoreController(state, runtime);
+  const backups = new BackupController(state, runtime, random, report);
+  const restores = new RestoreController(state, runtime, report);
 
   const handle = (key: string): void => {
     const colon = key.indexOf(':');
@@ -99,7 +127,8 @@ export function startOperator(state: ClusterState, options: OperatorOptions): Si
       if (obj) restores.reconcile(obj);
     }
   };
-  // A failing key is retried with backoff (conflicts are normal; anything else is logged once).
+  // A failing key is retried with backoff (conflicts are normal); anything else is logged once and
+  // written to the object's status, so that one bad object never stops the others.
   const failures = new Map<string, number>();
   const queue: WorkQueue = new WorkQueue(
     runtime,
@@ -112,10 +141,7 @@ export function startOperator(state: ClusterState, options: OperatorOptions): Si
       if (code === 404) return;
       const count = (failures.get(key) ?? 0) + 1;
       failures.set(key, count);
-      if (code !== 409 && count === 1) {
-        const message = error instanceof Error ? error.message : String(error);
-        process.stderr.write(`sim operator: ${key}: ${message}\n`);
-      }
+      if (code !== 409) report(objectOfKey(state, key), error, key);
       if (count <= 10) queue.addAfter(key, 250 * 2 ** Math.min(count, 6));
     },
   );
@@ -174,7 +200,15 @@ export function startOperator(state: ClusterState, options: OperatorOptions): Si
   };
 
   const unsubscribers: Unsubscribe[] = [];
-  unsubscribers.push(state.subscribe((change) => route(change.object, change.type === 'DELETED')));
+  unsubscribers.push(
+    state.subscribe((change) => {
+      try {
+        route(change.object, change.type === 'DELETED');
+      } catch (error) {
+        report(undefined, error, 'route');
+      }
+    }),
+  );
   for (const kind of ENGINE_KINDS) {
     unsubscribers.push(state.registerAdmission(DB_API, kind, databaseAdmission(state, kind)));
     unsubscribers.push(

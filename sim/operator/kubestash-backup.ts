@@ -12,6 +12,7 @@ import { CronSchedule } from './cron';
 import { DB_API, isEngineKind } from './engines';
 import { CORE_API, STORAGE_API, parseSize, ref, sessionsOf } from './kubestash-common';
 import { BackupSessionRunner } from './kubestash-session';
+import type { FailureReporter } from './failure-status';
 import type { Runtime } from './runtime';
 import {
   asRecord,
@@ -35,10 +36,15 @@ export class BackupController {
     private readonly state: ClusterState,
     private readonly runtime: Runtime,
     random: () => number,
+    private readonly report: FailureReporter,
   ) {
     this.simNow = Math.floor(Date.now() / 60_000) * 60_000;
-    this.runner = new BackupSessionRunner(state, runtime, random, (storage) =>
-      this.reconcileStorage(storage),
+    this.runner = new BackupSessionRunner(
+      state,
+      runtime,
+      random,
+      (storage) => this.reconcileStorage(storage),
+      report,
     );
   }
 
@@ -56,20 +62,25 @@ export class BackupController {
     this.simNow += 60_000;
     const at = new Date(this.simNow);
     for (const bc of this.state.list(CORE_API, 'BackupConfiguration')) {
-      if (
-        getPath(bc, ['status', 'phase']) !== 'Ready' ||
-        getPath(bc, ['spec', 'paused']) === true
-      ) {
-        this.reconcileConfiguration(bc);
-        continue;
+      try {
+        this.tickOne(bc, at);
+      } catch (error) {
+        this.report(bc, error);
       }
-      for (const session of sessionsOf(bc)) {
-        if (getPath(session, ['scheduler', 'suspend']) === true) continue;
-        const schedule = this.schedule(session);
-        if (schedule?.matches(at)) this.trigger(bc, String(session.name));
-      }
-      this.reconcileConfiguration(bc);
     }
+  }
+
+  private tickOne(bc: KubeObject, at: Date): void {
+    if (getPath(bc, ['status', 'phase']) !== 'Ready' || getPath(bc, ['spec', 'paused']) === true) {
+      this.reconcileConfiguration(bc);
+      return;
+    }
+    for (const session of sessionsOf(bc)) {
+      if (getPath(session, ['scheduler', 'suspend']) === true) continue;
+      const schedule = this.schedule(session);
+      if (schedule?.matches(at)) this.trigger(bc, String(session.name));
+    }
+    this.reconcileConfiguration(bc);
   }
 
   private schedule(session: Record<string, unknown>): CronSchedule | undefined {
@@ -129,6 +140,11 @@ export class BackupController {
   reconcileConfiguration(bc: KubeObject): void {
     const namespace = bc.metadata.namespace ?? '';
     const target = asRecord(getPath(bc, ['spec', 'target']));
+    const invalid = this.validateConfiguration(bc);
+    if (invalid) {
+      this.report(bc, new Error(invalid));
+      return;
+    }
     const targetKind = text(target.kind);
     const targetFound =
       isEngineKind(targetKind) &&
@@ -194,7 +210,7 @@ export class BackupController {
         ...(next ? { nextSchedule: next.toISOString().replace('.000Z', 'Z') } : {}),
       };
     });
-    let conditions = getConditions(bc);
+    let conditions = getConditions(bc).filter((c) => c.type !== 'ReconcileFailed');
     conditions = setCondition(conditions, {
       type: 'ValidationPassed',
       status: 'True',
@@ -237,6 +253,17 @@ export class BackupController {
       for (const s of sessionsOf(bc))
         if (getPath(s, ['scheduler', 'suspend']) !== true) this.trigger(bc, String(s.name));
     }
+  }
+
+  /** What the KubeStash webhook/operator would refuse in an otherwise schema-valid object. */
+  private validateConfiguration(bc: KubeObject): string | undefined {
+    const target = getPath(bc, ['spec', 'target']);
+    if (target === undefined) return 'spec.target is required: the target of the backup is not set';
+    const t = asRecord(target);
+    if (!text(t.kind)) return 'spec.target.kind is required';
+    if (!text(t.name)) return 'spec.target.name is required';
+    if (sessionsOf(bc).length === 0) return 'spec.sessions: at least one session is required';
+    return undefined;
   }
 
   private ensureRepository(

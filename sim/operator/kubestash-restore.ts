@@ -8,6 +8,7 @@ import type { ClusterState, KubeObject } from '../core/contract';
 import { DB_API, isEngineKind } from './engines';
 import { CORE_API, STORAGE_API } from './kubestash-backup';
 import { derivePhase } from './phase';
+import type { FailureReporter } from './failure-status';
 import type { Runtime } from './runtime';
 import {
   asRecord,
@@ -31,6 +32,7 @@ export class RestoreController {
   constructor(
     private readonly state: ClusterState,
     private readonly runtime: Runtime,
+    private readonly report: FailureReporter = () => undefined,
   ) {}
 
   reconcile(rs: KubeObject): void {
@@ -38,7 +40,7 @@ export class RestoreController {
     if (this.running.has(uid) || getPath(rs, ['status', 'phase']) !== undefined) return;
     this.running.add(uid);
     void this.run(rs)
-      .catch(() => undefined)
+      .catch((error: unknown) => this.report(rs, error))
       .finally(() => this.running.delete(uid));
   }
 

@@ -6,6 +6,7 @@
 import type { ClusterState, KubeObject } from '../core/contract';
 import { DB_API, isEngineKind } from './engines';
 import { CORE_API, STORAGE_API, parseSize, ref, sessionsOf } from './kubestash-common';
+import type { FailureReporter } from './failure-status';
 import type { Runtime } from './runtime';
 import {
   asNumber,
@@ -31,6 +32,7 @@ export class BackupSessionRunner {
     private readonly runtime: Runtime,
     private readonly random: () => number,
     private readonly onStorageChanged: (storage: KubeObject) => void,
+    private readonly report: FailureReporter = () => undefined,
   ) {}
 
   /** Starts the run of a new BackupSession (once). */
@@ -39,7 +41,7 @@ export class BackupSessionRunner {
     if (this.running.has(uid) || getPath(bs, ['status', 'phase']) !== undefined) return;
     this.running.add(uid);
     void this.runSession(bs)
-      .catch(() => undefined)
+      .catch((error: unknown) => this.report(bs, error))
       .finally(() => this.running.delete(uid));
   }
 

@@ -31,6 +31,12 @@ function validateHorizontal(
     }
     case 'MariaDB': {
       const member = asNumber(block.member, NaN);
+      if (block.maxscale === true) {
+        if (asRecord(spec.topology).mode !== 'MariaDBReplication')
+          return `MaxScale scaling needs spec.topology.mode MariaDBReplication`;
+        if (!(member >= 1)) return `spec.horizontalScaling.member must be at least 1 for MaxScale`;
+        return undefined;
+      }
       if (block.member !== undefined && !(member >= 3))
         return `spec.horizontalScaling.member must be at least 3 for a MariaDB cluster, got ${text(block.member)}`;
       if (spec.topology === undefined)
@@ -123,6 +129,8 @@ export function opsAdmission(state: ClusterState, kind: EngineKind): AdmissionHo
     ) {
       problem = `spec.verticalScaling names no component of this ${kind}`;
     }
+    if (type === 'StorageMigration' && spec.timeout === undefined)
+      problem = `spec.timeout is required for StorageMigration`;
     if (problem) throw denied(webhook, problem);
   };
 }

@@ -186,7 +186,11 @@ export class OpsController {
       .finally(() => {
         this.active.delete(key);
         if (this.runtime.stopped) return;
-        this.setPaused(kind, namespace, dbName, undefined);
+        try {
+          this.setPaused(kind, namespace, dbName, undefined);
+        } catch {
+          // The database may be gone or conflicting; the reconcile below sets it right.
+        }
         this.queue().add(`ops:${kind}/${namespace}/${dbName}`);
       });
   }

@@ -3,7 +3,7 @@
  * failover, and the engine-specific types that change a spec field or only restart.
  */
 import { authSecretName } from './children';
-import { ENGINES, baseLabels } from './engines';
+import { DB_API, ENGINES, baseLabels } from './engines';
 import type { Handler } from './ops-types';
 import { componentEntries } from './ops-components';
 import { asRecord, b64, getPath, nowIso, randomPassword, setPath, text } from './util';
@@ -177,6 +177,36 @@ export const specChange =
         run.rollPods(signal),
       );
   };
+
+/** Redis ReplaceSentinel: points the database at another sentinel; `removeUnusedSentinel`
+ * deletes the old one when no Redis uses it any more. */
+export const replaceSentinel: Handler = async (run, step) => {
+  let old: Record<string, unknown> = {};
+  const ref = asRecord(getPath(run.opsSpec, ['sentinel', 'ref']));
+  await step('ReplaceSentinel', 'Successfully replaced the sentinel', () =>
+    run.patchDbSpec((spec) => {
+      old = asRecord(spec.sentinelRef);
+      if (ref.name !== undefined) spec.sentinelRef = ref;
+    }),
+  );
+  await step('RestartPods', 'Successfully restarted the pods', (signal) => run.rollPods(signal));
+  const oldName = text(old.name);
+  const oldNamespace = text(old.namespace, run.namespace);
+  if (
+    getPath(run.opsSpec, ['sentinel', 'removeUnusedSentinel']) !== true ||
+    !oldName ||
+    (oldName === text(ref.name) && oldNamespace === text(ref.namespace, run.namespace))
+  )
+    return;
+  await step('RemoveUnusedSentinel', 'Successfully removed the unused sentinel', () => {
+    const used = run.state.list(DB_API, 'Redis').some((r) => {
+      const s = asRecord(getPath(r, ['spec', 'sentinelRef']));
+      return text(s.name) === oldName && text(s.namespace, r.metadata.namespace) === oldNamespace;
+    });
+    if (!used && run.state.get(DB_API, 'RedisSentinel', oldNamespace, oldName))
+      run.state.delete(DB_API, 'RedisSentinel', oldNamespace, oldName);
+  });
+};
 
 export const noteOnly =
   (type: string, message: string, restart = false): Handler =>

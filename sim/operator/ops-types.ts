@@ -14,6 +14,7 @@ import {
   reconfigureTls,
   rotateAuth,
   specChange,
+  replaceSentinel,
   storageMigration,
 } from './ops-types-more';
 import type { PodRegistry } from './petset-controller';
@@ -87,9 +88,11 @@ const horizontalScaling: Handler = async (run, step) => {
     switch (kind) {
       case 'MySQL':
       case 'MariaDB':
-        if (block.member !== undefined) spec.replicas = block.member;
-        if (kind === 'MariaDB' && block.maxscale === true && block.member !== undefined)
-          setPath(spec, ['topology', 'maxscale', 'replicas'], block.member);
+        // MariaDB `maxscale: true` scales the MaxScale proxies, not the database members.
+        if (kind === 'MariaDB' && block.maxscale === true) {
+          if (block.member !== undefined)
+            setPath(spec, ['topology', 'maxscale', 'replicas'], block.member);
+        } else if (block.member !== undefined) spec.replicas = block.member;
         break;
       case 'MongoDB':
         if (block.replicas !== undefined) spec.replicas = block.replicas;
@@ -267,14 +270,7 @@ export function handlerFor(kind: string, type: string): Handler | undefined {
       Horizons: noteOnly('Horizons', 'Successfully configured the replica set horizons', true),
     },
     Redis: {
-      ReplaceSentinel: specChange(
-        'ReplaceSentinel',
-        'Successfully replaced the sentinel',
-        (spec, ops) => {
-          const ref = getPath(ops, ['sentinel', 'ref']);
-          if (ref) spec.sentinelRef = ref;
-        },
-      ),
+      ReplaceSentinel: replaceSentinel,
       Announce: noteOnly('Announce', 'Successfully announced the cluster endpoints', true),
     },
   };

@@ -16,7 +16,20 @@ export class Runtime {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private readonly controller = new AbortController();
 
-  constructor(readonly speed: number) {}
+  /** `onError` receives whatever a timer callback throws: a timer never takes the process down. */
+  constructor(
+    readonly speed: number,
+    private readonly onError: (error: unknown) => void = (error) =>
+      process.stderr.write(`sim operator: timer: ${String(error)}\n`),
+  ) {}
+
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.onError(error);
+    }
+  }
 
   get stopped(): boolean {
     return this.controller.signal.aborted;
@@ -36,7 +49,7 @@ export class Runtime {
     if (this.stopped) return () => undefined;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      if (!this.stopped) fn();
+      if (!this.stopped) this.guard(fn);
     }, this.scale(ms));
     this.timers.add(timer);
     return () => {
@@ -50,7 +63,7 @@ export class Runtime {
     if (this.stopped) return () => undefined;
     const timer = setInterval(
       () => {
-        if (!this.stopped) fn();
+        if (!this.stopped) this.guard(fn);
       },
       Math.max(minRealMs, this.scale(ms)),
     );
