@@ -46,6 +46,7 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], version: stri
     const operation: JsonSchema = {
       summary: route.summary,
       'x-permission': route.permission,
+      ...(route.dryRun ? { 'x-dry-run': true } : {}),
       parameters: parameters(route),
       responses: {
         [String(route.status ?? 200)]: {

@@ -8,13 +8,14 @@ import {
   checkStorageGrowth,
   quantitiesEqual,
   type Database,
+  type DatabaseAction,
   type Operation,
   type OperationType,
   type PatchDatabaseRequest,
 } from '../domain';
 import type { ClusterClient } from '../kube';
 import { catalogKind, toCatalogVersions } from '../kubedb/catalog';
-import { canHalt } from '../kubedb/manifests';
+import { buildDatabaseManifest, canHalt } from '../kubedb/manifests';
 import { buildOpsRequestForOperation } from '../kubedb/ops';
 import { CATALOG_API_VERSION, type KubeObject } from '../kubedb/types';
 import type { Grant } from './auth/access';
@@ -29,6 +30,13 @@ export interface ChangeResult {
   database: Database;
   operation: Operation;
   operations: Operation[];
+}
+
+/** Who acts, in which scope, and whether only to preview. */
+interface ActOptions {
+  dryRun?: boolean;
+  actor?: string;
+  grant?: Grant;
 }
 
 interface PlannedChange {
@@ -111,23 +119,61 @@ export class DatabaseChanges {
     return { database: stored, operation: queued[0]!, operations: queued };
   }
 
+  /** Queues an action; with `dryRun` only answers what it would apply. */
+  act(
+    id: string,
+    rawAction: unknown,
+    options?: ActOptions & { dryRun?: false },
+  ): Promise<ChangeResult>;
+  act(
+    id: string,
+    rawAction: unknown,
+    options: ActOptions,
+  ): Promise<ChangeResult | { manifests: KubeObject[] }>;
   async act(
     id: string,
     rawAction: unknown,
-    options: { actor?: string; grant?: Grant } = {},
-  ): Promise<ChangeResult> {
+    options: ActOptions = {},
+  ): Promise<ChangeResult | { manifests: KubeObject[] }> {
     const action = parseInput(DatabaseActionSchema, rawAction);
     const database = await this.changeable(id, options.grant);
-    let stored = database;
-    let type: OperationType;
-    const params: Record<string, unknown> = {};
+    const { type, halted } = this.planAction(database, action);
+    const params: Record<string, unknown> =
+      halted === undefined ? {} : { previous: { halted: !halted } };
+    if (options.dryRun) {
+      return {
+        manifests: [
+          halted === undefined
+            ? buildOpsRequestForOperation(
+                { database: specOf(database), operationId: 'dry-run-0' },
+                type,
+                params,
+              )
+            : buildDatabaseManifest({ ...specOf(database), halted }),
+        ],
+      };
+    }
+    const stored =
+      halted === undefined
+        ? database
+        : await this.context.store.databases.update({
+            ...database,
+            halted,
+            updatedAt: isoNow(this.context),
+          });
+    const operation = await this.operations.submit(stored, type, params, options.actor);
+    return { database: stored, operation, operations: [operation] };
+  }
+
+  /** The operation an action queues and, for pause and resume, the halted state it asks for. */
+  private planAction(
+    database: Database,
+    action: DatabaseAction,
+  ): { type: OperationType; halted?: boolean } {
     switch (action) {
       case 'restart':
-        type = 'restart';
-        break;
       case 'rotate-credentials':
-        type = 'rotate-credentials';
-        break;
+        return { type: action };
       case 'pause':
         if (!canHalt(database))
           throw refuse(
@@ -137,27 +183,11 @@ export class DatabaseChanges {
             'KubeDB cannot halt a database whose deletionPolicy is DoNotTerminate',
           );
         if (database.halted) throw new ConflictError(`database ${database.name} is already paused`);
-        type = 'pause';
-        params.previous = { halted: false };
-        stored = await this.context.store.databases.update({
-          ...database,
-          halted: true,
-          updatedAt: isoNow(this.context),
-        });
-        break;
+        return { type: 'pause', halted: true };
       case 'resume':
         if (!database.halted) throw new ConflictError(`database ${database.name} is not paused`);
-        type = 'resume';
-        params.previous = { halted: true };
-        stored = await this.context.store.databases.update({
-          ...database,
-          halted: false,
-          updatedAt: isoNow(this.context),
-        });
-        break;
+        return { type: 'resume', halted: false };
     }
-    const operation = await this.operations.submit(stored, type, params, options.actor);
-    return { database: stored, operation, operations: [operation] };
   }
 
   /** With a grant: 404 outside the caller's bindings, 403 without the operator role there. */

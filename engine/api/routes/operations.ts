@@ -34,6 +34,8 @@ export function databaseChangeRoutes(services: Services): RouteSpec[] {
       query: DryRunQuerySchema,
       body: z.unknown(),
       docs: { body: PatchDatabaseRequestSchema },
+      status: 202,
+      dryRun: true,
       handler: async ({ params, body, query, reply, grant }) => {
         const result: ChangeResponse | DryRunResponse = await services.databaseChanges.patch(
           params.id,
@@ -53,12 +55,20 @@ export function databaseChangeRoutes(services: Services): RouteSpec[] {
       permission: 'databases:write',
       summary: 'restart, pause, resume or rotate-credentials (202 with the queued operation)',
       params: z.object({ id: z.string().min(1).max(63), action: z.string().max(40) }),
+      query: DryRunQuerySchema,
       status: 202,
-      handler: ({ params, grant }): Promise<ChangeResponse> => {
-        return services.databaseChanges.act(params.id, params.action, {
-          actor: grant.actor,
-          grant,
-        });
+      dryRun: true,
+      handler: async ({ params, query, reply, grant }) => {
+        const result: ChangeResponse | DryRunResponse = await services.databaseChanges.act(
+          params.id,
+          params.action,
+          {
+            dryRun: query.dryRun,
+            actor: grant.actor,
+            grant,
+          },
+        );
+        return reply.status('manifests' in result ? 200 : 202).send(result);
       },
     }),
   ];
