@@ -55,6 +55,13 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], version: stri
             ? { content: { 'application/json': { schema: toSchema(route.docs.response) } } }
             : {}),
         },
+        ...(route.dryRun && (route.status ?? 200) !== 200
+          ? {
+              '200': {
+                description: 'with ?dryRun=true: what would be applied, {manifests: [...]}',
+              },
+            }
+          : {}),
         default: {
           description: 'an error',
           content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },

@@ -113,6 +113,14 @@ function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, part: st
   throw new ValidationError(`invalid ${part}: ${problems[0]?.message ?? 'invalid'}`, problems);
 }
 
+/** The status a successful call of `route` answers: its `status`, or 200 for a dry-run preview. */
+export function successStatus(
+  route: Pick<RouteSpec, 'status' | 'dryRun'>,
+  dryRun: boolean,
+): number {
+  return route.dryRun && dryRun ? 200 : (route.status ?? 200);
+}
+
 /** True when the request asks for a dry run (`?dryRun=true`), read before any schema parses it. */
 export function isDryRunRequest(request: FastifyRequest): boolean {
   const query = (request.query ?? {}) as Record<string, unknown>;
@@ -147,7 +155,9 @@ export function registerRoutes(app: FastifyInstance, routes: readonly RouteSpec[
           reply,
         };
         const result = await route.handler(input);
-        if (!reply.sent) void reply.status(route.status ?? 200);
+        // The one place that sets a success status, so that the answer is what the OpenAPI
+        // document (generated from `status` and `dryRun`) says: 200 for a preview.
+        if (!reply.sent) void reply.status(successStatus(route, isDryRunRequest(request)));
         return result;
       },
     });

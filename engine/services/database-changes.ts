@@ -17,6 +17,7 @@ import type { ClusterClient } from '../kube';
 import { catalogKind, toCatalogVersions } from '../kubedb/catalog';
 import { buildDatabaseManifest, canHalt } from '../kubedb/manifests';
 import { buildOpsRequestForOperation } from '../kubedb/ops';
+import { statusDuring } from '../kubedb/status';
 import { CATALOG_API_VERSION, type KubeObject } from '../kubedb/types';
 import type { Grant } from './auth/access';
 import { isoNow, type ServiceContext } from './context';
@@ -116,7 +117,13 @@ export class DatabaseChanges {
     for (const change of changes) {
       queued.push(await this.operations.submit(stored, change.type, change.params, options.actor));
     }
-    return { database: stored, operation: queued[0]!, operations: queued };
+    // The answer shows the status the change puts the database in (SCALING, UPDATING), not the one
+    // before it; the runner records it when the operation starts.
+    return {
+      database: { ...stored, status: statusDuring(queued[0]!.type) },
+      operation: queued[0]!,
+      operations: queued,
+    };
   }
 
   /** Queues an action; with `dryRun` only answers what it would apply. */
@@ -162,7 +169,11 @@ export class DatabaseChanges {
             updatedAt: isoNow(this.context),
           });
     const operation = await this.operations.submit(stored, type, params, options.actor);
-    return { database: stored, operation, operations: [operation] };
+    return {
+      database: { ...stored, status: statusDuring(type) },
+      operation,
+      operations: [operation],
+    };
   }
 
   /** The operation an action queues and, for pause and resume, the halted state it asks for. */

@@ -52,13 +52,13 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       query: DryRunQuerySchema,
       status: 202,
       dryRun: true,
-      handler: async ({ body, query, reply, grant }) => {
+      handler: async ({ body, query, grant }) => {
         const result: CreateResponse | DryRunResponse = await services.databases.create(body, {
           dryRun: query.dryRun,
           actor: grant.actor,
           grant,
         });
-        return reply.status('manifests' in result ? 200 : 202).send(result);
+        return result;
       },
     }),
     defineRoute({
@@ -90,13 +90,13 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       query: DryRunQuerySchema,
       status: 202,
       dryRun: true,
-      handler: async ({ params, query, reply, grant }) => {
+      handler: async ({ params, query, grant }) => {
         const result = await services.databases.remove(params.id, {
           dryRun: query.dryRun,
           actor: grant.actor,
           grant,
         });
-        return reply.status('manifests' in result ? 200 : 202).send(result);
+        return result;
       },
     }),
     defineRoute({

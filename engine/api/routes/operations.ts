@@ -36,7 +36,7 @@ export function databaseChangeRoutes(services: Services): RouteSpec[] {
       docs: { body: PatchDatabaseRequestSchema },
       status: 202,
       dryRun: true,
-      handler: async ({ params, body, query, reply, grant }) => {
+      handler: async ({ params, body, query, grant }) => {
         const result: ChangeResponse | DryRunResponse = await services.databaseChanges.patch(
           params.id,
           body,
@@ -46,7 +46,7 @@ export function databaseChangeRoutes(services: Services): RouteSpec[] {
             grant,
           },
         );
-        return reply.status('manifests' in result ? 200 : 202).send(result);
+        return result;
       },
     }),
     defineRoute({
@@ -58,7 +58,7 @@ export function databaseChangeRoutes(services: Services): RouteSpec[] {
       query: DryRunQuerySchema,
       status: 202,
       dryRun: true,
-      handler: async ({ params, query, reply, grant }) => {
+      handler: async ({ params, query, grant }) => {
         const result: ChangeResponse | DryRunResponse = await services.databaseChanges.act(
           params.id,
           params.action,
@@ -68,7 +68,7 @@ export function databaseChangeRoutes(services: Services): RouteSpec[] {
             grant,
           },
         );
-        return reply.status('manifests' in result ? 200 : 202).send(result);
+        return result;
       },
     }),
   ];
