@@ -16,7 +16,7 @@ import {
   toCachedOpsRequest,
   toCachedPod,
 } from '../kube/watch/projections';
-import { computeDrift, extractLiveSpec } from '../kubedb/live';
+import { carryDriftRecords, computeDrift, extractLiveSpec } from '../kubedb/live';
 import {
   confirmFailure,
   endpointForPhase,
@@ -279,7 +279,13 @@ export class ProviderStatusSync implements Disposable {
         ...(message ? { message } : {}),
         ...(lastTransitionTime ? { lastTransitionTime } : {}),
       })),
-      drift: live ? computeDrift(spec, extractLiveSpec(spec, live)) : [],
+      drift: live
+        ? carryDriftRecords(
+            database.drift,
+            computeDrift(spec, extractLiveSpec(spec, live)),
+            isoAt(this.context.clock),
+          )
+        : [],
     };
     if (sameObservation(database, observed)) return null;
     return {
