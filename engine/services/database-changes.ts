@@ -6,6 +6,8 @@ import {
   checkDatabaseLimits,
   checkPatchAgainst,
   checkStorageGrowth,
+  modeAfterScaling,
+  resolveTopology,
   quantitiesEqual,
   type Database,
   type DatabaseAction,
@@ -104,9 +106,13 @@ export class DatabaseChanges {
         ),
       };
     }
+    const replicas = patch.replicas ?? database.replicas;
+    const mode = modeAfterScaling(database.engine, database.mode, replicas);
     const desired: Database = {
       ...database,
-      replicas: patch.replicas ?? database.replicas,
+      replicas,
+      mode,
+      topology: resolveTopology(database.engine, mode, database.topology),
       version: patch.version ?? database.version,
       resources: { ...database.resources, ...patch.resources },
       storage: patch.storage ? { ...database.storage, size: patch.storage.size } : database.storage,
@@ -241,7 +247,14 @@ export class DatabaseChanges {
     if (patch.replicas !== undefined && patch.replicas !== database.replicas) {
       changes.push({
         type: 'scale-horizontal',
-        params: { replicas: patch.replicas, previous: { replicas: database.replicas } },
+        params: {
+          replicas: patch.replicas,
+          previous: {
+            replicas: database.replicas,
+            mode: database.mode,
+            topology: database.topology,
+          },
+        },
       });
     }
     if (patch.resources) {
