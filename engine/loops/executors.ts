@@ -47,6 +47,7 @@ async function waitFor<T>(
   const deadline = clock.now() + deadlineMs;
   let pause = WAIT.minMs;
   for (;;) {
+    await stopIfAborted(execution);
     const value = await probe();
     if (value !== undefined) return value;
     if (clock.now() >= deadline)
@@ -54,6 +55,13 @@ async function waitFor<T>(
     await delay(pause, execution.signal, clock);
     pause = Math.min(WAIT.maxMs, pause * 2);
   }
+}
+
+/** An operation aborted through the API (marked CANCELLED) is not followed any further. */
+async function stopIfAborted(execution: Execution): Promise<void> {
+  const current = await execution.context.store.operations.find(execution.operation.id);
+  if (current?.status === 'CANCELLED')
+    throw new EngineError('CONFLICT', 'the operation was aborted', { terminal: true });
 }
 
 /** Applies an OpsRequest (idempotent: its name derives from the operation) and follows it to the end. */

@@ -57,6 +57,20 @@ function refuse(
 }
 
 /**
+ * KubeDB runs no OpsRequest on a halted database: it would stay Pending and every later operation,
+ * the resume included, would queue behind it. So a paused (or pausing) database refuses such
+ * changes with 409 naming its state, until it is resumed.
+ */
+function refuseWhileHalted(database: Database, what: string): void {
+  if (!database.halted && database.status !== 'PAUSED') return;
+  const state = database.halted && database.status !== 'PAUSED' ? 'being paused' : 'paused';
+  const message = `database ${database.name} is ${state} (KubeDB phase ${database.phase || 'Halted'}) and cannot be ${what}: KubeDB runs no OpsRequest on a halted database; resume it first`;
+  throw new EngineError('CONFLICT', message, {
+    details: [{ path: 'status', rule: 'paused', message }],
+  });
+}
+
+/**
  * Day-2 changes: a PATCH changes the desired state and queues the OpsRequests that carry it out
  * (with each engine's own field names, built in engine/kubedb/ops); actions queue restart, pause,
  * resume and credential rotation. Everything is checked before anything is stored.
@@ -75,6 +89,7 @@ export class DatabaseChanges {
   ): Promise<ChangeResult | { manifests: KubeObject[] }> {
     const database = await this.changeable(id, options.grant);
     const patch = parseInput(PatchDatabaseRequestSchema, input);
+    refuseWhileHalted(database, 'changed');
     const problems = checkPatchAgainst(database, patch);
     if (problems.length > 0)
       throw new EngineError('UNPROCESSABLE', problems[0]!.message, { details: problems });
@@ -190,6 +205,7 @@ export class DatabaseChanges {
     switch (action) {
       case 'restart':
       case 'rotate-credentials':
+        refuseWhileHalted(database, action === 'restart' ? 'restarted' : 'given new credentials');
         return { type: action };
       case 'pause':
         if (!canHalt(database))

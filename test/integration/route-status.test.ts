@@ -145,6 +145,17 @@ describe('documented and actual success statuses', () => {
         'POST /api/v1/operations/{id}/cancel',
         () => ({ url: `/api/v1/operations/${ids.restart}/cancel` }),
       ],
+      [
+        'POST /api/v1/databases/{id}/actions/{action}#rotate',
+        () => ({
+          url: `/api/v1/databases/${ids.database}/actions/rotate-credentials`,
+          check: remember('rotate', (b) => (b.operation as { id: string }).id),
+        }),
+      ],
+      [
+        'POST /api/v1/operations/{id}/abort',
+        () => ({ url: `/api/v1/operations/${ids.rotate}/abort` }),
+      ],
       ['DELETE /api/v1/databases/{id}', () => ({ url: `/api/v1/databases/${ids.database}` })],
       [
         'DELETE /api/v1/domains/{domain}/projects/{project}',

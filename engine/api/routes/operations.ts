@@ -100,9 +100,21 @@ export function operationRoutes(services: Services): RouteSpec[] {
       method: 'POST',
       url: '/api/v1/operations/:id/cancel',
       permission: 'operations:write',
-      summary: 'Cancel an operation that has not started (409 otherwise)',
+      summary:
+        'Cancel a queued operation; a running one is aborted (its OpsRequest deleted, the desired state put back)',
       params: IdParamsSchema,
-      handler: ({ params, grant }) => services.operations.cancel(params.id, grant),
+      handler: ({ params, grant }) =>
+        services.operationAbort.abort(params.id, { actor: grant.actor, grant }),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/operations/:id/abort',
+      permission: 'operations:write',
+      summary:
+        'Abort a running operation: its OpsRequest is deleted and the desired state it changed put back',
+      params: IdParamsSchema,
+      handler: ({ params, grant }) =>
+        services.operationAbort.abort(params.id, { actor: grant.actor, grant }),
     }),
   ];
 }
