@@ -172,7 +172,8 @@ export type CreateDatabaseRequest = z.infer<typeof CreateDatabaseRequestSchema>;
 export type CreateDatabaseRequestInput = z.input<typeof CreateDatabaseRequestSchema>;
 
 /**
- * `PATCH /databases/:id`: at least one of replicas, resources (either or both), storage size, version.
+ * `PATCH /databases/:id`: at least one of replicas, resources (either or both), storage size,
+ * version, deletionPolicy, labels.
  * Rules that depend on the current database (mode's replica range, storage only growing, allowed
  * upgrade targets) are checked by `checkPatchAgainst` and the catalog.
  */
@@ -190,15 +191,32 @@ export const PatchDatabaseRequestSchema = z
       .optional(),
     storage: z.object({ size: StorageSchema.shape.size }).optional(),
     version: CatalogVersionNameSchema.optional(),
+    deletionPolicy: DeletionPolicySchema.optional(),
+    /** The database's own labels, replacing the old ones (the engine's labels are added to them). */
+    labels: LabelsSchema.refine(
+      (labels) => Object.keys(labels).every((key) => !RESERVED_LABEL.test(key)),
+      {
+        error:
+          "labels must not use the engine's keys (dbaas.kubedb.dev/*, app.kubernetes.io/managed-by)",
+      },
+    ).optional(),
   })
   .refine(
     (value) =>
       value.replicas !== undefined ||
       value.resources !== undefined ||
       value.storage !== undefined ||
-      value.version !== undefined,
-    { error: 'a patch must change at least one of replicas, resources, storage, version' },
+      value.version !== undefined ||
+      value.deletionPolicy !== undefined ||
+      value.labels !== undefined,
+    {
+      error:
+        'a patch must change at least one of replicas, resources, storage, version, deletionPolicy, labels',
+    },
   );
+
+/** Label keys the engine sets on every object it manages. */
+const RESERVED_LABEL = /^(dbaas\.kubedb\.dev\/|app\.kubernetes\.io\/managed-by$)/;
 export type PatchDatabaseRequest = z.infer<typeof PatchDatabaseRequestSchema>;
 
 /**

@@ -211,6 +211,20 @@ async function setHalted(execution: Execution, halted: boolean): Promise<void> {
   await waitForPhase(execution, halted ? ['Halted'] : ['Ready', 'Critical']);
 }
 
+/**
+ * Applies the database object as desired, for what KubeDB takes without an OpsRequest (deletionPolicy,
+ * labels, annotations); server-side apply with force takes those fields back from another manager.
+ */
+async function applySettings(execution: Execution): Promise<void> {
+  const { client, database, report } = execution;
+  await report.step('apply settings');
+  await client.apply(buildDatabaseManifest(specOf(database)), {
+    fieldManager: FIELD_MANAGER,
+    force: true,
+    signal: execution.signal,
+  });
+}
+
 /** Runs the planned repair steps in order; each OpsRequest gets its own deterministic name. */
 async function repairDrift(execution: Execution): Promise<void> {
   const steps = (execution.operation.params.steps ?? []) as {
@@ -220,6 +234,7 @@ async function repairDrift(execution: Execution): Promise<void> {
   for (const [index, step] of steps.entries()) {
     if (step.type === 'pause' || step.type === 'resume')
       await setHalted(execution, step.type === 'pause');
+    else if (step.type === 'update-settings') await applySettings(execution);
     else
       await runOpsRequest(execution, step.type, step.params, `${execution.operation.id}-${index}`);
     await execution.report.progress(Math.round(((index + 1) / steps.length) * 100));
@@ -240,6 +255,8 @@ export async function execute(execution: Execution): Promise<void> {
       return setHalted(execution, false);
     case 'repair-drift':
       return repairDrift(execution);
+    case 'update-settings':
+      return applySettings(execution);
     case 'scale-horizontal':
     case 'scale-vertical':
     case 'expand-volume':

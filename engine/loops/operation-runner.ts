@@ -20,7 +20,18 @@ import { isRetryableAttempt } from './retry-policy';
 
 /** The desired-state fields an operation changed, to put back when it fails. */
 type Previous = Partial<
-  Pick<Database, 'replicas' | 'mode' | 'resources' | 'storage' | 'version' | 'halted' | 'topology'>
+  Pick<
+    Database,
+    | 'replicas'
+    | 'mode'
+    | 'resources'
+    | 'storage'
+    | 'version'
+    | 'halted'
+    | 'topology'
+    | 'deletionPolicy'
+    | 'labels'
+  >
 >;
 
 /**

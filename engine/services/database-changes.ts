@@ -56,6 +56,24 @@ function refuse(
   return new EngineError(code, message, { details: [{ path, rule, message }] });
 }
 
+/** Two label sets with the same keys and values. */
+function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
+
+/** The settings an `update-settings` change sets. */
+function settingsOf(
+  params: Record<string, unknown>,
+): Partial<Pick<Database, 'deletionPolicy' | 'labels'>> {
+  return {
+    ...(params.deletionPolicy
+      ? { deletionPolicy: params.deletionPolicy as Database['deletionPolicy'] }
+      : {}),
+    ...(params.labels ? { labels: params.labels as Record<string, string> } : {}),
+  };
+}
+
 /**
  * KubeDB runs no OpsRequest on a halted database: it would stay Pending and every later operation,
  * the resume included, would queue behind it. So a paused (or pausing) database refuses such
@@ -113,11 +131,13 @@ export class DatabaseChanges {
     if (options.dryRun) {
       return {
         manifests: changes.map((change, index) =>
-          buildOpsRequestForOperation(
-            { database: specOf(database), operationId: `dry-run-${index}` },
-            change.type,
-            change.params,
-          ),
+          change.type === 'update-settings'
+            ? buildDatabaseManifest({ ...specOf(database), ...settingsOf(change.params) })
+            : buildOpsRequestForOperation(
+                { database: specOf(database), operationId: `dry-run-${index}` },
+                change.type,
+                change.params,
+              ),
         ),
       };
     }
@@ -131,6 +151,8 @@ export class DatabaseChanges {
       version: patch.version ?? database.version,
       resources: { ...database.resources, ...patch.resources },
       storage: patch.storage ? { ...database.storage, size: patch.storage.size } : database.storage,
+      deletionPolicy: patch.deletionPolicy ?? database.deletionPolicy,
+      labels: patch.labels ?? database.labels,
       updatedAt: isoNow(this.context),
     };
     const stored = await this.context.store.databases.update(desired);
@@ -296,6 +318,24 @@ export class DatabaseChanges {
           size: patch.storage.size,
           mode: 'Online',
           previous: { storage: database.storage },
+        },
+      });
+    }
+    const settings = {
+      ...(patch.deletionPolicy !== undefined && patch.deletionPolicy !== database.deletionPolicy
+        ? { deletionPolicy: patch.deletionPolicy }
+        : {}),
+      ...(patch.labels !== undefined && !sameLabels(patch.labels, database.labels)
+        ? { labels: patch.labels }
+        : {}),
+    };
+    if (Object.keys(settings).length > 0) {
+      // No OpsRequest: KubeDB takes these on the object itself.
+      changes.push({
+        type: 'update-settings',
+        params: {
+          ...settings,
+          previous: { deletionPolicy: database.deletionPolicy, labels: database.labels },
         },
       });
     }

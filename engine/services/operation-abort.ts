@@ -10,7 +10,18 @@ import type { ProviderService } from './providers';
 
 /** The desired-state fields an operation may have changed, as it remembers them in `previous`. */
 type Previous = Partial<
-  Pick<Database, 'replicas' | 'mode' | 'resources' | 'storage' | 'version' | 'halted' | 'topology'>
+  Pick<
+    Database,
+    | 'replicas'
+    | 'mode'
+    | 'resources'
+    | 'storage'
+    | 'version'
+    | 'halted'
+    | 'topology'
+    | 'deletionPolicy'
+    | 'labels'
+  >
 >;
 
 /** Operations whose abort would leave half a database behind: delete the database instead. */
