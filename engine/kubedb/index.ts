@@ -11,4 +11,5 @@ export * from './status';
 export * from './semver';
 export * from './catalog';
 export * from './live';
+export * from './drift';
 export * from './kubestash';

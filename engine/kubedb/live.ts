@@ -132,6 +132,22 @@ export function computeDrift(database: DatabaseSpec, live: LiveSpec): DriftEntry
   return drift;
 }
 
+/** True for drift that re-applying the database object repairs (no OpsRequest needed). */
+export function isSettingsDrift(entry: DriftEntry): boolean {
+  return (
+    entry.desired !== null &&
+    (entry.path === 'deletionPolicy' ||
+      entry.path.startsWith('spec.') ||
+      entry.path.startsWith('labels.') ||
+      entry.path.startsWith('annotations.'))
+  );
+}
+
+/** A label or annotation added outside the console: the engine never removes what it did not set. */
+export function isForeignMetadata(entry: DriftEntry): boolean {
+  return entry.desired === null && /^(labels|annotations)\./.test(entry.path);
+}
+
 /** One operation the reconciler should queue to repair drift, with the drift it repairs. */
 export interface RepairStep {
   type: OperationType;
@@ -254,6 +270,15 @@ export function planDriftRepair(
         reason: `the volume is ${live}, larger than the desired ${database.storage.size}; volumes do not shrink`,
       });
     }
+  }
+  const settings = open.filter(isSettingsDrift);
+  if (settings.length > 0)
+    steps.push({ type: 'update-settings', params: {}, paths: settings.map((entry) => entry.path) });
+  for (const entry of open.filter(isForeignMetadata)) {
+    unrepairable.push({
+      entry,
+      reason: `${entry.path} was added outside the console; the engine does not remove what it did not set`,
+    });
   }
   if (paths.has('halted') && database.halted)
     steps.push({ type: 'pause', params: {}, paths: ['halted'] });

@@ -258,6 +258,11 @@ export async function execute(execution: Execution): Promise<void> {
     case 'update-settings':
       return applySettings(execution);
     case 'scale-horizontal':
+      await runOpsRequest(execution, operation.type, operation.params, operation.id);
+      // A Postgres that went from 1 replica to many (or back) changed mode: the standby and streaming
+      // modes of its desired manifest are applied, so they are not mistaken for drift.
+      if (execution.database.engine === 'postgres') await applySettings(execution);
+      return;
     case 'scale-vertical':
     case 'expand-volume':
     case 'update-version':

@@ -16,7 +16,8 @@ import {
   toCachedOpsRequest,
   toCachedPod,
 } from '../kube/watch/projections';
-import { carryDriftRecords, computeDrift, extractLiveSpec } from '../kubedb/live';
+import { computeAllDrift } from '../kubedb/drift';
+import { carryDriftRecords } from '../kubedb/live';
 import {
   confirmFailure,
   endpointForPhase,
@@ -280,11 +281,7 @@ export class ProviderStatusSync implements Disposable {
         ...(lastTransitionTime ? { lastTransitionTime } : {}),
       })),
       drift: live
-        ? carryDriftRecords(
-            database.drift,
-            computeDrift(spec, extractLiveSpec(spec, live)),
-            isoAt(this.context.clock),
-          )
+        ? carryDriftRecords(database.drift, computeAllDrift(spec, live), isoAt(this.context.clock))
         : [],
     };
     if (sameObservation(database, observed)) return null;

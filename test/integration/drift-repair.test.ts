@@ -153,4 +153,35 @@ describe('drift repair against kubectl changes', () => {
     ).toBe(repairs);
     expect(liveSpec(database.name)?.version).toBe('16.4');
   }, 60_000);
+
+  it('repairs a deletionPolicy changed with kubectl and reports a label added with kubectl', async () => {
+    const database = await runningDatabase('policy');
+    await kubectlPatch(database.name, {
+      metadata: { labels: { 'cost-centre': '42' } },
+      spec: { deletionPolicy: 'WipeOut' },
+    });
+    const seen = await waitFor(
+      async () => {
+        const d = await t.engine.services.databases.get(database.id);
+        const label = d.drift.find((entry) => entry.path === 'labels.cost-centre');
+        return liveSpec(database.name)?.deletionPolicy === 'Delete' &&
+          label?.refused &&
+          d.drift.length === 1
+          ? { d, label }
+          : null;
+      },
+      'the deletionPolicy repair and the label report',
+      30_000,
+    );
+    expect(seen.label).toMatchObject({ desired: null, live: '42' });
+    expect(seen.label.refused?.reason).toMatch(/added outside the console/);
+    expect(seen.d.drift.map((entry) => entry.path)).toEqual(['labels.cost-centre']);
+    const manifest = await t.request<{ drift: { path: string; firstSeenAt?: string }[] }>(
+      'GET',
+      `/api/v1/databases/${database.id}/manifest`,
+    );
+    expect(manifest.body.drift).toEqual([
+      expect.objectContaining({ path: 'labels.cost-centre', firstSeenAt: expect.any(String) }),
+    ]);
+  }, 60_000);
 });
