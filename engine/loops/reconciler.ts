@@ -4,6 +4,7 @@ import { driftKey, planDriftRepair } from '../kubedb/live';
 import type { OperationService } from '../services/operations';
 import { specOf } from '../services/databases';
 import { publishDatabase, type LoopContext } from './context';
+import { adoptLive } from './drift-adoption';
 import { KeyedWorkQueue } from './work-queue';
 
 export interface ReconcilerOptions {
@@ -67,6 +68,11 @@ export class Reconciler implements Disposable {
     if (!database || database.drift.length === 0 || database.activeOperationId) return;
     if (['DELETED', 'DELETING', 'PENDING', 'PROVISIONING'].includes(database.status)) return;
     if (await this.operations.hasActive(id)) return;
+    const project = await this.context.store.projects.findByName(database.domain, database.project);
+    const policy = project?.driftPolicy ?? 'repair';
+    // notify: drift stays shown on the database, and nothing is done about it.
+    if (policy === 'notify') return;
+    if (policy === 'adopt-live') return this.adopt(database);
     const plan = planDriftRepair(specOf(database), database.drift);
     if (plan.unrepairable.length > 0) {
       await this.refuse(
@@ -88,6 +94,52 @@ export class Reconciler implements Disposable {
       this.context.logger.info(
         { databaseId: id, operationId: operation.id, drift: step.paths },
         'repairing drift',
+      );
+    }
+  }
+
+  /** The `adopt-live` policy: the live values become the desired state, recorded in the audit trail. */
+  private async adopt(database: Database): Promise<void> {
+    // Refused entries too: a version moved forward by hand is never downgraded, but can be adopted.
+    const { database: next, adopted, rest } = adoptLive(database, database.drift);
+    if (adopted.length > 0) {
+      await this.context.fence();
+      const written = await this.context.store.databases
+        .update({
+          ...next,
+          // What was adopted is no longer a difference: the live values are the desired ones now.
+          drift: database.drift.filter((entry) => !adopted.includes(entry)),
+          updatedAt: new Date(this.context.clock.now()).toISOString(),
+        })
+        .catch((error: unknown) => {
+          if ((error as { code?: string }).code === 'CONFLICT') return null;
+          throw error;
+        });
+      if (!written) return void this.queue.add(database.id);
+      publishDatabase(this.context, written);
+      await this.context.audit?.({
+        actor: 'system',
+        action: 'databases.drift.adopt',
+        target: `databases/${database.id}`,
+        result: 'success',
+        requestId: null,
+        sourceIp: null,
+        details: {
+          changes: adopted.map(({ path, desired, live }) => ({ path, desired, live })),
+        },
+      });
+      this.context.logger.info(
+        { databaseId: database.id, drift: adopted.map((entry) => entry.path) },
+        'adopted live values into the desired state',
+      );
+    }
+    if (rest.length > 0) {
+      await this.refuse(
+        database.id,
+        rest.map((entry) => ({
+          key: driftKey(entry),
+          reason: `${entry.path} has no desired-state field to adopt it into; change it back with kubectl or set the project's driftPolicy to repair`,
+        })),
       );
     }
   }

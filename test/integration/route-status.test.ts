@@ -98,6 +98,10 @@ describe('documented and actual success statuses', () => {
         () => ({ url: '/api/v1/domains/st/projects', body: { name: 'p' } }),
       ],
       [
+        'PATCH /api/v1/domains/{domain}/projects/{project}',
+        () => ({ url: '/api/v1/domains/st/projects/p', body: { driftPolicy: 'notify' } }),
+      ],
+      [
         'POST /api/v1/users',
         () => ({
           url: '/api/v1/users',
