@@ -230,6 +230,7 @@ export async function createEngine(
         clientFor: async (providerId) =>
           services.providers.clientFor(await store.providers.get(providerId)),
         fence: () => leadership.fence(),
+        audit: (entry) => identity.audit.record(entry),
         cachedOpsRequest: (providerId, kind, namespace, name) =>
           loopsRef.current?.syncOf(providerId)?.cachedOpsRequest(kind, namespace, name),
       },

@@ -46,6 +46,7 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], version: stri
     const operation: JsonSchema = {
       summary: route.summary,
       'x-permission': route.permission,
+      ...(route.dryRun ? { 'x-dry-run': true } : {}),
       parameters: parameters(route),
       responses: {
         [String(route.status ?? 200)]: {
@@ -54,6 +55,13 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], version: stri
             ? { content: { 'application/json': { schema: toSchema(route.docs.response) } } }
             : {}),
         },
+        ...(route.dryRun && (route.status ?? 200) !== 200
+          ? {
+              '200': {
+                description: 'with ?dryRun=true: what would be applied, {manifests: [...]}',
+              },
+            }
+          : {}),
         default: {
           description: 'an error',
           content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },

@@ -72,6 +72,12 @@ export interface RouteSpec<
   docs?: { body?: z.ZodType; response?: z.ZodType };
   /** The success status (200 by default). */
   status?: number;
+  /**
+   * True when the handler honours `?dryRun=true` (answers a preview, changes nothing). A changing
+   * route without it refuses `?dryRun=true` with 400 before its handler runs, so that a dry run is
+   * never silently carried out.
+   */
+  dryRun?: boolean;
   handler: (input: RouteInput<B, Q, P> & RouteAccess<Perm>) => Promise<unknown>;
 }
 
@@ -107,6 +113,29 @@ function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, part: st
   throw new ValidationError(`invalid ${part}: ${problems[0]?.message ?? 'invalid'}`, problems);
 }
 
+/** The status a successful call of `route` answers: its `status`, or 200 for a dry-run preview. */
+export function successStatus(
+  route: Pick<RouteSpec, 'status' | 'dryRun'>,
+  dryRun: boolean,
+): number {
+  return route.dryRun && dryRun ? 200 : (route.status ?? 200);
+}
+
+/** True when the request asks for a dry run (`?dryRun=true`), read before any schema parses it. */
+export function isDryRunRequest(request: FastifyRequest): boolean {
+  const query = (request.query ?? {}) as Record<string, unknown>;
+  return query.dryRun === 'true';
+}
+
+function refuseDryRun(request: FastifyRequest): void {
+  const query = (request.query ?? {}) as Record<string, unknown>;
+  if (query.dryRun === undefined || query.dryRun === 'false') return;
+  const message = 'this route has no dry run: call it without dryRun to carry it out';
+  throw new ValidationError(`invalid query: ${message}`, [
+    { path: 'dryRun', rule: 'unsupported', message },
+  ]);
+}
+
 /** Registers every route of the table on the app, handing each handler its grant. */
 export function registerRoutes(app: FastifyInstance, routes: readonly RouteSpec[]): void {
   for (const route of routes) {
@@ -116,6 +145,7 @@ export function registerRoutes(app: FastifyInstance, routes: readonly RouteSpec[
       config: { permission: route.permission },
       handler: async (request, reply) => {
         const grant = grantOf(request, route.permission);
+        if (route.method !== 'GET' && !route.dryRun) refuseDryRun(request);
         const input = {
           ...(grant ? { grant } : {}),
           body: parsePart(route.body, request.body, 'body'),
@@ -125,7 +155,9 @@ export function registerRoutes(app: FastifyInstance, routes: readonly RouteSpec[
           reply,
         };
         const result = await route.handler(input);
-        if (!reply.sent) void reply.status(route.status ?? 200);
+        // The one place that sets a success status, so that the answer is what the OpenAPI
+        // document (generated from `status` and `dryRun`) says: 200 for a preview.
+        if (!reply.sent) void reply.status(successStatus(route, isDryRunRequest(request)));
         return result;
       },
     });

@@ -16,9 +16,11 @@ import {
 import {
   DatabaseModeSchema,
   EngineSchema,
-  defaultModeFor,
+  modeAfterScaling,
+  modeForReplicas,
   isModeOf,
   modesFor,
+  REPLICATED_MODES,
   replicaRuleFor,
   type DatabaseMode,
   type Engine,
@@ -81,7 +83,7 @@ function checkModeRules(
   },
   ctx: z.RefinementCtx,
 ): void {
-  const mode = value.mode ?? defaultModeFor(value.engine);
+  const mode = value.mode ?? modeForReplicas(value.engine, value.replicas);
   if (!isModeOf(value.engine, mode)) {
     ctx.addIssue({
       code: 'custom',
@@ -155,7 +157,7 @@ export const CreateDatabaseRequestSchema = z
   })
   .superRefine(checkModeRules)
   .transform((value) => {
-    const mode = value.mode ?? defaultModeFor(value.engine);
+    const mode = value.mode ?? modeForReplicas(value.engine, value.replicas);
     return {
       ...value,
       mode,
@@ -170,7 +172,8 @@ export type CreateDatabaseRequest = z.infer<typeof CreateDatabaseRequestSchema>;
 export type CreateDatabaseRequestInput = z.input<typeof CreateDatabaseRequestSchema>;
 
 /**
- * `PATCH /databases/:id`: at least one of replicas, resources (either or both), storage size, version.
+ * `PATCH /databases/:id`: at least one of replicas, resources (either or both), storage size,
+ * version, deletionPolicy, labels.
  * Rules that depend on the current database (mode's replica range, storage only growing, allowed
  * upgrade targets) are checked by `checkPatchAgainst` and the catalog.
  */
@@ -188,32 +191,63 @@ export const PatchDatabaseRequestSchema = z
       .optional(),
     storage: z.object({ size: StorageSchema.shape.size }).optional(),
     version: CatalogVersionNameSchema.optional(),
+    deletionPolicy: DeletionPolicySchema.optional(),
+    /** The database's own labels, replacing the old ones (the engine's labels are added to them). */
+    labels: LabelsSchema.refine(
+      (labels) => Object.keys(labels).every((key) => !RESERVED_LABEL.test(key)),
+      {
+        error:
+          "labels must not use the engine's keys (dbaas.kubedb.dev/*, app.kubernetes.io/managed-by)",
+      },
+    ).optional(),
   })
   .refine(
     (value) =>
       value.replicas !== undefined ||
       value.resources !== undefined ||
       value.storage !== undefined ||
-      value.version !== undefined,
-    { error: 'a patch must change at least one of replicas, resources, storage, version' },
+      value.version !== undefined ||
+      value.deletionPolicy !== undefined ||
+      value.labels !== undefined,
+    {
+      error:
+        'a patch must change at least one of replicas, resources, storage, version, deletionPolicy, labels',
+    },
   );
+
+/** Label keys the engine sets on every object it manages. */
+const RESERVED_LABEL = /^(dbaas\.kubedb\.dev\/|app\.kubernetes\.io\/managed-by$)/;
 export type PatchDatabaseRequest = z.infer<typeof PatchDatabaseRequestSchema>;
 
-/** Checks a patch against the database it changes: the mode's replica range. Returns problems. */
+/**
+ * Checks a patch against the database it changes: the replica range of the mode the database will
+ * be in (a Postgres follows its replica count, see `modeAfterScaling`), with KubeDB's reason when it
+ * refuses. Returns problems.
+ */
 export function checkPatchAgainst(
   database: { engine: Engine; mode: DatabaseMode },
   patch: PatchDatabaseRequest,
 ): { path: string; rule: string; message: string }[] {
   if (patch.replicas === undefined) return [];
-  const rule = replicaRuleFor(database.engine, database.mode);
+  const mode = modeAfterScaling(database.engine, database.mode, patch.replicas);
+  const rule = replicaRuleFor(database.engine, mode);
   if (patch.replicas >= rule.min && patch.replicas <= rule.max) return [];
+  if (mode === 'standalone') {
+    return [
+      {
+        path: 'replicas',
+        rule: 'mode',
+        message: `horizontal scaling is not supported for a standalone ${database.engine} (KubeDB refuses it); a ${database.engine} with more than 1 replica is created in mode ${REPLICATED_MODES[database.engine]}`,
+      },
+    ];
+  }
   const range =
     rule.min === rule.max ? `exactly ${rule.min}` : `between ${rule.min} and ${rule.max}`;
   return [
     {
       path: 'replicas',
       rule: 'mode',
-      message: `replicas must be ${range} for ${database.engine} mode ${database.mode}: ${rule.reason}`,
+      message: `replicas must be ${range} for ${database.engine} mode ${mode}: ${rule.reason}`,
     },
   ];
 }

@@ -105,6 +105,13 @@ export const DriftEntrySchema = z.object({
   path: z.string(),
   desired: z.unknown(),
   live: z.unknown(),
+  /** When this difference (this desired and this live value) was first seen. */
+  firstSeenAt: z.string().optional(),
+  /**
+   * Why the engine does not repair it (KubeDB refused the repair, or cannot do it, e.g. a
+   * downgrade): reported once, not retried until the desired or the live value changes.
+   */
+  refused: z.object({ reason: z.string(), at: z.string() }).optional(),
 });
 export type DriftEntry = z.infer<typeof DriftEntrySchema>;
 

@@ -61,6 +61,39 @@ export function defaultModeFor(engine: Engine): DatabaseMode {
   return ENGINE_MODES[engine][0];
 }
 
+/**
+ * The mode a request gets when it names none: the default one, or with more than one replica the
+ * engine's replicated mode (a standalone has exactly one).
+ */
+export function modeForReplicas(engine: Engine, replicas: number | undefined): DatabaseMode {
+  if (replicas === undefined || replicas <= 1) return defaultModeFor(engine);
+  return REPLICATED_MODES[engine];
+}
+
+/** Each engine's replicated mode, chosen for `replicas > 1` without a `mode`. */
+export const REPLICATED_MODES = {
+  postgres: 'cluster',
+  mysql: 'group-replication',
+  mongodb: 'replicaset',
+  mariadb: 'galera',
+  redis: 'sentinel',
+  elasticsearch: 'combined',
+} as const satisfies Record<Engine, DatabaseMode>;
+
+/**
+ * The mode a database is in after horizontal scaling to `replicas`. KubeDB's HorizontalScaling takes
+ * a Postgres from 1 to N replicas and back (replicas > 0; 1 is a standalone primary, more are a
+ * primary with standbys), so Postgres follows its replica count; every other engine keeps its mode.
+ */
+export function modeAfterScaling(
+  engine: Engine,
+  mode: DatabaseMode,
+  replicas: number,
+): DatabaseMode {
+  if (engine !== 'postgres') return mode;
+  return replicas > 1 ? 'cluster' : 'standalone';
+}
+
 /** True when `mode` is one of `engine`'s modes. */
 export function isModeOf(engine: Engine, mode: string): mode is DatabaseMode {
   return (ENGINE_MODES[engine] as readonly string[]).includes(mode);

@@ -16,6 +16,8 @@ export const OPERATION_TYPES = [
   'backup',
   'restore',
   'repair-drift',
+  /** Applies the database object for changes that need no OpsRequest: deletionPolicy, labels. */
+  'update-settings',
 ] as const;
 export const OperationTypeSchema = z.enum(OPERATION_TYPES);
 export type OperationType = z.infer<typeof OperationTypeSchema>;

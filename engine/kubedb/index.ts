@@ -12,4 +12,5 @@ export * from './replica-roles';
 export * from './semver';
 export * from './catalog';
 export * from './live';
+export * from './drift';
 export * from './kubestash';

@@ -6,6 +6,8 @@ import {
   computeDrift,
   extractLiveSpec,
   planDriftRepair,
+  carryDriftRecords,
+  isNewerVersion,
   type KubeObject,
 } from './index';
 
@@ -162,22 +164,62 @@ spec:
 });
 
 describe('drift repair plan', () => {
-  it('orders repairs safely and refuses to shrink a volume', () => {
+  it('resumes a database halted by hand before anything else', () => {
+    const plan = planDriftRepair(desired(), [
+      { path: 'replicas', desired: 3, live: 2 },
+      { path: 'halted', desired: false, live: true },
+    ]);
+    expect(plan.steps).toEqual([{ type: 'resume', params: {}, paths: ['halted'] }]);
+  });
+
+  it('orders repairs safely, one operation each, and refuses to shrink a volume', () => {
     const spec = desired();
     const plan = planDriftRepair(spec, [
       { path: 'replicas', desired: 3, live: 2 },
       { path: 'version', desired: '17.9', live: '17.7' },
       { path: 'resources.memory', desired: '1Gi', live: '2Gi' },
       { path: 'storage.size', desired: '10Gi', live: '20Gi' },
-      { path: 'halted', desired: false, live: true },
     ]);
     expect(plan.steps).toEqual([
-      { type: 'resume', params: {} },
-      { type: 'update-version', params: { targetVersion: '17.9' } },
-      { type: 'scale-horizontal', params: { replicas: 3 } },
-      { type: 'scale-vertical', params: { cpu: '500m', memory: '1Gi' } },
+      { type: 'update-version', params: { targetVersion: '17.9' }, paths: ['version'] },
+      { type: 'scale-horizontal', params: { replicas: 3 }, paths: ['replicas'] },
+      {
+        type: 'scale-vertical',
+        params: { cpu: '500m', memory: '1Gi' },
+        paths: ['resources.memory'],
+      },
     ]);
-    expect(plan.unrepairable).toEqual([{ path: 'storage.size', desired: '10Gi', live: '20Gi' }]);
+    expect(plan.unrepairable).toEqual([
+      {
+        entry: { path: 'storage.size', desired: '10Gi', live: '20Gi' },
+        reason: expect.stringContaining('volumes do not shrink'),
+      },
+    ]);
+  });
+
+  it('never downgrades a version moved forward by hand, and still repairs the rest', () => {
+    const plan = planDriftRepair(desired({ version: '16.1' }), [
+      { path: 'version', desired: '16.1', live: '16.4' },
+      { path: 'resources.cpu', desired: '500m', live: '1' },
+    ]);
+    expect(plan.steps.map((step) => step.type)).toEqual(['scale-vertical']);
+    expect(plan.unrepairable).toEqual([
+      {
+        entry: { path: 'version', desired: '16.1', live: '16.4' },
+        reason: expect.stringContaining('KubeDB does not downgrade'),
+      },
+    ]);
+    expect(isNewerVersion('xpack-8.13.4', 'xpack-8.11.1')).toBe(true);
+    expect(isNewerVersion('8.0.31-innodb', '8.4.2')).toBe(false);
+  });
+
+  it('does not plan a repair that was refused for the same values', () => {
+    const refused = { reason: 'webhook said no', at: '2026-01-01T00:00:00.000Z' };
+    const plan = planDriftRepair(desired(), [
+      { path: 'replicas', desired: 3, live: 2, refused },
+      { path: 'resources.cpu', desired: '500m', live: '1' },
+    ]);
+    expect(plan.steps.map((step) => step.type)).toEqual(['scale-vertical']);
   });
 
   it('expands a volume that is smaller than desired and pauses last', () => {
@@ -186,8 +228,34 @@ describe('drift repair plan', () => {
       { path: 'halted', desired: true, live: false },
     ]);
     expect(plan.steps).toEqual([
-      { type: 'expand-volume', params: { size: '10Gi', mode: 'Online' } },
-      { type: 'pause', params: {} },
+      {
+        type: 'expand-volume',
+        params: { size: '10Gi', mode: 'Online' },
+        paths: ['storage.size'],
+      },
+      { type: 'pause', params: {}, paths: ['halted'] },
+    ]);
+  });
+});
+
+describe('drift records', () => {
+  it('keeps first seen and a refusal while the difference stays the same', () => {
+    const refused = { reason: 'no', at: 't0' };
+    const previous = [
+      { path: 'replicas', desired: 3, live: 2, firstSeenAt: 't0', refused },
+      { path: 'version', desired: '16.1', live: '16.4', firstSeenAt: 't0' },
+    ];
+    const next = carryDriftRecords(
+      previous,
+      [
+        { path: 'replicas', desired: 3, live: 2 },
+        { path: 'version', desired: '16.1', live: '16.6' },
+      ],
+      't1',
+    );
+    expect(next).toEqual([
+      { path: 'replicas', desired: 3, live: 2, firstSeenAt: 't0', refused },
+      { path: 'version', desired: '16.1', live: '16.6', firstSeenAt: 't1' },
     ]);
   });
 });

@@ -132,35 +132,127 @@ export function computeDrift(database: DatabaseSpec, live: LiveSpec): DriftEntry
   return drift;
 }
 
-/** One operation the reconciler should queue to repair drift. */
+/** True for drift that re-applying the database object repairs (no OpsRequest needed). */
+export function isSettingsDrift(entry: DriftEntry): boolean {
+  return (
+    entry.desired !== null &&
+    (entry.path === 'deletionPolicy' ||
+      entry.path.startsWith('spec.') ||
+      entry.path.startsWith('labels.') ||
+      entry.path.startsWith('annotations.'))
+  );
+}
+
+/** A label or annotation added outside the console: the engine never removes what it did not set. */
+export function isForeignMetadata(entry: DriftEntry): boolean {
+  return entry.desired === null && /^(labels|annotations)\./.test(entry.path);
+}
+
+/** One operation the reconciler should queue to repair drift, with the drift it repairs. */
 export interface RepairStep {
   type: OperationType;
   params: Record<string, unknown>;
+  /** The drift paths this step repairs (a refusal of the step is recorded on them). */
+  paths: string[];
+}
+
+/** A drift entry the engine will not repair, with the reason. */
+export interface UnrepairableDrift {
+  entry: DriftEntry;
+  reason: string;
+}
+
+/** The same difference: path, desired and live value (not when it was seen). */
+export function driftKey(entry: Pick<DriftEntry, 'path' | 'desired' | 'live'>): string {
+  return JSON.stringify([entry.path, entry.desired, entry.live]);
+}
+
+/**
+ * Keeps what was known of a difference that is still the same (first seen, a refusal), and dates
+ * a new one `now`.
+ */
+export function carryDriftRecords(
+  previous: readonly DriftEntry[],
+  next: readonly DriftEntry[],
+  now: string,
+): DriftEntry[] {
+  const known = new Map(previous.map((entry) => [driftKey(entry), entry]));
+  return next.map((entry) => {
+    const before = known.get(driftKey(entry));
+    return {
+      ...entry,
+      firstSeenAt: before?.firstSeenAt ?? now,
+      ...(before?.refused ? { refused: before.refused } : {}),
+    };
+  });
+}
+
+/** The numeric parts of a catalog version name (`xpack-8.11.1` -> [8, 11, 1]); null without any. */
+function versionNumbers(name: string): number[] | null {
+  const match = /\d+(?:\.\d+)*/.exec(name);
+  return match ? match[0].split('.').map(Number) : null;
+}
+
+/** True when catalog version `live` is newer than `desired` (a repair would be a downgrade). */
+export function isNewerVersion(live: unknown, desired: string): boolean {
+  if (typeof live !== 'string') return false;
+  const a = versionNumbers(live);
+  const b = versionNumbers(desired);
+  if (!a || !b) return false;
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const diff = (a[i] ?? 0) - (b[i] ?? 0);
+    if (diff !== 0) return diff > 0;
+  }
+  return false;
 }
 
 /**
  * Turns drift into operations, in a safe order: resume first (a halted database runs no
- * OpsRequest), then version, replicas, resources, storage, and pause last. A volume larger than
- * desired cannot shrink, so that drift is reported as unrepairable rather than fought.
+ * OpsRequest, so nothing else is planned until it runs again), then version, replicas, resources,
+ * storage, and pause last. Each step is its own operation, so that one KubeDB refuses does not keep
+ * the others from running. What cannot be repaired is reported, never fought: a volume larger
+ * than desired (volumes do not shrink), a version newer than desired (KubeDB does not downgrade),
+ * and drift already refused.
  */
 export function planDriftRepair(
   database: DatabaseSpec,
   drift: readonly DriftEntry[],
-): { steps: RepairStep[]; unrepairable: DriftEntry[] } {
-  const paths = new Map(drift.map((entry) => [entry.path, entry]));
+): { steps: RepairStep[]; unrepairable: UnrepairableDrift[] } {
+  const open = drift.filter((entry) => !entry.refused);
+  const paths = new Map(open.map((entry) => [entry.path, entry]));
   const steps: RepairStep[] = [];
-  const unrepairable: DriftEntry[] = [];
-  if (paths.has('halted') && !database.halted) steps.push({ type: 'resume', params: {} });
-  if (paths.has('version'))
-    steps.push({ type: 'update-version', params: { targetVersion: database.version } });
+  const unrepairable: UnrepairableDrift[] = [];
+  if (paths.has('halted') && !database.halted) {
+    return { steps: [{ type: 'resume', params: {}, paths: ['halted'] }], unrepairable };
+  }
+  const version = paths.get('version');
+  if (version) {
+    if (isNewerVersion(version.live, database.version)) {
+      unrepairable.push({
+        entry: version,
+        reason: `version ${String(version.live)} runs, newer than the desired ${database.version}; KubeDB does not downgrade`,
+      });
+    } else {
+      steps.push({
+        type: 'update-version',
+        params: { targetVersion: database.version },
+        paths: ['version'],
+      });
+    }
+  }
   if (paths.has('replicas') || paths.has('topology.shards')) {
     const shards = paths.has('topology.shards') ? { shards: database.topology.shards } : {};
-    steps.push({ type: 'scale-horizontal', params: { replicas: database.replicas, ...shards } });
+    steps.push({
+      type: 'scale-horizontal',
+      params: { replicas: database.replicas, ...shards },
+      paths: ['replicas', 'topology.shards'].filter((path) => paths.has(path)),
+    });
   }
   if (paths.has('resources.cpu') || paths.has('resources.memory')) {
     steps.push({
       type: 'scale-vertical',
       params: { cpu: database.resources.cpu, memory: database.resources.memory },
+      paths: ['resources.cpu', 'resources.memory'].filter((path) => paths.has(path)),
     });
   }
   const storage = paths.get('storage.size');
@@ -170,11 +262,25 @@ export function planDriftRepair(
       steps.push({
         type: 'expand-volume',
         params: { size: database.storage.size, mode: 'Online' },
+        paths: ['storage.size'],
       });
     } else {
-      unrepairable.push(storage);
+      unrepairable.push({
+        entry: storage,
+        reason: `the volume is ${live}, larger than the desired ${database.storage.size}; volumes do not shrink`,
+      });
     }
   }
-  if (paths.has('halted') && database.halted) steps.push({ type: 'pause', params: {} });
+  const settings = open.filter(isSettingsDrift);
+  if (settings.length > 0)
+    steps.push({ type: 'update-settings', params: {}, paths: settings.map((entry) => entry.path) });
+  for (const entry of open.filter(isForeignMetadata)) {
+    unrepairable.push({
+      entry,
+      reason: `${entry.path} was added outside the console; the engine does not remove what it did not set`,
+    });
+  }
+  if (paths.has('halted') && database.halted)
+    steps.push({ type: 'pause', params: {}, paths: ['halted'] });
   return { steps, unrepairable };
 }

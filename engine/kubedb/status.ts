@@ -31,6 +31,7 @@ const OPERATION_STATUS: Partial<Record<OperationType, DatabaseStatus>> = {
   restart: 'UPDATING',
   'rotate-credentials': 'UPDATING',
   'repair-drift': 'UPDATING',
+  'update-settings': 'UPDATING',
   pause: 'UPDATING',
   resume: 'UPDATING',
 };

@@ -1,3 +1,4 @@
+import type { AuditEntry } from '../services/audit';
 import type { Logger } from 'pino';
 import type { Clock } from '../base/clock';
 import type { Database, Operation } from '../domain';
@@ -28,6 +29,8 @@ export interface LoopContext {
     namespace: string,
     name: string,
   ): KubeObject | undefined;
+  /** The audit trail, for what a loop decides on its own (a drift adopted into the desired state). */
+  audit?(entry: AuditEntry): Promise<unknown>;
 }
 
 /** The time as API.md writes it. */

@@ -47,6 +47,7 @@ async function waitFor<T>(
   const deadline = clock.now() + deadlineMs;
   let pause = WAIT.minMs;
   for (;;) {
+    await stopIfAborted(execution);
     const value = await probe();
     if (value !== undefined) return value;
     if (clock.now() >= deadline)
@@ -54,6 +55,13 @@ async function waitFor<T>(
     await delay(pause, execution.signal, clock);
     pause = Math.min(WAIT.maxMs, pause * 2);
   }
+}
+
+/** An operation aborted through the API (marked CANCELLED) is not followed any further. */
+async function stopIfAborted(execution: Execution): Promise<void> {
+  const current = await execution.context.store.operations.find(execution.operation.id);
+  if (current?.status === 'CANCELLED')
+    throw new EngineError('CONFLICT', 'the operation was aborted', { terminal: true });
 }
 
 /** Applies an OpsRequest (idempotent: its name derives from the operation) and follows it to the end. */
@@ -203,6 +211,20 @@ async function setHalted(execution: Execution, halted: boolean): Promise<void> {
   await waitForPhase(execution, halted ? ['Halted'] : ['Ready', 'Critical']);
 }
 
+/**
+ * Applies the database object as desired, for what KubeDB takes without an OpsRequest (deletionPolicy,
+ * labels, annotations); server-side apply with force takes those fields back from another manager.
+ */
+async function applySettings(execution: Execution): Promise<void> {
+  const { client, database, report } = execution;
+  await report.step('apply settings');
+  await client.apply(buildDatabaseManifest(specOf(database)), {
+    fieldManager: FIELD_MANAGER,
+    force: true,
+    signal: execution.signal,
+  });
+}
+
 /** Runs the planned repair steps in order; each OpsRequest gets its own deterministic name. */
 async function repairDrift(execution: Execution): Promise<void> {
   const steps = (execution.operation.params.steps ?? []) as {
@@ -212,6 +234,7 @@ async function repairDrift(execution: Execution): Promise<void> {
   for (const [index, step] of steps.entries()) {
     if (step.type === 'pause' || step.type === 'resume')
       await setHalted(execution, step.type === 'pause');
+    else if (step.type === 'update-settings') await applySettings(execution);
     else
       await runOpsRequest(execution, step.type, step.params, `${execution.operation.id}-${index}`);
     await execution.report.progress(Math.round(((index + 1) / steps.length) * 100));
@@ -232,7 +255,14 @@ export async function execute(execution: Execution): Promise<void> {
       return setHalted(execution, false);
     case 'repair-drift':
       return repairDrift(execution);
+    case 'update-settings':
+      return applySettings(execution);
     case 'scale-horizontal':
+      await runOpsRequest(execution, operation.type, operation.params, operation.id);
+      // A Postgres that went from 1 replica to many (or back) changed mode: the standby and streaming
+      // modes of its desired manifest are applied, so they are not mistaken for drift.
+      if (execution.database.engine === 'postgres') await applySettings(execution);
+      return;
     case 'scale-vertical':
     case 'expand-volume':
     case 'update-version':

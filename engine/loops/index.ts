@@ -145,7 +145,7 @@ export function createLoops(deps: {
             const database = await context.store.databases.find(operation.databaseId);
             if (database) syncs.get(database.providerId)?.enqueue(database.id);
             if (operation.type === 'repair-drift' && event.outcome === 'failed')
-              reconciler.repairFailed(operation.databaseId);
+              await reconciler.repairFailed(operation);
           })().catch((error: unknown) =>
             context.logger.warn({ err: error }, 'settled-operation follow-up failed'),
           );

@@ -20,7 +20,18 @@ import { isRetryableAttempt } from './retry-policy';
 
 /** The desired-state fields an operation changed, to put back when it fails. */
 type Previous = Partial<
-  Pick<Database, 'replicas' | 'resources' | 'storage' | 'version' | 'halted' | 'topology'>
+  Pick<
+    Database,
+    | 'replicas'
+    | 'mode'
+    | 'resources'
+    | 'storage'
+    | 'version'
+    | 'halted'
+    | 'topology'
+    | 'deletionPolicy'
+    | 'labels'
+  >
 >;
 
 /**
@@ -67,12 +78,15 @@ export class OperationRunner {
         report,
       });
       await this.context.fence();
+      if (await this.wasAborted(operation.id)) return { outcome: 'done' };
       await this.finishStep(operation, 'succeeded', null);
       operation = await this.settle(await store.operations.get(operation.id), 'SUCCEEDED', null);
       current = await this.markDatabase(current.id, (db) => this.afterSuccess(db, operation));
       return { outcome: 'done' };
     } catch (error) {
       if (signal.aborted) return { outcome: 'retry' };
+      // Aborted through the API: the abort settled it and put the desired state back already.
+      if (await this.wasAborted(operation.id)) return { outcome: 'done' };
       const message = isEngineError(error) ? error.message : 'the operation failed unexpectedly';
       this.context.logger.warn(
         { operationId: operation.id, databaseId: current.id, err: error },
@@ -92,6 +106,10 @@ export class OperationRunner {
       return { outcome: 'failed', reason: message };
     }
   };
+
+  private async wasAborted(id: string): Promise<boolean> {
+    return (await this.context.store.operations.find(id))?.status === 'CANCELLED';
+  }
 
   /** A create that failed for good removes what it applied, so no orphaned object stays on the cluster. */
   private async undoCreate(database: Database): Promise<void> {

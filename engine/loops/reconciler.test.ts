@@ -11,7 +11,6 @@ beforeEach(async () => {
   h = await openLoopHarness();
   reconciler = new Reconciler(h.context, (await h.services()).operations, {
     intervalMs: INTERVAL_MS,
-    failedRepairBackoffMs: 60_000,
   });
 });
 afterEach(async () => {
@@ -74,15 +73,30 @@ describe('Reconciler', () => {
     expect(await operationsOf(clean.id)).toEqual([]);
   });
 
-  it('waits out its backoff after a failed repair before trying that database again', async () => {
+  it('records a failed repair as refused once and does not try it again until the values change', async () => {
     const database = await drifted();
-    reconciler.repairFailed(database.id);
-    reconciler.notify(database);
+    const failed = await h.store.operations.create(
+      h.fixtures.operation({
+        databaseId: database.id,
+        type: 'repair-drift',
+        status: 'FAILED',
+        error: { code: 'UNPROCESSABLE', message: 'the webhook refused it' },
+        params: { drift: REPLICA_DRIFT },
+      }),
+    );
+    await reconciler.repairFailed(failed);
+    const refused = await h.store.databases.get(database.id);
+    expect(refused.drift[0]?.refused?.reason).toBe('the webhook refused it');
+    reconciler.notify(refused);
     await reconciler.idle();
-    expect(await operationsOf(database.id)).toEqual([]);
-    await h.clock.advance(60_000);
-    reconciler.notify(database);
+    expect((await operationsOf(database.id)).map((op) => op.id)).toEqual([failed.id]);
+    // The live value moved: a new difference, tried again.
+    const moved = await h.store.databases.update({
+      ...refused,
+      drift: [{ path: 'replicas', desired: 3, live: 2 }],
+    });
+    reconciler.notify(moved);
     await reconciler.idle();
-    expect(await operationsOf(database.id)).toHaveLength(1);
+    expect(await operationsOf(database.id)).toHaveLength(2);
   });
 });

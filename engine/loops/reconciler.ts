@@ -1,16 +1,15 @@
 import type { Disposable } from '../base/disposable';
-import type { Database } from '../domain';
-import { planDriftRepair } from '../kubedb/live';
+import type { Database, DriftEntry, Operation } from '../domain';
+import { driftKey, planDriftRepair } from '../kubedb/live';
 import type { OperationService } from '../services/operations';
 import { specOf } from '../services/databases';
-import type { LoopContext } from './context';
+import { publishDatabase, type LoopContext } from './context';
+import { adoptLive } from './drift-adoption';
 import { KeyedWorkQueue } from './work-queue';
 
 export interface ReconcilerOptions {
   /** The periodic pass over every database (5 minutes by default). */
   intervalMs: number;
-  /** After a repair failed, wait this long before trying that database again. */
-  failedRepairBackoffMs?: number;
 }
 
 /**
@@ -22,7 +21,6 @@ export interface ReconcilerOptions {
 export class Reconciler implements Disposable {
   private readonly queue: KeyedWorkQueue;
   private timer: Disposable | undefined;
-  private readonly lastFailure = new Map<string, number>();
 
   constructor(
     private readonly context: LoopContext,
@@ -69,27 +67,126 @@ export class Reconciler implements Disposable {
     const database = await this.context.store.databases.find(id);
     if (!database || database.drift.length === 0 || database.activeOperationId) return;
     if (['DELETED', 'DELETING', 'PENDING', 'PROVISIONING'].includes(database.status)) return;
-    const failedAt = this.lastFailure.get(id);
-    const backoff = this.options.failedRepairBackoffMs ?? this.options.intervalMs;
-    if (failedAt !== undefined && this.context.clock.now() - failedAt < backoff) return;
     if (await this.operations.hasActive(id)) return;
+    const project = await this.context.store.projects.findByName(database.domain, database.project);
+    const policy = project?.driftPolicy ?? 'repair';
+    // notify: drift stays shown on the database, and nothing is done about it.
+    if (policy === 'notify') return;
+    if (policy === 'adopt-live') return this.adopt(database);
     const plan = planDriftRepair(specOf(database), database.drift);
+    if (plan.unrepairable.length > 0) {
+      await this.refuse(
+        id,
+        plan.unrepairable.map(({ entry, reason }) => ({ key: driftKey(entry), reason })),
+      );
+    }
     if (plan.steps.length === 0) return;
     await this.context.fence();
-    const operation = await this.operations.submit(
-      database,
-      'repair-drift',
-      { steps: plan.steps, drift: database.drift },
-      'system',
-    );
-    this.context.logger.info(
-      { databaseId: id, operationId: operation.id, drift: database.drift.map((d) => d.path) },
-      'repairing drift',
+    // One operation per step: a step KubeDB refuses fails alone, and the others still run.
+    for (const step of plan.steps) {
+      const drift = database.drift.filter((entry) => step.paths.includes(entry.path));
+      const operation = await this.operations.submit(
+        database,
+        'repair-drift',
+        { steps: [{ type: step.type, params: step.params }], drift },
+        'system',
+      );
+      this.context.logger.info(
+        { databaseId: id, operationId: operation.id, drift: step.paths },
+        'repairing drift',
+      );
+    }
+  }
+
+  /** The `adopt-live` policy: the live values become the desired state, recorded in the audit trail. */
+  private async adopt(database: Database): Promise<void> {
+    // Refused entries too: a version moved forward by hand is never downgraded, but can be adopted.
+    const { database: next, adopted, rest } = adoptLive(database, database.drift);
+    if (adopted.length > 0) {
+      await this.context.fence();
+      const written = await this.context.store.databases
+        .update({
+          ...next,
+          // What was adopted is no longer a difference: the live values are the desired ones now.
+          drift: database.drift.filter((entry) => !adopted.includes(entry)),
+          updatedAt: new Date(this.context.clock.now()).toISOString(),
+        })
+        .catch((error: unknown) => {
+          if ((error as { code?: string }).code === 'CONFLICT') return null;
+          throw error;
+        });
+      if (!written) return void this.queue.add(database.id);
+      publishDatabase(this.context, written);
+      await this.context.audit?.({
+        actor: 'system',
+        action: 'databases.drift.adopt',
+        target: `databases/${database.id}`,
+        result: 'success',
+        requestId: null,
+        sourceIp: null,
+        details: {
+          changes: adopted.map(({ path, desired, live }) => ({ path, desired, live })),
+        },
+      });
+      this.context.logger.info(
+        { databaseId: database.id, drift: adopted.map((entry) => entry.path) },
+        'adopted live values into the desired state',
+      );
+    }
+    if (rest.length > 0) {
+      await this.refuse(
+        database.id,
+        rest.map((entry) => ({
+          key: driftKey(entry),
+          reason: `${entry.path} has no desired-state field to adopt it into; change it back with kubectl or set the project's driftPolicy to repair`,
+        })),
+      );
+    }
+  }
+
+  /**
+   * A repair failed: its drift is marked refused with the reason, so that it is reported once and
+   * not tried again until the desired or the live value changes.
+   */
+  async repairFailed(operation: Operation): Promise<void> {
+    const drift = (operation.params.drift ?? []) as DriftEntry[];
+    const reason = operation.error?.message ?? 'the repair failed';
+    await this.refuse(
+      operation.databaseId,
+      drift.map((entry) => ({ key: driftKey(entry), reason })),
     );
   }
 
-  /** Remembers a failed repair so that the next attempt waits (no storm of failing OpsRequests). */
-  repairFailed(databaseId: string): void {
-    this.lastFailure.set(databaseId, this.context.clock.now());
+  /** Records refusals on the database's drift entries that do not have one yet. */
+  private async refuse(id: string, refusals: { key: string; reason: string }[]): Promise<void> {
+    const reasons = new Map(refusals.map((r) => [r.key, r.reason]));
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const database = await this.context.store.databases.find(id);
+      if (!database) return;
+      let changed = false;
+      const at = new Date(this.context.clock.now()).toISOString();
+      const drift = database.drift.map((entry) => {
+        const reason = reasons.get(driftKey(entry));
+        if (reason === undefined || entry.refused) return entry;
+        changed = true;
+        this.context.logger.warn(
+          { databaseId: id, path: entry.path, desired: entry.desired, live: entry.live, reason },
+          'drift is not repaired',
+        );
+        return { ...entry, refused: { reason, at } };
+      });
+      if (!changed) return;
+      await this.context.fence();
+      const written = await this.context.store.databases
+        .update({ ...database, drift })
+        .catch((error: unknown) => {
+          if ((error as { code?: string }).code === 'CONFLICT') return null;
+          throw error;
+        });
+      if (written) {
+        publishDatabase(this.context, written);
+        return;
+      }
+    }
   }
 }

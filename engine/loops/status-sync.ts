@@ -18,7 +18,8 @@ import {
   toCachedOpsRequest,
   toCachedPod,
 } from '../kube/watch/projections';
-import { computeDrift, extractLiveSpec } from '../kubedb/live';
+import { computeAllDrift } from '../kubedb/drift';
+import { carryDriftRecords } from '../kubedb/live';
 import {
   confirmFailure,
   endpointForPhase,
@@ -360,7 +361,9 @@ export class ProviderStatusSync implements Disposable {
         ...(message ? { message } : {}),
         ...(lastTransitionTime ? { lastTransitionTime } : {}),
       })),
-      drift: live ? computeDrift(spec, extractLiveSpec(spec, live)) : [],
+      drift: live
+        ? carryDriftRecords(database.drift, computeAllDrift(spec, live), isoAt(this.context.clock))
+        : [],
     };
     if (sameObservation(database, observed)) return null;
     return {

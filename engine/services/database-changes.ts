@@ -6,16 +6,20 @@ import {
   checkDatabaseLimits,
   checkPatchAgainst,
   checkStorageGrowth,
+  modeAfterScaling,
+  resolveTopology,
   quantitiesEqual,
   type Database,
+  type DatabaseAction,
   type Operation,
   type OperationType,
   type PatchDatabaseRequest,
 } from '../domain';
 import type { ClusterClient } from '../kube';
 import { catalogKind, toCatalogVersions } from '../kubedb/catalog';
-import { canHalt } from '../kubedb/manifests';
+import { buildDatabaseManifest, canHalt } from '../kubedb/manifests';
 import { buildOpsRequestForOperation } from '../kubedb/ops';
+import { statusDuring } from '../kubedb/status';
 import { CATALOG_API_VERSION, type KubeObject } from '../kubedb/types';
 import type { Grant } from './auth/access';
 import { isoNow, type ServiceContext } from './context';
@@ -31,6 +35,13 @@ export interface ChangeResult {
   operations: Operation[];
 }
 
+/** Who acts, in which scope, and whether only to preview. */
+interface ActOptions {
+  dryRun?: boolean;
+  actor?: string;
+  grant?: Grant;
+}
+
 interface PlannedChange {
   type: OperationType;
   params: Record<string, unknown>;
@@ -43,6 +54,38 @@ function refuse(
   message: string,
 ): EngineError {
   return new EngineError(code, message, { details: [{ path, rule, message }] });
+}
+
+/** Two label sets with the same keys and values. */
+function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
+
+/** The settings an `update-settings` change sets. */
+function settingsOf(
+  params: Record<string, unknown>,
+): Partial<Pick<Database, 'deletionPolicy' | 'labels'>> {
+  return {
+    ...(params.deletionPolicy
+      ? { deletionPolicy: params.deletionPolicy as Database['deletionPolicy'] }
+      : {}),
+    ...(params.labels ? { labels: params.labels as Record<string, string> } : {}),
+  };
+}
+
+/**
+ * KubeDB runs no OpsRequest on a halted database: it would stay Pending and every later operation,
+ * the resume included, would queue behind it. So a paused (or pausing) database refuses such
+ * changes with 409 naming its state, until it is resumed.
+ */
+function refuseWhileHalted(database: Database, what: string): void {
+  if (!database.halted && database.status !== 'PAUSED') return;
+  const state = database.halted && database.status !== 'PAUSED' ? 'being paused' : 'paused';
+  const message = `database ${database.name} is ${state} (KubeDB phase ${database.phase || 'Halted'}) and cannot be ${what}: KubeDB runs no OpsRequest on a halted database; resume it first`;
+  throw new EngineError('CONFLICT', message, {
+    details: [{ path: 'status', rule: 'paused', message }],
+  });
 }
 
 /**
@@ -64,6 +107,7 @@ export class DatabaseChanges {
   ): Promise<ChangeResult | { manifests: KubeObject[] }> {
     const database = await this.changeable(id, options.grant);
     const patch = parseInput(PatchDatabaseRequestSchema, input);
+    refuseWhileHalted(database, 'changed');
     const problems = checkPatchAgainst(database, patch);
     if (problems.length > 0)
       throw new EngineError('UNPROCESSABLE', problems[0]!.message, { details: problems });
@@ -87,20 +131,28 @@ export class DatabaseChanges {
     if (options.dryRun) {
       return {
         manifests: changes.map((change, index) =>
-          buildOpsRequestForOperation(
-            { database: specOf(database), operationId: `dry-run-${index}` },
-            change.type,
-            change.params,
-          ),
+          change.type === 'update-settings'
+            ? buildDatabaseManifest({ ...specOf(database), ...settingsOf(change.params) })
+            : buildOpsRequestForOperation(
+                { database: specOf(database), operationId: `dry-run-${index}` },
+                change.type,
+                change.params,
+              ),
         ),
       };
     }
+    const replicas = patch.replicas ?? database.replicas;
+    const mode = modeAfterScaling(database.engine, database.mode, replicas);
     const desired: Database = {
       ...database,
-      replicas: patch.replicas ?? database.replicas,
+      replicas,
+      mode,
+      topology: resolveTopology(database.engine, mode, database.topology),
       version: patch.version ?? database.version,
       resources: { ...database.resources, ...patch.resources },
       storage: patch.storage ? { ...database.storage, size: patch.storage.size } : database.storage,
+      deletionPolicy: patch.deletionPolicy ?? database.deletionPolicy,
+      labels: patch.labels ?? database.labels,
       updatedAt: isoNow(this.context),
     };
     const stored = await this.context.store.databases.update(desired);
@@ -108,26 +160,75 @@ export class DatabaseChanges {
     for (const change of changes) {
       queued.push(await this.operations.submit(stored, change.type, change.params, options.actor));
     }
-    return { database: stored, operation: queued[0]!, operations: queued };
+    // The answer shows the status the change puts the database in (SCALING, UPDATING), not the one
+    // before it; the runner records it when the operation starts.
+    return {
+      database: { ...stored, status: statusDuring(queued[0]!.type) },
+      operation: queued[0]!,
+      operations: queued,
+    };
   }
 
+  /** Queues an action; with `dryRun` only answers what it would apply. */
+  act(
+    id: string,
+    rawAction: unknown,
+    options?: ActOptions & { dryRun?: false },
+  ): Promise<ChangeResult>;
+  act(
+    id: string,
+    rawAction: unknown,
+    options: ActOptions,
+  ): Promise<ChangeResult | { manifests: KubeObject[] }>;
   async act(
     id: string,
     rawAction: unknown,
-    options: { actor?: string; grant?: Grant } = {},
-  ): Promise<ChangeResult> {
+    options: ActOptions = {},
+  ): Promise<ChangeResult | { manifests: KubeObject[] }> {
     const action = parseInput(DatabaseActionSchema, rawAction);
     const database = await this.changeable(id, options.grant);
-    let stored = database;
-    let type: OperationType;
-    const params: Record<string, unknown> = {};
+    const { type, halted } = this.planAction(database, action);
+    const params: Record<string, unknown> =
+      halted === undefined ? {} : { previous: { halted: !halted } };
+    if (options.dryRun) {
+      return {
+        manifests: [
+          halted === undefined
+            ? buildOpsRequestForOperation(
+                { database: specOf(database), operationId: 'dry-run-0' },
+                type,
+                params,
+              )
+            : buildDatabaseManifest({ ...specOf(database), halted }),
+        ],
+      };
+    }
+    const stored =
+      halted === undefined
+        ? database
+        : await this.context.store.databases.update({
+            ...database,
+            halted,
+            updatedAt: isoNow(this.context),
+          });
+    const operation = await this.operations.submit(stored, type, params, options.actor);
+    return {
+      database: { ...stored, status: statusDuring(type) },
+      operation,
+      operations: [operation],
+    };
+  }
+
+  /** The operation an action queues and, for pause and resume, the halted state it asks for. */
+  private planAction(
+    database: Database,
+    action: DatabaseAction,
+  ): { type: OperationType; halted?: boolean } {
     switch (action) {
       case 'restart':
-        type = 'restart';
-        break;
       case 'rotate-credentials':
-        type = 'rotate-credentials';
-        break;
+        refuseWhileHalted(database, action === 'restart' ? 'restarted' : 'given new credentials');
+        return { type: action };
       case 'pause':
         if (!canHalt(database))
           throw refuse(
@@ -137,27 +238,11 @@ export class DatabaseChanges {
             'KubeDB cannot halt a database whose deletionPolicy is DoNotTerminate',
           );
         if (database.halted) throw new ConflictError(`database ${database.name} is already paused`);
-        type = 'pause';
-        params.previous = { halted: false };
-        stored = await this.context.store.databases.update({
-          ...database,
-          halted: true,
-          updatedAt: isoNow(this.context),
-        });
-        break;
+        return { type: 'pause', halted: true };
       case 'resume':
         if (!database.halted) throw new ConflictError(`database ${database.name} is not paused`);
-        type = 'resume';
-        params.previous = { halted: true };
-        stored = await this.context.store.databases.update({
-          ...database,
-          halted: false,
-          updatedAt: isoNow(this.context),
-        });
-        break;
+        return { type: 'resume', halted: false };
     }
-    const operation = await this.operations.submit(stored, type, params, options.actor);
-    return { database: stored, operation, operations: [operation] };
   }
 
   /** With a grant: 404 outside the caller's bindings, 403 without the operator role there. */
@@ -200,7 +285,14 @@ export class DatabaseChanges {
     if (patch.replicas !== undefined && patch.replicas !== database.replicas) {
       changes.push({
         type: 'scale-horizontal',
-        params: { replicas: patch.replicas, previous: { replicas: database.replicas } },
+        params: {
+          replicas: patch.replicas,
+          previous: {
+            replicas: database.replicas,
+            mode: database.mode,
+            topology: database.topology,
+          },
+        },
       });
     }
     if (patch.resources) {
@@ -226,6 +318,24 @@ export class DatabaseChanges {
           size: patch.storage.size,
           mode: 'Online',
           previous: { storage: database.storage },
+        },
+      });
+    }
+    const settings = {
+      ...(patch.deletionPolicy !== undefined && patch.deletionPolicy !== database.deletionPolicy
+        ? { deletionPolicy: patch.deletionPolicy }
+        : {}),
+      ...(patch.labels !== undefined && !sameLabels(patch.labels, database.labels)
+        ? { labels: patch.labels }
+        : {}),
+    };
+    if (Object.keys(settings).length > 0) {
+      // No OpsRequest: KubeDB takes these on the object itself.
+      changes.push({
+        type: 'update-settings',
+        params: {
+          ...settings,
+          previous: { deletionPolicy: database.deletionPolicy, labels: database.labels },
         },
       });
     }

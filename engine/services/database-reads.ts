@@ -1,11 +1,12 @@
 import { EngineError } from '../base/errors';
 import { ENGINE_KINDS, ENGINE_PORTS, type Database, type DriftEntry, type Engine } from '../domain';
 import { buildDatabaseManifest } from '../kubedb/manifests';
-import { computeDrift, extractLiveSpec } from '../kubedb/live';
+import { computeAllDrift } from '../kubedb/drift';
+import { carryDriftRecords } from '../kubedb/live';
 import { endpointFor } from '../kubedb/status';
 import { KUBEDB_API_VERSION, type KubeObject } from '../kubedb/types';
 import type { Grant } from './auth/access';
-import type { ServiceContext } from './context';
+import { isoNow, type ServiceContext } from './context';
 import { specOf } from './databases';
 import type { ProviderService } from './providers';
 
@@ -53,7 +54,10 @@ export class DatabaseReads {
       database.namespace,
       database.name,
     );
-    const drift = live ? computeDrift(spec, extractLiveSpec(spec, live)) : [];
+    // With what is known of each difference (first seen, a refusal) from the status sync's record.
+    const drift = live
+      ? carryDriftRecords(database.drift, computeAllDrift(spec, live), isoNow(this.context))
+      : [];
     return { desired, live: live ? withoutServerFields(live) : null, drift };
   }
 

@@ -184,8 +184,8 @@ export class DatabaseService {
   /** Queues the deletion; KubeDB applies the deletion policy. DoNotTerminate is refused. */
   async remove(
     id: string,
-    options: { actor?: string; grant?: Grant } = {},
-  ): Promise<{ database: Database; operation: Operation }> {
+    options: { dryRun?: boolean; actor?: string; grant?: Grant } = {},
+  ): Promise<{ database: Database; operation: Operation } | DryRunResult> {
     const database = await this.context.store.databases.get(id);
     options.grant?.assertAllowed('database', id, database.domain, database.project);
     if (database.status === 'DELETED')
@@ -204,6 +204,13 @@ export class DatabaseService {
           ],
         },
       );
+    }
+    if (options.dryRun) {
+      // What the delete would remove (the namespace stays: other databases may share it).
+      const manifests = buildDesiredManifests(specOf(database)).filter(
+        (object) => object.kind !== 'Namespace',
+      );
+      return { manifests };
     }
     const operation = await this.operations.submit(database, 'delete', {}, options.actor);
     return { database, operation };

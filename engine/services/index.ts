@@ -6,6 +6,7 @@ import { DatabaseObservations } from './database-observations';
 import { DatabaseReads } from './database-reads';
 import { DatabaseService } from './databases';
 import type { EventBus } from './events';
+import { OperationAbort } from './operation-abort';
 import { OperationService } from './operations';
 import { ProviderService } from './providers';
 import { TenancyService } from './tenancy';
@@ -25,6 +26,7 @@ export {
   DatabaseObservations,
   DatabaseReads,
   DatabaseService,
+  OperationAbort,
   OperationService,
   ProviderService,
   VersionService,
@@ -37,6 +39,7 @@ export interface Services {
   databaseReads: DatabaseReads;
   observations: DatabaseObservations;
   operations: OperationService;
+  operationAbort: OperationAbort;
   versions: VersionService;
   events: EventBus;
   tenancy: TenancyService;
@@ -55,6 +58,7 @@ export function createServices(
     databases: new DatabaseService(context, providers, operations, tenancy),
     tenancy,
     databaseChanges: new DatabaseChanges(context, providers, operations),
+    operationAbort: new OperationAbort(context, providers, operations),
     databaseReads: new DatabaseReads(context, providers),
     observations: new DatabaseObservations(context, providers),
     versions: new VersionService(context, providers),

@@ -149,6 +149,11 @@ export class OperationService {
     return false;
   }
 
+  /** Tells the event stream about an operation that changed outside the workers (an abort). */
+  announce(operation: Operation): void {
+    this.publish(operation);
+  }
+
   private publish(operation: Operation): void {
     this.events.publish({
       type: 'operation.progress',

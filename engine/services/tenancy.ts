@@ -1,5 +1,11 @@
 import { ConflictError, EngineError, NotFoundError } from '../base/errors';
-import { CreateTenantRequestSchema, namespaceFor, type Domain, type Project } from '../domain';
+import {
+  CreateTenantRequestSchema,
+  UpdateProjectRequestSchema,
+  namespaceFor,
+  type Domain,
+  type Project,
+} from '../domain';
 import { DuplicateError, type Page, type PageRequest } from '../store';
 import type { Grant } from './auth/access';
 import { isoNow, type ServiceContext } from './context';
@@ -57,7 +63,34 @@ export class TenancyService {
       );
     const request = parseInput(CreateTenantRequestSchema, input);
     await this.getDomain(domainName, grant);
-    return this.insertProject(domainName, request.name, request.quota ?? {});
+    return this.insertProject(
+      domainName,
+      request.name,
+      request.quota ?? {},
+      request.driftPolicy ?? 'repair',
+    );
+  }
+
+  /** Changes a project's drift policy or quota (admins of the domain). */
+  async updateProject(
+    domainName: string,
+    name: string,
+    input: unknown,
+    grant: Grant,
+  ): Promise<Project> {
+    const project = await this.getProject(domainName, name, grant);
+    if (!grant.canAct(domainName))
+      throw new EngineError(
+        'FORBIDDEN',
+        `changing projects in ${domainName} needs an admin binding of the domain`,
+      );
+    const request = parseInput(UpdateProjectRequestSchema, input);
+    return this.context.store.projects.update({
+      ...project,
+      ...(request.driftPolicy ? { driftPolicy: request.driftPolicy } : {}),
+      ...(request.quota ? { quota: request.quota } : {}),
+      updatedAt: isoNow(this.context),
+    });
   }
 
   /** The domain's projects the caller can see. */
@@ -168,6 +201,7 @@ export class TenancyService {
     domain: string,
     name: string,
     quota: Project['quota'],
+    driftPolicy: Project['driftPolicy'] = 'repair',
   ): Promise<Project> {
     await this.checkNamespaceFree(domain, name);
     const now = isoNow(this.context);
@@ -176,6 +210,7 @@ export class TenancyService {
       domain,
       name,
       quota,
+      driftPolicy,
       revision: 1,
       createdAt: now,
       updatedAt: now,

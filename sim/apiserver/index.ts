@@ -88,13 +88,15 @@ export function createKubeApiServer(options: KubeApiServerOptions = {}): KubeApi
   for (const crd of options.crdsDir ? crdsOf(options.crdsDir) : minimalCrds())
     state.create(crd, { skipAdmission: true });
 
+  const adminSockets = new WeakSet<Socket>();
   const faults = new FaultController(
     {
       dropWatches: endWatches,
       unreachable: (on) => {
         if (!on) return;
         endWatches();
-        for (const s of sockets) s.destroy();
+        // The socket that carries the admin call itself stays, so that its answer arrives.
+        for (const s of sockets) if (!adminSockets.has(s)) s.destroy();
       },
     },
     seed,
@@ -121,18 +123,20 @@ export function createKubeApiServer(options: KubeApiServerOptions = {}): KubeApi
     },
     listen(port, host = '127.0.0.1') {
       const srv = createServer((req, res) => {
-        if (faults.unreachable) {
+        // The `/_sim/` admin endpoints stay reachable, so that the fault can be switched off again.
+        const isAdmin = (req.url ?? '').startsWith('/_sim/');
+        if (faults.unreachable && !isAdmin) {
           req.socket.destroy();
           return;
+        }
+        if (isAdmin) {
+          adminSockets.add(req.socket);
+          res.once('finish', () => adminSockets.delete(req.socket));
         }
         void route(req, res);
       });
       srv.keepAliveTimeout = 30_000;
       srv.on('connection', (socket: Socket) => {
-        if (faults.unreachable) {
-          socket.destroy();
-          return;
-        }
         sockets.add(socket);
         socket.on('close', () => sockets.delete(socket));
       });

@@ -3,6 +3,7 @@ import { isEngineError } from '../../base/errors';
 import type { AuditResult } from '../../domain';
 import type { AuditEntry } from '../../services/audit';
 import { createdObject, nameTargetBefore, type TargetName, type TargetNamer } from './audit-target';
+import { isDryRunRequest } from '../route-table';
 import { routePermission } from './auth';
 
 /** Where audit events go (the services' AuditLog). */
@@ -130,7 +131,10 @@ export function registerAudit(app: FastifyInstance, sink: AuditSink): void {
   app.addHook('onSend', async (request, reply, payload) => {
     if (!shouldAudit(request)) return payload;
     const params = (request.params ?? {}) as Record<string, unknown>;
-    const action = auditAction(request.method, request.routeOptions.url ?? '', params);
+    // A dry run changes nothing: it is recorded as a preview of the action, never as the action.
+    const dryRun = isDryRunRequest(request);
+    const actionName = auditAction(request.method, request.routeOptions.url ?? '', params);
+    const action = dryRun ? `${actionName}.preview` : actionName;
     const status = reply.statusCode;
     // A call the rate limiter turned away changed nothing; recording each would let a flood grow
     // the trail without bound. Locked sign-ins stay recorded (they are bounded by the limiter too).
@@ -151,6 +155,7 @@ export function registerAudit(app: FastifyInstance, sink: AuditSink): void {
         details: {
           method: request.method,
           status,
+          ...(dryRun ? { dryRun: true } : {}),
           ...(request.auditErrorCode ? { code: request.auditErrorCode } : {}),
         },
       });

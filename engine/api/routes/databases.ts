@@ -50,13 +50,15 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       body: z.unknown(),
       docs: { body: CreateDatabaseRequestSchema, response: DatabaseSchema },
       query: DryRunQuerySchema,
-      handler: async ({ body, query, reply, grant }) => {
+      status: 202,
+      dryRun: true,
+      handler: async ({ body, query, grant }) => {
         const result: CreateResponse | DryRunResponse = await services.databases.create(body, {
           dryRun: query.dryRun,
           actor: grant.actor,
           grant,
         });
-        return reply.status('manifests' in result ? 200 : 202).send(result);
+        return result;
       },
     }),
     defineRoute({
@@ -85,9 +87,16 @@ export function databaseRoutes(services: Services): RouteSpec[] {
       permission: 'databases:write',
       summary: 'Delete a database, honouring its deletionPolicy (DoNotTerminate is a 422)',
       params: IdParamsSchema,
+      query: DryRunQuerySchema,
       status: 202,
-      handler: ({ params, grant }) => {
-        return services.databases.remove(params.id, { actor: grant.actor, grant });
+      dryRun: true,
+      handler: async ({ params, query, grant }) => {
+        const result = await services.databases.remove(params.id, {
+          dryRun: query.dryRun,
+          actor: grant.actor,
+          grant,
+        });
+        return result;
       },
     }),
     defineRoute({

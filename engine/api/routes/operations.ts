@@ -34,7 +34,9 @@ export function databaseChangeRoutes(services: Services): RouteSpec[] {
       query: DryRunQuerySchema,
       body: z.unknown(),
       docs: { body: PatchDatabaseRequestSchema },
-      handler: async ({ params, body, query, reply, grant }) => {
+      status: 202,
+      dryRun: true,
+      handler: async ({ params, body, query, grant }) => {
         const result: ChangeResponse | DryRunResponse = await services.databaseChanges.patch(
           params.id,
           body,
@@ -44,7 +46,7 @@ export function databaseChangeRoutes(services: Services): RouteSpec[] {
             grant,
           },
         );
-        return reply.status('manifests' in result ? 200 : 202).send(result);
+        return result;
       },
     }),
     defineRoute({
@@ -53,12 +55,20 @@ export function databaseChangeRoutes(services: Services): RouteSpec[] {
       permission: 'databases:write',
       summary: 'restart, pause, resume or rotate-credentials (202 with the queued operation)',
       params: z.object({ id: z.string().min(1).max(63), action: z.string().max(40) }),
+      query: DryRunQuerySchema,
       status: 202,
-      handler: ({ params, grant }): Promise<ChangeResponse> => {
-        return services.databaseChanges.act(params.id, params.action, {
-          actor: grant.actor,
-          grant,
-        });
+      dryRun: true,
+      handler: async ({ params, query, grant }) => {
+        const result: ChangeResponse | DryRunResponse = await services.databaseChanges.act(
+          params.id,
+          params.action,
+          {
+            dryRun: query.dryRun,
+            actor: grant.actor,
+            grant,
+          },
+        );
+        return result;
       },
     }),
   ];
@@ -90,9 +100,21 @@ export function operationRoutes(services: Services): RouteSpec[] {
       method: 'POST',
       url: '/api/v1/operations/:id/cancel',
       permission: 'operations:write',
-      summary: 'Cancel an operation that has not started (409 otherwise)',
+      summary:
+        'Cancel a queued operation; a running one is aborted (its OpsRequest deleted, the desired state put back)',
       params: IdParamsSchema,
-      handler: ({ params, grant }) => services.operations.cancel(params.id, grant),
+      handler: ({ params, grant }) =>
+        services.operationAbort.abort(params.id, { actor: grant.actor, grant }),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/operations/:id/abort',
+      permission: 'operations:write',
+      summary:
+        'Abort a running operation: its OpsRequest is deleted and the desired state it changed put back',
+      params: IdParamsSchema,
+      handler: ({ params, grant }) =>
+        services.operationAbort.abort(params.id, { actor: grant.actor, grant }),
     }),
   ];
 }

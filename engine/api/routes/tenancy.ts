@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CreateTenantRequestSchema } from '../../domain';
+import { CreateTenantRequestSchema, UpdateProjectRequestSchema } from '../../domain';
 import type { IdentityServices } from '../../services/auth';
 import { defineRoute, PageQuerySchema, type RouteSpec } from '../route-table';
 
@@ -75,6 +75,17 @@ export function tenancyRoutes(identity: IdentityServices): RouteSpec[] {
       summary: 'One project',
       params: ProjectParams,
       handler: ({ params, grant }) => tenancy.getProject(params.domain, params.project, grant),
+    }),
+    defineRoute({
+      method: 'PATCH',
+      url: '/api/v1/domains/:domain/projects/:project',
+      permission: 'tenancy:write',
+      summary: 'Change a project: its drift policy (repair, notify, adopt-live) or quota',
+      params: ProjectParams,
+      body: z.unknown(),
+      docs: { body: UpdateProjectRequestSchema },
+      handler: ({ params, body, grant }) =>
+        tenancy.updateProject(params.domain, params.project, body, grant),
     }),
     defineRoute({
       method: 'DELETE',

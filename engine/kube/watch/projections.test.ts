@@ -156,21 +156,19 @@ describe('toCachedDatabase', () => {
   const spec = everyLayout()[0] as DatabaseSpec;
   const full = served(buildDatabaseManifest(spec), READY_STATUS);
 
-  it('drops managedFields, annotations and the spec fields no reader uses', () => {
+  it("drops managedFields, kubectl's last-applied copy and the operator's own spec fields", () => {
     const cached = toCachedDatabase(full);
     expect(full.metadata).toHaveProperty('managedFields');
-    for (const field of ['managedFields', 'annotations', 'finalizers', 'creationTimestamp'])
+    for (const field of ['managedFields', 'finalizers', 'creationTimestamp'])
       expect(cached.metadata).not.toHaveProperty(field);
     expect(cached.spec?.authSecret).toBeUndefined();
     expect(cached.spec?.healthChecker).toBeUndefined();
     expect(cached.status?.authSecret).toBeUndefined();
     expect(Object.keys(full.spec ?? {})).toEqual(expect.arrayContaining(['deletionPolicy']));
-    expect(Object.keys(cached.spec ?? {}).sort()).toEqual([
-      'podTemplate',
-      'replicas',
-      'storage',
-      'version',
-    ]);
+    // Every field the engine applies stays, for drift (engine/kubedb/drift.ts).
+    expect(Object.keys(cached.spec ?? {}).sort()).toEqual(
+      Object.keys(buildDatabaseManifest(spec).spec ?? {}).sort(),
+    );
     expect(cached.spec?.podTemplate).toEqual({
       spec: {
         containers: [
@@ -181,7 +179,7 @@ describe('toCachedDatabase', () => {
         ],
       },
     });
-    expect(cached.spec?.storage).toEqual({ resources: { requests: { storage: '10Gi' } } });
+    expect(cached.spec?.storage).toEqual(buildDatabaseManifest(spec).spec?.storage);
   });
 
   it('keeps identity, labels, deletion and status as the readers see them', () => {

@@ -130,19 +130,42 @@ function toCachedPodGroup(group: unknown, kept: Json = {}): Json | undefined {
   return kept;
 }
 
-/** The desired-comparable part of a database's spec: version, halted, and every pod group. */
-function toCachedDatabaseSpec(spec: unknown): Json | undefined {
+/** Spec fields KubeDB's operator writes and the engine never applies: not kept. */
+const OPERATOR_SPEC_FIELDS = new Set(['authSecret', 'healthChecker']);
+
+/**
+ * A database's spec as drift compares it with the desired manifest: every field the engine may
+ * apply, with each pod template reduced to its containers' names and resources (the bulk of a
+ * served object) and the operator's own fields left out.
+ */
+function toCachedDatabaseSpec(spec: unknown, top = true): Json | undefined {
   if (!isRecord(spec)) return undefined;
   const kept: Json = {};
-  put(kept, 'version', spec.version);
-  put(kept, 'halted', spec.halted);
-  toCachedPodGroup(spec, kept);
-  const shard = toCachedPodGroup(isRecord(spec.shardTopology) ? spec.shardTopology.shard : null);
-  const data = toCachedPodGroup(isRecord(spec.topology) ? spec.topology.data : null);
-  if (shard) kept.shardTopology = { shard };
-  if (data) kept.topology = { data };
-  put(kept, 'cluster', toCachedPodGroup(spec.cluster));
+  for (const [key, value] of Object.entries(spec)) {
+    if (top && OPERATOR_SPEC_FIELDS.has(key)) continue;
+    if (key === 'podTemplate') {
+      const reduced = toCachedPodGroup({ podTemplate: value })?.podTemplate;
+      if (reduced !== undefined) kept.podTemplate = reduced;
+    } else if (isRecord(value)) {
+      kept[key] = toCachedDatabaseSpec(value, false);
+    } else {
+      kept[key] = value;
+    }
+  }
   return kept;
+}
+
+/** Annotations without kubectl's copy of the last applied object (large, and never drift). */
+function toCachedAnnotations(
+  annotations: Record<string, string> | undefined,
+): Record<string, string> | undefined {
+  if (!annotations) return undefined;
+  const kept = Object.fromEntries(
+    Object.entries(annotations).filter(
+      ([key]) => key !== 'kubectl.kubernetes.io/last-applied-configuration',
+    ),
+  );
+  return Object.keys(kept).length > 0 ? kept : undefined;
 }
 
 function withParts(
@@ -161,8 +184,17 @@ function withParts(
  * A kubedb.com/v1 database: metadata (labels carry the database id), status phase, conditions and
  * observedGeneration, and the spec fields drift compares with the desired state.
  */
-export const toCachedDatabase: Projection = (object) =>
-  withParts(object, toCachedDatabaseSpec(object.spec), toCachedKubedbStatus(object.status));
+export const toCachedDatabase: Projection = (object) => {
+  const metadata = toCachedMeta(object.metadata);
+  const annotations = toCachedAnnotations(object.metadata.annotations);
+  if (annotations) metadata.annotations = annotations;
+  return withParts(
+    object,
+    toCachedDatabaseSpec(object.spec),
+    toCachedKubedbStatus(object.status),
+    metadata,
+  );
+};
 
 /** An ops.kubedb.com OpsRequest: metadata and status only; no reader looks at its spec. */
 export const toCachedOpsRequest: Projection = (object) =>

@@ -66,7 +66,9 @@ export function commonSpec(input: ManifestInput): Record<string, unknown> {
     version: input.version,
     storageType: 'Durable',
     deletionPolicy: input.halted ? 'Halt' : input.deletionPolicy,
-    ...(input.halted ? { halted: true } : {}),
+    // Always said, never omitted: server-side apply only takes a field back from another manager
+    // (a `kubectl patch … halted: true`) when the applied object names it.
+    halted: input.halted,
     ...(input.waitForInitialRestore ? { init: { waitForInitialRestore: true } } : {}),
   };
 }

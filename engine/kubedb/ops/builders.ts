@@ -6,7 +6,8 @@ import { computeComponents, dataComponents, opsRequest, type OpsInput } from './
 
 /** Engine/mode pairs without a horizontal scaling path (standalone is exactly one replica). */
 function assertScalable(input: OpsInput): void {
-  if (input.database.mode === 'standalone') {
+  // KubeDB scales a Postgres from 1 replica to many (REFERENCE 3.1); other standalones it refuses.
+  if (input.database.mode === 'standalone' && input.database.engine !== 'postgres') {
     throw new EngineError(
       'UNSUPPORTED',
       `${input.database.engine} standalone cannot scale horizontally`,

@@ -55,6 +55,7 @@ export const OPERATION_TYPE_NAMES: readonly OperationType[] = [
   'backup',
   'restore',
   'repair-drift',
+  'update-settings',
 ];
 
 /** The modes of each engine; the first is the default (engine/domain/engine.ts ENGINE_MODES). */

@@ -12,6 +12,9 @@ import {
   useOfflineReason,
 } from '../../ui';
 
+/** Running operations that cannot be aborted (it would leave a partial database: delete it instead). */
+const NOT_ABORTABLE = new Set<string>(['create', 'delete', 'restore']);
+
 /** The queue (not finished) and the history (finished) of operations, filtered; QUEUED ones can be cancelled. */
 export function OperationsScreen() {
   const client = useClient();
@@ -46,11 +49,13 @@ export function OperationsScreen() {
   const queue = rows.filter((op) => !isFinished(op.status));
   const history = rows.filter((op) => isFinished(op.status)).slice(0, 300);
 
+  /** Cancels a queued operation; aborts a running one (its OpsRequest deleted, the desired state put back). */
   const cancel = async (op: Operation): Promise<void> => {
     setError(null);
+    const verb = op.status === 'RUNNING' ? 'abort' : 'cancel';
     try {
-      upsert(await client.request<Operation>('POST', `/api/v1/operations/${op.id}/cancel`));
-      toast(`${op.type} of ${nameOf(op)} cancelled`, 'ok');
+      upsert(await client.request<Operation>('POST', `/api/v1/operations/${op.id}/${verb}`));
+      toast(`${op.type} of ${nameOf(op)} ${verb === 'abort' ? 'aborted' : 'cancelled'}`, 'ok');
     } catch (failure) {
       setError(failure);
     }
@@ -99,6 +104,18 @@ export function OperationsScreen() {
                   aria-label={`Cancel ${op.type} of ${nameOf(op)}`}
                 >
                   Cancel
+                </button>
+              )}
+              {op.status === 'RUNNING' && !NOT_ABORTABLE.has(op.type) && (
+                <button
+                  type="button"
+                  className="small danger"
+                  onClick={() => void cancel(op)}
+                  disabled={offline !== null}
+                  aria-label={`Abort ${op.type} of ${nameOf(op)}`}
+                  title="Deletes its OpsRequest on the cluster and puts back the desired state it changed"
+                >
+                  Abort
                 </button>
               )}
             </td>

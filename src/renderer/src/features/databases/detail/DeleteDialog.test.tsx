@@ -75,4 +75,20 @@ describe('the delete dialog', () => {
     );
     expect(alert.textContent).toContain('deletionPolicy: DoNotTerminate forbids deletion');
   });
+
+  it('describes the deletionPolicy on the cluster when it was changed outside the console', () => {
+    render(
+      <DeleteDialog
+        database={{
+          ...DATABASE,
+          drift: [{ path: 'deletionPolicy', desired: 'Delete', live: 'WipeOut' }],
+        }}
+        client={fakeClient(() => ({}))}
+        onClose={() => undefined}
+        onDeleted={() => undefined}
+      />,
+    );
+    expect(screen.getByText(/its volumes, secrets and backups/)).toBeTruthy();
+    expect(screen.getByRole('alert').textContent).toMatch(/on the cluster is WipeOut/);
+  });
 });

@@ -16,7 +16,8 @@ export function DeleteDialog({
   onClose,
   onDeleted,
 }: {
-  database: Pick<Database, 'id' | 'name' | 'namespace' | 'deletionPolicy'>;
+  database: Pick<Database, 'id' | 'name' | 'namespace' | 'deletionPolicy'> &
+    Partial<Pick<Database, 'drift'>>;
   client: ApiClient;
   onClose: () => void;
   onDeleted: (result: unknown) => void;
@@ -25,6 +26,9 @@ export function DeleteDialog({
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const matches = typed === database.name;
+  // KubeDB acts on the policy on the cluster: when it was changed outside the console, that one.
+  const changed = database.drift?.find((entry) => entry.path === 'deletionPolicy');
+  const livePolicy = typeof changed?.live === 'string' ? changed.live : database.deletionPolicy;
   const run = async (): Promise<void> => {
     if (!matches) return;
     setBusy(true);
@@ -43,8 +47,14 @@ export function DeleteDialog({
     <Modal title={`Delete ${database.name}`} onClose={onClose}>
       <p>
         Deletes <strong>{database.name}</strong> from {database.namespace}.{' '}
-        {POLICY[database.deletionPolicy] ?? ''}
+        {POLICY[livePolicy] ?? ''}
       </p>
+      {livePolicy !== database.deletionPolicy && (
+        <p className="status-error" role="alert">
+          The deletionPolicy on the cluster is {livePolicy}, changed outside the console (the
+          console asked for {database.deletionPolicy}).
+        </p>
+      )}
       <label>
         Type <strong>{database.name}</strong> to confirm
         <input

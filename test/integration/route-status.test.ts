@@ -1,0 +1,198 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SimCluster } from '../../sim/index';
+import {
+  startClusters,
+  startTestEngine,
+  TEST_ADMIN_PASSWORD,
+  type TestEngine,
+  type TestResponse,
+  waitFor,
+} from '../helpers/engine';
+
+/**
+ * Every changing route of the route table (read from the OpenAPI document it generates) is called
+ * once successfully, and answers the success status that the document gives it.
+ */
+
+type Responses = Record<string, { description: string }>;
+type OpenApi = { paths: Record<string, Record<string, { responses: Responses }>> };
+
+interface Sample {
+  url: string;
+  body?: unknown;
+  check?: (response: TestResponse<Record<string, unknown>>) => void;
+}
+
+describe('documented and actual success statuses', () => {
+  let t: TestEngine;
+  let cluster: SimCluster;
+
+  beforeAll(async () => {
+    [cluster] = (await startClusters(1, 200)) as [SimCluster];
+    t = await startTestEngine();
+  }, 60_000);
+
+  afterAll(async () => {
+    await t?.stop();
+    await cluster?.stop();
+  });
+
+  it('answers every changing route with the status its OpenAPI entry documents', async () => {
+    const document = (await t.request<OpenApi>('GET', '/api/v1/openapi.json')).body;
+    const ids: Record<string, string> = {};
+    const remember =
+      (key: string, read: (body: Record<string, unknown>) => unknown) =>
+      (response: TestResponse<Record<string, unknown>>): void => {
+        ids[key] = String(read(response.body));
+      };
+    const database = {
+      name: 'st-db',
+      engine: 'postgres',
+      version: '16.1',
+      domain: 'acme',
+      project: 'status',
+      storage: { size: '1Gi', storageClass: 'standard' },
+    };
+    /** In an order where each call finds what it needs; keyed by `METHOD path`. */
+    const samples: [string, () => Sample | Promise<Sample>][] = [
+      [
+        'POST /api/v1/auth/login',
+        () => ({
+          url: '/api/v1/auth/login',
+          body: { username: 'admin', password: TEST_ADMIN_PASSWORD },
+          check: remember('refresh', (b) => b.refreshToken),
+        }),
+      ],
+      [
+        'POST /api/v1/auth/refresh',
+        () => ({ url: '/api/v1/auth/refresh', body: { refreshToken: ids.refresh } }),
+      ],
+      [
+        'POST /api/v1/api-keys',
+        () => ({
+          url: '/api/v1/api-keys',
+          body: { name: 'st', role: 'viewer' },
+          check: remember('apiKey', (b) => (b.apiKey as { id?: string } | undefined)?.id ?? b.id),
+        }),
+      ],
+      ['DELETE /api/v1/api-keys/{id}', () => ({ url: `/api/v1/api-keys/${ids.apiKey}` })],
+      [
+        'POST /api/v1/providers/contexts',
+        () => ({ url: '/api/v1/providers/contexts', body: { kubeconfig: cluster.kubeconfig } }),
+      ],
+      [
+        'POST /api/v1/providers',
+        () => ({
+          url: '/api/v1/providers',
+          body: { name: 'st', kubeconfig: cluster.kubeconfig },
+          check: remember('provider', (b) => b.id),
+        }),
+      ],
+      [
+        'POST /api/v1/providers/{id}/test',
+        () => ({ url: `/api/v1/providers/${ids.provider}/test` }),
+      ],
+      ['POST /api/v1/domains', () => ({ url: '/api/v1/domains', body: { name: 'st' } })],
+      [
+        'POST /api/v1/domains/{domain}/projects',
+        () => ({ url: '/api/v1/domains/st/projects', body: { name: 'p' } }),
+      ],
+      [
+        'PATCH /api/v1/domains/{domain}/projects/{project}',
+        () => ({ url: '/api/v1/domains/st/projects/p', body: { driftPolicy: 'notify' } }),
+      ],
+      [
+        'POST /api/v1/users',
+        () => ({
+          url: '/api/v1/users',
+          body: {
+            username: 'st-user',
+            password: 'st-user-password-1',
+            bindings: [{ role: 'viewer' }],
+          },
+        }),
+      ],
+      [
+        'POST /api/v1/databases',
+        () => ({
+          url: '/api/v1/databases',
+          body: { ...database, providerId: ids.provider },
+          check: remember('database', (b) => (b.database as { id: string }).id),
+        }),
+      ],
+      [
+        'PATCH /api/v1/databases/{id}',
+        async () => {
+          await waitFor(async () => {
+            const d = await t.engine.services.databases.get(ids.database!);
+            return d.status === 'RUNNING' && !d.activeOperationId;
+          }, 'the database to run');
+          return {
+            url: `/api/v1/databases/${ids.database}`,
+            body: { resources: { cpu: '1' } },
+            // The answer shows the state the change puts the database in, not the one before.
+            check: (r) => expect((r.body.database as { status: string }).status).toBe('SCALING'),
+          };
+        },
+      ],
+      [
+        'POST /api/v1/databases/{id}/actions/{action}',
+        () => ({
+          url: `/api/v1/databases/${ids.database}/actions/restart`,
+          check: (r) => {
+            expect((r.body.database as { status: string }).status).toBe('UPDATING');
+            remember('restart', (b) => (b.operation as { id: string }).id)(r);
+          },
+        }),
+      ],
+      [
+        'POST /api/v1/operations/{id}/cancel',
+        () => ({ url: `/api/v1/operations/${ids.restart}/cancel` }),
+      ],
+      [
+        'POST /api/v1/databases/{id}/actions/{action}#rotate',
+        () => ({
+          url: `/api/v1/databases/${ids.database}/actions/rotate-credentials`,
+          check: remember('rotate', (b) => (b.operation as { id: string }).id),
+        }),
+      ],
+      [
+        'POST /api/v1/operations/{id}/abort',
+        () => ({ url: `/api/v1/operations/${ids.rotate}/abort` }),
+      ],
+      ['DELETE /api/v1/databases/{id}', () => ({ url: `/api/v1/databases/${ids.database}` })],
+      [
+        'DELETE /api/v1/domains/{domain}/projects/{project}',
+        () => ({ url: '/api/v1/domains/st/projects/p' }),
+      ],
+      ['DELETE /api/v1/domains/{domain}', () => ({ url: '/api/v1/domains/st' })],
+      [
+        'POST /api/v1/providers#second',
+        () => ({
+          url: '/api/v1/providers',
+          body: { name: 'st-2', kubeconfig: cluster.kubeconfig },
+          check: remember('provider2', (b) => b.id),
+        }),
+      ],
+      ['DELETE /api/v1/providers/{id}', () => ({ url: `/api/v1/providers/${ids.provider2}` })],
+    ];
+    const known = new Set(samples.map(([key]) => key.split('#')[0]));
+    const changing = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.keys(methods)
+        .filter((m) => m !== 'get')
+        .map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    expect(changing.filter((key) => !known.has(key))).toEqual([]);
+    for (const [key, sample] of samples) {
+      const [method, path] = key.split('#')[0]!.split(' ') as [string, string];
+      const responses = document.paths[path]![method.toLowerCase()]!.responses;
+      const documented = Object.entries(responses).find(
+        ([, r]) => r.description === 'success',
+      )?.[0];
+      const call = await sample();
+      const response = await t.request<Record<string, unknown>>(method, call.url, call.body);
+      expect(`${key} ${response.status}`, response.text).toBe(`${key} ${documented}`);
+      call.check?.(response);
+    }
+  }, 60_000);
+});
