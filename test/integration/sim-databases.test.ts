@@ -5,7 +5,7 @@
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimCluster, type SimCluster } from '../../sim/index';
-import { CRDS_DIR, phaseOf, recordPhases, waitFor } from '../../sim/operator/test-support';
+import { crdsDirForTests, phaseOf, recordPhases, waitFor } from '../../sim/operator/test-support';
 
 const storage = (size = '1Gi') => ({
   storageClassName: 'standard',
@@ -143,7 +143,12 @@ let custom: CustomObjectsApi;
 let counter = 0;
 
 beforeAll(async () => {
-  cluster = await startSimCluster({ name: 'sim-db', speed: 200, seed: 7, crdsDir: CRDS_DIR });
+  cluster = await startSimCluster({
+    name: 'sim-db',
+    speed: 200,
+    seed: 7,
+    crdsDir: crdsDirForTests(),
+  });
   const kc = new KubeConfig();
   kc.loadFromString(cluster.kubeconfig);
   core = kc.makeApiClient(CoreV1Api);

@@ -7,7 +7,7 @@ import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../sim/core/contract';
 import { startSimCluster, type SimCluster } from '../../sim/index';
-import { CRDS_DIR, phaseOf, recordPhases, waitFor } from '../../sim/operator/test-support';
+import { crdsDirForTests, phaseOf, recordPhases, waitFor } from '../../sim/operator/test-support';
 
 const storage = {
   storageClassName: 'standard',
@@ -121,7 +121,12 @@ let custom: CustomObjectsApi;
 let counter = 0;
 
 beforeAll(async () => {
-  cluster = await startSimCluster({ name: 'sim-ops', speed: 200, seed: 11, crdsDir: CRDS_DIR });
+  cluster = await startSimCluster({
+    name: 'sim-ops',
+    speed: 200,
+    seed: 11,
+    crdsDir: crdsDirForTests(),
+  });
   const kc = new KubeConfig();
   kc.loadFromString(cluster.kubeconfig);
   core = kc.makeApiClient(CoreV1Api);
