@@ -72,10 +72,16 @@ const cleanup = () => {
   redis.stop();
   rmSync(work, { recursive: true, force: true });
 };
-process.on('SIGINT', () => {
-  cleanup();
-  process.exit(130);
-});
+// Interrupted (Ctrl-C, or CI's time budget): the private Redis goes too.
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+]) {
+  process.on(signal, () => {
+    cleanup();
+    process.exit(code);
+  });
+}
 
 try {
   if (runE2e) {
