@@ -70,7 +70,7 @@ describe('merging $KUBECONFIG as kubectl does', () => {
 
   it('reduces the merged text to one context, its cluster and its user for registration', () => {
     const { text } = mergeKubeconfigs([
-      { path: '/home/me/.kube/one', text: first },
+      { path: '/users/me/.kube/one', text: first },
       { path: '/etc/kube/two', text: second },
     ]);
     const doc = load(reduceKubeconfig(text, 'both')) as Doc;
