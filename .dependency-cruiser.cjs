@@ -3,7 +3,7 @@
 /** The adapters: one backend behind a port each, in a folder of its own. */
 const ADAPTER_WITH_INDEX =
   'engine/(?:store/(?:sqlite|mongo)|queue/(?:sqlite|bullmq)|vault/(?:file|keytar)|redis)';
-const ADAPTER = `(?:${ADAPTER_WITH_INDEX}|engine/cache/sqlite)`;
+const ADAPTER = `(?:${ADAPTER_WITH_INDEX})`;
 
 /**
  * An adapter's files other than its index.ts. The Redis wing has a second public file: its one
