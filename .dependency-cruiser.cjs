@@ -1,4 +1,17 @@
 /** Dependency rules of STYLE.md, checked over the whole tree (also catches cycles). */
+
+/** The adapters: one backend behind a port each, in a folder of its own. */
+const ADAPTER_WITH_INDEX =
+  'engine/(?:store/(?:sqlite|mongo)|queue/(?:sqlite|bullmq)|vault/(?:file|keytar)|redis)';
+const ADAPTER = `(?:${ADAPTER_WITH_INDEX})`;
+
+/**
+ * An adapter's files other than its index.ts. The Redis wing has a second public file: its one
+ * connection factory, which the BullMQ queue adapter uses too.
+ */
+const REDIS_CONNECTION = '^engine/redis/connection\\.ts$';
+const ADAPTER_INTERNALS = `^(?!engine/redis/connection\\.ts$)${ADAPTER_WITH_INDEX}/(?!index\\.ts$)`;
+
 module.exports = {
   forbidden: [
     {
@@ -97,6 +110,45 @@ module.exports = {
       severity: 'error',
       from: { path: '^engine/(services|loops|api)/', pathNot: '\\.test\\.ts$' },
       to: { path: '^engine/(store|queue|vault)/(sqlite|mongo|bullmq|file|keytar)/|^engine/redis/' },
+    },
+    {
+      name: 'services-not-to-loops-or-api',
+      comment:
+        'Services are the use cases the API calls and the loops drive: they never reach up into either.',
+      severity: 'error',
+      from: { path: '^engine/services/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^engine/(loops|api)/' },
+    },
+    {
+      name: 'loops-not-to-api',
+      comment:
+        'The loops run without the HTTP API (a replica that is not the leader serves it alone).',
+      severity: 'error',
+      from: { path: '^engine/loops/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^engine/api/' },
+    },
+    {
+      name: 'no-adapter-to-adapter',
+      comment:
+        'An adapter (one backend behind a port) never reaches into another: what two share goes in the port folder or engine/base.',
+      severity: 'error',
+      from: { path: `^(${ADAPTER})/`, pathNot: '\\.test\\.ts$' },
+      to: { path: `^(${ADAPTER})/`, pathNot: ['^$1/', REDIS_CONNECTION] },
+    },
+    {
+      name: 'no-adapter-internals',
+      comment:
+        'Outside its own folder an adapter is used through its index.ts only (engine.ts opens it there); its other files are its own.',
+      severity: 'error',
+      from: { pathNot: `^${ADAPTER}/` },
+      to: { path: ADAPTER_INTERNALS },
+    },
+    {
+      name: 'no-adapter-internals-across-adapters',
+      comment: "Not even an adapter's tests reach into another adapter's files.",
+      severity: 'error',
+      from: { path: `^(${ADAPTER})/` },
+      to: { path: ADAPTER_INTERNALS, pathNot: '^$1/' },
     },
     {
       name: 'api-not-to-adapters',

@@ -11,6 +11,20 @@ const noNodeBuiltins = {
     'engine/base and engine/domain are runtime-free: the renderer type-checks them without Node.',
 };
 
+/** Where process.env may be read: what a person or a runner starts, and test support. */
+const ENTRY_POINTS = [
+  'engine/daemon.ts',
+  'src/main/index.ts',
+  'sim/cli.ts',
+  'scripts/**',
+  'bench/**',
+  'test/**',
+  '**/*.test.ts',
+  '**/*.test.tsx',
+  'sim/apiserver/testing.ts',
+  '*.config.ts',
+];
+
 export default tseslint.config(
   {
     ignores: [
@@ -40,7 +54,25 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/only-throw-error': 'off',
       'no-console': 'error',
+      // STYLE.md's size budget: split by responsibility before a file grows past it.
+      'max-lines': ['error', { max: 400, skipBlankLines: true, skipComments: true }],
+      // Only entry points read the environment (loadConfig(env) turns it into a typed config);
+      // everything else takes what it needs as a parameter.
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'env',
+          message:
+            'Only entry points read process.env (see ENTRY_POINTS in eslint.config.js): take the value as a parameter instead.',
+        },
+      ],
     },
+  },
+  {
+    // The entry points (and the tests and their helpers, which are the entry points of a test run).
+    files: ENTRY_POINTS,
+    rules: { 'no-restricted-properties': 'off' },
   },
   {
     files: ['eslint.config.js'],

@@ -4,14 +4,14 @@
  * unpaged baseline, the latency of one update reaching 20 HTTP watchers, and memory.
  * Prints one JSON object; exits 0 even when a target is missed (the `targets` section says so).
  *
- *   npx tsx bench/sim-bench.ts [--databases 10000]
+ *   npm run bench:sim -- [--databases 10000] [--crds DIR]   (CRDs found as sim/crds.ts says)
  */
 import { get } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { createKubeApiServer } from '../sim/apiserver/index';
+import { requireCrdsDir } from '../sim/crds';
 
-const CRDS_DIR = '/work/shared/kubedb/crds';
 const WATCHERS = 20;
 const UPDATES = 200;
 const PAGE = 500;
@@ -20,6 +20,11 @@ function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
   return Number.isFinite(v) && v > 0 ? v : fallback;
+}
+
+function argText(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -121,7 +126,8 @@ function startWatchers(
 async function main(): Promise<void> {
   const databases = arg('databases', 10_000);
   const namespaces = Math.max(1, Math.ceil(databases / 100));
-  const server = createKubeApiServer({ crdsDir: CRDS_DIR, watchHistory: 1000 });
+  const crdsDir = requireCrdsDir({ flag: argText('crds'), env: process.env });
+  const server = createKubeApiServer({ crdsDir, watchHistory: 1000 });
   const { state } = server;
   const tLoad = performance.now();
   for (let n = 0; n < namespaces; n++)

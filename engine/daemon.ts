@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config';
 import { createEngine, type Engine } from './engine';
+import { secretOnceLine } from './logging';
 
 /** Starts the daemon and resolves once it listens; `stop` undoes it. */
 export async function runDaemon(
@@ -32,10 +33,15 @@ export async function runDaemon(
     rendererDir: values['renderer-dir'] ?? env.DBAAS_RENDERER_DIR ?? findRendererDir(),
   });
   const engine = await createEngine(config, {
-    // Straight to stdout, once, never through the logger (logs are shipped and kept).
+    // Straight to stdout, once, never through the logger (logs are shipped and kept): one JSON
+    // line among the log's, marked secretOnce.
     onGeneratedAdminPassword: (password) =>
       process.stdout.write(
-        `first start: created user admin with password ${password}\nkeep it now: it is not shown again (DBAAS_ADMIN_PASSWORD sets it instead on a first start)\n`,
+        secretOnceLine(
+          'first start: created user admin; keep the password now, it is not shown again (DBAAS_ADMIN_PASSWORD sets it instead on a first start)',
+          { username: 'admin', password },
+          new Date(),
+        ),
       ),
   });
   await engine.start();

@@ -38,6 +38,27 @@ export const REDACTED_PATHS = [
   'req.headers["x-dbaas-local-identity"]',
 ];
 
+/**
+ * One JSON log line that carries a secret on purpose, shown once (the first start's generated admin
+ * password): shaped like the logger's lines so a log reader parses it, and marked
+ * `"secretOnce": true` so that a log shipper can drop or mask it. It never goes through the logger,
+ * whose redaction would hide the secret from the one person who needs it.
+ */
+export function secretOnceLine(
+  message: string,
+  fields: Readonly<Record<string, string>>,
+  now: Date,
+): string {
+  return `${JSON.stringify({
+    level: 30,
+    time: now.toISOString(),
+    service: 'kubedb-dbaas-engine',
+    msg: message,
+    ...fields,
+    secretOnce: true,
+  })}\n`;
+}
+
 /** The engine's structured JSON logger (pino), with redaction. */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(

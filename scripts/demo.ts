@@ -3,13 +3,17 @@
  * "sandbox", with a few sample databases created through the engine (so the console shows them)
  * and a few created directly on the cluster (as another team's kubectl would).
  *
- * Flags: the daemon's (--port, --host, --data-dir); the data dir defaults to a fresh temporary
- * folder, since the sandbox cluster is new on every run.
+ * Flags: the daemon's (--port, --host, --data-dir), and --crds DIR; the data dir defaults to a
+ * fresh temporary folder, since the sandbox cluster is new on every run. The CRDs are found as
+ * sim/crds.ts says; without them the sandbox runs with the simulator's permissive built-in kinds,
+ * and says so. The sandbox's kubeconfig is written into the data dir, and the kubectl line to use
+ * it is printed.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runDaemon } from '../engine/daemon';
+import { crdsOrBuiltIn } from '../sim/crds';
 import { startSimCluster } from '../sim/index';
 
 const SAMPLES = [
@@ -25,21 +29,30 @@ const SAMPLES = [
   },
 ];
 
+/** Takes `--NAME VALUE` or `--NAME=VALUE` out of `args`; returns its value. */
+function takeFlag(args: string[], name: string): string | undefined {
+  const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i < 0) return undefined;
+  const [arg] = args.splice(i, 1);
+  if (arg!.includes('=')) return arg!.slice(arg!.indexOf('=') + 1);
+  return args.splice(i, 1)[0];
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const crdsDir = resolve(import.meta.dirname, '../../shared/kubedb/crds');
+  const crds = crdsOrBuiltIn({ flag: takeFlag(args, 'crds'), env: process.env });
+  if (crds.notice) process.stdout.write(`${crds.notice}\n`);
   const sandbox = await startSimCluster({
     name: 'sandbox',
     speed: 5,
     databases: 3,
-    ...((await exists(crdsDir)) ? { crdsDir } : {}),
+    ...(crds.crdsDir ? { crdsDir: crds.crdsDir } : {}),
   });
   process.stdout.write(`sim ready: sandbox ${sandbox.url}\n`);
 
-  const hasDataDir = args.some((a) => a === '--data-dir' || a.startsWith('--data-dir='));
-  const dataArgs = hasDataDir ? [] : ['--data-dir', mkdtempSync(join(tmpdir(), 'dbaas-demo-'))];
+  const dataDir = resolve(takeFlag(args, 'data-dir') ?? mkdtempSync(join(tmpdir(), 'dbaas-demo-')));
   // The sandbox listens on loopback, which the daemon refuses by default (SSRF guard).
-  const { engine } = await runDaemon([...args, ...dataArgs], {
+  const { engine } = await runDaemon([...args, '--data-dir', dataDir], {
     ...process.env,
     DBAAS_ALLOW_PRIVATE_CLUSTER_ADDRESSES: 'true',
   });
@@ -56,6 +69,11 @@ async function main(): Promise<void> {
       providerId: provider.id,
     });
   }
+  const kubeconfigPath = join(dataDir, 'sandbox.kubeconfig');
+  writeFileSync(kubeconfigPath, sandbox.kubeconfig, { mode: 0o600 });
+  process.stdout.write(
+    `sandbox kubeconfig: ${kubeconfigPath}\n  kubectl --kubeconfig ${kubeconfigPath} get postgres,mongodb,redis,mysql -A\n`,
+  );
   const address = engine.api.server.address();
   const port = typeof address === 'object' && address ? address.port : engine.config.port;
   process.stdout.write(`engine ready on http://${engine.config.host}:${port}\n`);
@@ -71,14 +89,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-}
-
-async function exists(path: string): Promise<boolean> {
-  const { access } = await import('node:fs/promises');
-  return access(path).then(
-    () => true,
-    () => false,
-  );
 }
 
 main().catch((error: unknown) => {

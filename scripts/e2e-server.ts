@@ -1,9 +1,9 @@
 /**
- * The server of the end-to-end run: two simulated KubeDB clusters (with the real CRDs from
- * ../shared/kubedb/crds) and the engine daemon with a known admin password, serving the built
+ * The server of the end-to-end run: two simulated KubeDB clusters (with the real CRDs, found as
+ * sim/crds.ts says: --crds DIR, KUBEDB_CRDS_DIR, ../shared/kubedb/crds beside the checkout) and the engine daemon with a known admin password, serving the built
  * renderer. Playwright's webServer starts it:
  *
- *   node --import tsx scripts/e2e-server.ts --port 18437 [--data-dir DIR] [--info-file FILE]
+ *   node --import tsx scripts/e2e-server.ts --port 18437 [--data-dir DIR] [--info-file FILE] [--crds DIR]
  *
  * Nothing is registered: the tests add a cluster through the console. What the tests need (the
  * daemon URL, the admin password, each simulator's URL and kubeconfig) goes to the info file
@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runDaemon } from '../engine/daemon';
+import { CrdsNotFoundError, requireCrdsDir } from '../sim/crds';
 import { startSimCluster, type SimCluster } from '../sim/index';
 
 /** The admin password of the e2e daemon (tests sign in with it). */
@@ -36,12 +37,13 @@ async function main(): Promise<void> {
       'data-dir': { type: 'string' },
       'info-file': { type: 'string', default: join(ROOT, 'test-results', 'e2e-env.json') },
       speed: { type: 'string', default: '20' },
+      crds: { type: 'string' },
     },
   });
   if (!existsSync(join(ROOT, 'out', 'renderer', 'index.html'))) {
     throw new Error('the renderer is not built: run `npx electron-vite build` first');
   }
-  const crdsDir = resolve(ROOT, '../shared/kubedb/crds');
+  const crdsDir = requireCrdsDir({ flag: values.crds, env: process.env });
   const speed = Number(values.speed);
   const sims: SimCluster[] = [];
   for (const name of ['east', 'west']) sims.push(await startSimCluster({ name, speed, crdsDir }));
@@ -104,6 +106,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`e2e server failed to start: ${(error as Error).stack ?? String(error)}\n`);
+  // The missing-CRDs line says what to do; a stack would only hide it.
+  const detail = error instanceof CrdsNotFoundError ? error.message : (error as Error).stack;
+  process.stderr.write(`e2e server failed to start: ${detail ?? String(error)}\n`);
   process.exit(1);
 });

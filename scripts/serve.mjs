@@ -3,13 +3,13 @@
 // Both install what they need first and build the console page if it is missing.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { ensureNodeModules, log } from './lib/setup.mjs';
+import { ensureSetup, log } from './lib/setup.mjs';
 
 const args = process.argv.slice(2);
 const demo = args.includes('--demo');
 const rest = args.filter((a) => a !== '--demo');
 
-ensureNodeModules();
+ensureSetup();
 if (!existsSync('out/renderer/index.html')) {
   log('building the console page (first run)');
   const built = spawnSync('npx', ['electron-vite', 'build'], { stdio: 'inherit' });

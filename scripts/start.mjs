@@ -2,9 +2,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { ensureNodeModules } from './lib/setup.mjs';
+import { ensureSetup } from './lib/setup.mjs';
 
-ensureNodeModules();
+ensureSetup();
 let binary = null;
 try {
   // The electron package exports the path of its binary; the path exists only when it was downloaded.

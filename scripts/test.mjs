@@ -1,15 +1,18 @@
-// npm test: sets up what the tests need on this machine, runs every suite that can run here
-// (vitest, then Playwright in Debian's Chromium), and ends with one plain line of counts.
+// npm test (= npm run check, and what CI runs): sets up what the tests need on this machine, runs
+// the gates (types, lint, format, dependency rules), then every suite that can run here (vitest,
+// then Playwright in Debian's Chromium), and ends with one plain line of counts.
 //   npm test                 everything
 //   npm test -- --no-e2e     skip Playwright (says so in the summary)
-//   npm test -- PATTERN...   only vitest files matching PATTERN (and no Playwright)
+//   npm test -- PATTERN...   only vitest files matching PATTERN: no gates, no Playwright (says so)
+// A failing gate fails the run and is named in the summary; the tests still run, so that one run
+// shows everything that is wrong.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
-  ensureNodeModules,
-  ensureSystemPackages,
+  ALL_SYSTEM_PACKAGES,
+  ensureSetup,
   freePort,
   log,
   run,
@@ -19,10 +22,48 @@ import {
 const args = process.argv.slice(2);
 const noE2e = args.includes('--no-e2e');
 const patterns = args.filter((a) => !a.startsWith('--'));
-const runE2e = !noE2e && patterns.length === 0;
+const targeted = patterns.length > 0;
+const runE2e = !noE2e && !targeted;
 
-ensureSystemPackages();
-ensureNodeModules();
+/** The gates, cheapest first; each is a command that fails with a non-zero exit code. */
+const GATES = [
+  ['typecheck', 'npx', ['tsc', '-b']],
+  ['lint', 'npx', ['eslint', '.', '--max-warnings', '0']],
+  ['format', 'npx', ['prettier', '--check', '.']],
+  ['dependency rules', 'node', ['scripts/check-deps.mjs']],
+];
+
+ensureSetup(ALL_SYSTEM_PACKAGES);
+if (targeted) {
+  log(
+    'a vitest filter was given: the gates (types, lint, format, dependency rules) and Playwright are skipped',
+  );
+}
+
+const summary = [];
+let exitCode = 0;
+if (targeted) {
+  summary.push({
+    name: 'gates',
+    skippedSuite:
+      'skipped: a vitest filter was given; run npm test without one for types, lint, format and dependency rules',
+  });
+} else {
+  const failedGates = [];
+  for (const [name, command, commandArgs] of GATES) {
+    log(`gate ${name}: ${command} ${commandArgs.join(' ')}`);
+    const code = await spawnAndWait(command, commandArgs, process.env);
+    if (code !== 0) failedGates.push(name);
+  }
+  summary.push({
+    name: 'gates',
+    passed: GATES.length - failedGates.length,
+    failed: failedGates.length,
+    skipped: 0,
+    failedNames: failedGates,
+  });
+  if (failedGates.length > 0) exitCode = 1;
+}
 
 const work = mkdtempSync(join(tmpdir(), 'dbaas-test-'));
 const redis = await startPrivateRedis(join(work, 'redis'));
@@ -31,13 +72,17 @@ const cleanup = () => {
   redis.stop();
   rmSync(work, { recursive: true, force: true });
 };
-process.on('SIGINT', () => {
-  cleanup();
-  process.exit(130);
-});
+// Interrupted (Ctrl-C, or CI's time budget): the private Redis goes too.
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+]) {
+  process.on(signal, () => {
+    cleanup();
+    process.exit(code);
+  });
+}
 
-const summary = [];
-let exitCode = 0;
 try {
   if (runE2e) {
     log('building the renderer, main, preload and daemon bundles');
@@ -118,8 +163,9 @@ for (const part of summary) {
     process.stdout.write(`${part.name} suite SKIPPED (${part.skippedSuite})\n`);
     continue;
   }
+  const names = part.failedNames?.length ? ` (failed: ${part.failedNames.join(', ')})` : '';
   process.stdout.write(
-    `${part.name}: ${part.passed} passed, ${part.failed} failed, ${part.skipped} skipped\n`,
+    `${part.name}: ${part.passed} passed, ${part.failed} failed, ${part.skipped} skipped${names}\n`,
   );
   passed += part.passed;
   failed += part.failed;

@@ -1,14 +1,17 @@
 /**
  * Starts simulated KubeDB clusters from the command line:
  *
- *   npx tsx sim/cli.ts --clusters 2 --port 16443 --crds ../shared/kubedb/crds \
- *     --kubeconfig-out /tmp/sim.kubeconfig --speed 1 --databases 6 --seed 1
+ *   npm run sim -- --clusters 2 --port 16443 --crds ../shared/kubedb/crds \
+ *     --kubeconfig-out sim.kubeconfig --speed 1 --databases 6 --seed 1
  *
+ * Without --crds the CRD folder is found as sim/crds.ts says (KUBEDB_CRDS_DIR, then
+ * ../shared/kubedb/crds beside the checkout), else the built-in permissive kinds are used.
  * Prints `sim ready: NAME URL` per cluster, writes one kubeconfig with a context per cluster (the
  * first is current), and stops cleanly on SIGINT / SIGTERM.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { crdsOrBuiltIn } from './crds';
 import { buildKubeconfig, startSimCluster, type SimCluster } from './index';
 
 interface CliOptions {
@@ -123,6 +126,14 @@ async function main(): Promise<void> {
     process.stderr.write(`${(error as Error).message}\n${usage()}\n`);
     process.exit(2);
   }
+  let crds: { crdsDir?: string; notice?: string };
+  try {
+    crds = crdsOrBuiltIn({ flag: options.crds, env: process.env });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  if (crds.notice) process.stderr.write(`${crds.notice}\n`);
   const clusters: SimCluster[] = [];
   const stopAll = async (): Promise<void> => {
     await Promise.all(clusters.map((c) => c.stop()));
@@ -149,7 +160,7 @@ async function main(): Promise<void> {
         speed: options.speed,
         seed: options.seed + i,
         databases: share,
-        ...(options.crds ? { crdsDir: options.crds } : {}),
+        ...(crds.crdsDir ? { crdsDir: crds.crdsDir } : {}),
       });
       clusters.push(cluster);
       applyStartupFaults(cluster, options);

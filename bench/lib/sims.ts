@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { requireCrdsDir } from '../../sim/crds';
 
 export interface SimProcess {
   clusters: { name: string; url: string }[];
@@ -34,7 +35,7 @@ export async function startSimProcess(options: {
       '--kubeconfig-out',
       options.kubeconfigOut,
       '--crds',
-      resolve(ROOT, '../shared/kubedb/crds'),
+      requireCrdsDir({ env: process.env }),
     ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );

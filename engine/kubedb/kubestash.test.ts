@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { database, get, loadCrdValidator } from './conformance/crd-validator';
+import { crdsDirForTests } from '../../sim/apiserver/testing';
 import {
   BACKUP_SESSION_NAME,
   buildBackupConfiguration,
@@ -9,7 +10,7 @@ import {
   buildRetentionPolicy,
 } from './index';
 
-const validate = loadCrdValidator();
+const validate = loadCrdValidator(crdsDirForTests());
 
 describe('KubeStash objects', () => {
   const db = database('postgres', 'cluster');

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ENGINE_MODES } from '../domain';
 import { MATRIX, database, get, loadCrdValidator } from './conformance/crd-validator';
+import { crdsDirForTests } from '../../sim/apiserver/testing';
 import { buildDatabaseManifest, buildDesiredManifests } from './index';
 
-const validate = loadCrdValidator();
+const validate = loadCrdValidator(crdsDirForTests());
 
 describe('the CRD validator', () => {
   const base = { apiVersion: 'kubedb.com/v1', kind: 'Postgres', metadata: { name: 'a' } };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Engine } from '../domain';
 import { MATRIX, database, get, loadCrdValidator } from './conformance/crd-validator';
+import { crdsDirForTests } from '../../sim/apiserver/testing';
 import {
   buildHorizontalScaling,
   buildReconfigure,
@@ -12,7 +13,7 @@ import {
   opsRequestName,
 } from './index';
 
-const validate = loadCrdValidator();
+const validate = loadCrdValidator(crdsDirForTests());
 
 describe('OpsRequests', () => {
   const ops = (engine: Engine, mode: string) => ({

@@ -1,5 +1,7 @@
-// Shared set-up for npm test, npm run demo and npm start: system packages, npm dependencies, and
-// a private Redis. Plain Node so that it runs before node_modules exists.
+// Shared set-up for every README entry point (npm test, npm run demo/serve/sim, npm start): system
+// packages, npm dependencies, and a private Redis. Plain Node so that it runs before node_modules
+// exists. The order matters on a fresh machine: `npm ci` compiles keytar against libsecret, so the
+// system packages come first (ensureSetup).
 import { spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -31,6 +33,9 @@ const SYSTEM_NEEDS = [
   { check: () => has('pkg-config'), pkg: 'pkg-config', why: 'to find libsecret' },
 ];
 
+/** Every system package of SYSTEM_NEEDS (what npm test needs). */
+export const ALL_SYSTEM_PACKAGES = SYSTEM_NEEDS.map((n) => n.pkg);
+
 export function has(command) {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 }
@@ -43,7 +48,7 @@ export function log(message) {
  * Installs missing system packages with apt-get where we run as root on Debian; otherwise stops
  * with one line naming them.
  */
-export function ensureSystemPackages(needs = SYSTEM_NEEDS.map((n) => n.pkg)) {
+export function ensureSystemPackages(needs = ALL_SYSTEM_PACKAGES) {
   const missing = SYSTEM_NEEDS.filter((n) => needs.includes(n.pkg) && !n.check());
   if (missing.length === 0) return;
   const packages = [...new Set(missing.map((m) => m.pkg))];
@@ -60,10 +65,27 @@ export function ensureSystemPackages(needs = SYSTEM_NEEDS.map((n) => n.pkg)) {
   run('apt-get', ['install', '-y', '-qq', ...packages], { env });
 }
 
-/** Installs npm dependencies when node_modules is missing or older than the lockfile. */
+/** What `npm ci` itself needs on the system: keytar compiles against libsecret, found by pkg-config. */
+export const BUILD_NEEDS = ['pkg-config', 'libsecret-1-dev'];
+
+/** Whether npm dependencies are installed (npm ci leaves this file). */
+export function hasNodeModules() {
+  return existsSync(join('node_modules', '.package-lock.json'));
+}
+
+/**
+ * What every entry point runs first: the system packages it `needs` — plus, when node_modules
+ * must be installed, the ones npm ci builds with — and only then npm dependencies.
+ */
+export function ensureSetup(needs = []) {
+  const install = !hasNodeModules();
+  ensureSystemPackages(install ? [...new Set([...BUILD_NEEDS, ...needs])] : needs);
+  if (install) ensureNodeModules();
+}
+
+/** Installs npm dependencies when node_modules is missing. Call ensureSetup, which runs this last. */
 export function ensureNodeModules() {
-  const marker = join('node_modules', '.package-lock.json');
-  if (existsSync(marker)) return;
+  if (hasNodeModules()) return;
   log(
     'node_modules is missing: running npm ci (ELECTRON_SKIP_BINARY_DOWNLOAD=1, since the Electron binary cannot be downloaded here)',
   );

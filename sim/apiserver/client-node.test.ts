@@ -1,7 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../core/contract';
-import { KUBEDB_CRDS_DIR, startServer, waitFor, type RunningServer } from './testing';
+import { crdsDirForTests, startServer, waitFor, type RunningServer } from './testing';
 
 function kubeConfig(url: string): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
@@ -71,7 +71,7 @@ function serverNames(r: RunningServer): string[] {
 
 describe('@kubernetes/client-node against the simulator', () => {
   it('lists custom objects page by page with limit and continue', async () => {
-    running = await startServer({ crdsDir: KUBEDB_CRDS_DIR });
+    running = await startServer({ crdsDir: crdsDirForTests() });
     const { state } = running.server;
     for (let i = 0; i < 25; i++) {
       state.create({
@@ -109,7 +109,7 @@ describe('@kubernetes/client-node against the simulator', () => {
   });
 
   it('watches changes of custom objects', async () => {
-    running = await startServer({ crdsDir: KUBEDB_CRDS_DIR });
+    running = await startServer({ crdsDir: crdsDirForTests() });
     const kc = kubeConfig(running.url);
     const events: string[] = [];
     const watch = new k8s.Watch(kc);

@@ -5,7 +5,7 @@ import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKubectl, writeKubeconfig } from '../../test/helpers/kubectl';
 import type { KubeObject } from '../core/contract';
-import { KUBEDB_CRDS_DIR, startServer, type RunningServer } from './testing';
+import { crdsDirForTests, startServer, type RunningServer } from './testing';
 
 let running: RunningServer;
 let dir: string;
@@ -21,7 +21,7 @@ const get = async (resource: string, name: string): Promise<KubeObject> => {
 const spec = (o: KubeObject) => o.spec as Record<string, unknown>;
 
 beforeAll(async () => {
-  running = await startServer({ crdsDir: KUBEDB_CRDS_DIR });
+  running = await startServer({ crdsDir: crdsDirForTests() });
   dir = mkdtempSync(join(tmpdir(), 'sim-conversion-'));
   kubeconfig = writeKubeconfig(running.url, dir);
   await kubectl(['create', 'namespace', 'demo']);

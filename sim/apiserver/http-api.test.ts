@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimApiError, type KubeObject } from '../core/contract';
-import { call, KUBEDB_CRDS_DIR, startServer, type RunningServer } from './testing';
+import { crdsDirForTests, call, startServer, type RunningServer } from './testing';
 
 let running: RunningServer | undefined;
 
@@ -232,7 +232,7 @@ describe('create, update and errors', () => {
   });
 
   it('reports every schema violation as a cause with the real reasons', async () => {
-    const { url } = await start({ crdsDir: KUBEDB_CRDS_DIR });
+    const { url } = await start({ crdsDir: crdsDirForTests() });
     const bad = await call(
       `${url}${PG}`,
       'POST',
@@ -258,7 +258,7 @@ describe('create, update and errors', () => {
   });
 
   it('prunes unknown fields, refuses them with Strict and warns with Warn', async () => {
-    const { url } = await start({ crdsDir: KUBEDB_CRDS_DIR });
+    const { url } = await start({ crdsDir: crdsDirForTests() });
     const strict = await call(
       `${url}${PG}?fieldValidation=Strict`,
       'POST',

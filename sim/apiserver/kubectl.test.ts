@@ -1,12 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKubectl, writeKubeconfig } from '../../test/helpers/kubectl';
 import type { KubeObject } from '../core/contract';
-import { KUBEDB_CRDS_DIR, startServer, type RunningServer } from './testing';
+import { crdsDirForTests, startServer, type RunningServer } from './testing';
 
 const DB_KINDS: [plural: string, short: string][] = [
   ['postgreses', 'pg'],
@@ -18,11 +17,16 @@ const DB_KINDS: [plural: string, short: string][] = [
   ['elasticsearches', 'es'],
 ];
 
-/** The YAML blocks of REFERENCE.md section 11, as one multi-document text per block. */
+/**
+ * The YAML blocks of the KubeDB reference's section 11 (../shared/kubedb/REFERENCE.md), kept as
+ * fixtures in the repository: one multi-document text per block.
+ */
 function referenceExamples(): string[] {
-  const md = readFileSync('/work/shared/kubedb/REFERENCE.md', 'utf8');
-  const section = md.slice(md.indexOf('## 11. Example manifests'));
-  return [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+  const dir = join(import.meta.dirname, 'fixtures');
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.yaml'))
+    .sort()
+    .map((name) => readFileSync(join(dir, name), 'utf8'));
 }
 
 let running: RunningServer;
@@ -32,7 +36,7 @@ const kubectl = (args: string[], input?: string) =>
   runKubectl(kubeconfig, args, input === undefined ? {} : { input });
 
 beforeAll(async () => {
-  running = await startServer({ crdsDir: KUBEDB_CRDS_DIR });
+  running = await startServer({ crdsDir: crdsDirForTests() });
   dir = mkdtempSync(join(tmpdir(), 'sim-kubectl-'));
   kubeconfig = writeKubeconfig(running.url, dir);
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKubectl, writeKubeconfig } from '../../test/helpers/kubectl';
-import { call, KUBEDB_CRDS_DIR, startServer, type RunningServer } from './testing';
+import { call, crdsDirForTests, startServer, type RunningServer } from './testing';
 
 let running: RunningServer;
 let dir: string;
@@ -12,7 +12,7 @@ const kubectl = (args: string[], input?: string) =>
   runKubectl(kubeconfig, args, input === undefined ? {} : { input });
 
 beforeAll(async () => {
-  running = await startServer({ crdsDir: KUBEDB_CRDS_DIR });
+  running = await startServer({ crdsDir: crdsDirForTests() });
   dir = mkdtempSync(join(tmpdir(), 'sim-openapi-'));
   kubeconfig = writeKubeconfig(running.url, dir);
 });

@@ -2,10 +2,17 @@
  * Helpers for tests of the simulated API server (and of code that runs against it): start a server
  * on a free port, and wait for a condition with a deadline instead of sleeping.
  */
+import { requireCrdsDir } from '../crds';
 import { createKubeApiServer, type KubeApiServer, type KubeApiServerOptions } from './index';
 
-/** The KubeDB CRD folder shared by the project. */
-export const KUBEDB_CRDS_DIR = '/work/shared/kubedb/crds';
+/**
+ * The real KubeDB CRD folder for a test (sim/crds.ts: KUBEDB_CRDS_DIR, then ../shared/kubedb/crds
+ * beside the checkout). Throws the one "KubeDB CRDs not found" line when there is none; call it
+ * where the CRDs are needed (a hook or a test), so only the tests that need them fail.
+ */
+export function crdsDirForTests(): string {
+  return requireCrdsDir({ env: process.env });
+}
 
 /** A started server and its URL. */
 export interface RunningServer {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { startSimCluster } from '../index';
-import { CRDS_DIR, phaseOf, waitFor } from './test-support';
+import { crdsDirForTests, phaseOf, waitFor } from './test-support';
 
 describe('child objects of a database', () => {
   it("carry the database's labels on the PetSet, pods and services", async () => {
-    const cluster = await startSimCluster({ crdsDir: CRDS_DIR, speed: 400, seed: 9 });
+    const cluster = await startSimCluster({ crdsDir: crdsDirForTests(), speed: 400, seed: 9 });
     try {
       const { state } = cluster;
       state.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo' } });

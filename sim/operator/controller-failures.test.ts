@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKubectl, writeKubeconfig } from '../../test/helpers/kubectl';
 import { startSimCluster, type SimCluster } from '../index';
-import { CRDS_DIR, waitFor } from './test-support';
+import { crdsDirForTests, waitFor } from './test-support';
 
 let cluster: SimCluster;
 let dir: string;
@@ -56,7 +56,7 @@ const status = async (kind: string, name: string): Promise<Record<string, unknow
 };
 
 beforeAll(async () => {
-  cluster = await startSimCluster({ crdsDir: CRDS_DIR, speed: 200, seed: 3 });
+  cluster = await startSimCluster({ crdsDir: crdsDirForTests(), speed: 200, seed: 3 });
   dir = mkdtempSync(join(tmpdir(), 'sim-failures-'));
   kubeconfig = writeKubeconfig(cluster.url, dir);
   expect((await kubectl(['create', 'namespace', 'demo'])).code).toBe(0);

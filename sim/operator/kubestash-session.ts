@@ -5,8 +5,9 @@
  */
 import type { ClusterState, KubeObject } from '../core/contract';
 import { DB_API, isEngineKind } from './engines';
-import { CORE_API, STORAGE_API, parseSize, ref, sessionsOf } from './kubestash-common';
+import { CORE_API, STORAGE_API, ref, sessionsOf } from './kubestash-common';
 import type { FailureReporter } from './failure-status';
+import { applyRetention, updateRepository } from './kubestash-repository';
 import type { Runtime } from './runtime';
 import {
   asNumber,
@@ -159,7 +160,7 @@ export class BackupSessionRunner {
     for (const s of snapshots) {
       s.phase = failed ? 'Failed' : 'Succeeded';
       this.finishSnapshot(namespace, s.name, failed, time, sessionName);
-      this.updateRepository(namespace, s.repository);
+      updateRepository(this.state, namespace, s.repository);
     }
     const duration = formatGoDuration((Date.now() - started) * this.runtime.speed);
     if (failed) {
@@ -169,7 +170,8 @@ export class BackupSessionRunner {
         { type: 'SnapshotsEnsured', status: 'False', reason: 'BackupFailed', message: failed },
       );
     } else {
-      const retention = this.applyRetention(
+      const retention = applyRetention(
+        this.state,
         bc,
         session,
         namespace,
@@ -315,99 +317,6 @@ export class BackupSessionRunner {
           ],
         };
     this.state.updateStatus({ ...snap, status }, { skipAdmission: true });
-  }
-
-  private snapshotsOf(namespace: string, repository: string): KubeObject[] {
-    return this.state
-      .list(STORAGE_API, 'Snapshot', {
-        namespace,
-        labels: { 'kubestash.com/repo-name': repository },
-      })
-      .sort(
-        (a, b) =>
-          text(getPath(a, ['status', 'snapshotTime'])).localeCompare(
-            text(getPath(b, ['status', 'snapshotTime'])),
-          ) || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
-      );
-  }
-
-  private updateRepository(namespace: string, name: string): void {
-    const repo = this.state.get(STORAGE_API, 'Repository', namespace, name);
-    if (!repo) return;
-    const snaps = this.snapshotsOf(namespace, name);
-    const done = snaps.filter((s) => getPath(s, ['status', 'phase']) === 'Succeeded');
-    const total = done.reduce(
-      (n, s) => n + parseSize(text(getPath(s, ['status', 'size']), '0 B')),
-      0,
-    );
-    const last = done[done.length - 1];
-    const status = {
-      ...asRecord(repo.status),
-      phase: 'Ready',
-      integrity: true,
-      snapshotCount: snaps.length,
-      size: formatBytes(total),
-      ...(last ? { lastBackupTime: getPath(last, ['status', 'snapshotTime']) } : {}),
-      recentSnapshots: snaps
-        .slice(-5)
-        .reverse()
-        .map((s) => ({
-          name: s.metadata.name,
-          phase: getPath(s, ['status', 'phase']),
-          session: getPath(s, ['spec', 'session']),
-          size: getPath(s, ['status', 'size']),
-          snapshotTime: getPath(s, ['status', 'snapshotTime']),
-        })),
-    };
-    this.state.updateStatus({ ...repo, status }, { skipAdmission: true });
-  }
-
-  private applyRetention(
-    bc: KubeObject,
-    session: Record<string, unknown>,
-    namespace: string,
-    repositories: string[],
-  ): Record<string, unknown>[] {
-    const out: Record<string, unknown>[] = [];
-    const backends = (
-      Array.isArray(getPath(bc, ['spec', 'backends']))
-        ? (getPath(bc, ['spec', 'backends']) as unknown[])
-        : []
-    ).map(asRecord);
-    for (const repoName of repositories) {
-      const repo = (Array.isArray(session.repositories) ? session.repositories : [])
-        .map(asRecord)
-        .find((r) => r.name === repoName);
-      const policyRef = ref(backends.find((b) => b.name === repo?.backend)?.retentionPolicy);
-      if (!policyRef.name) continue;
-      const policy = this.state.get(
-        STORAGE_API,
-        'RetentionPolicy',
-        policyRef.namespace ?? namespace,
-        policyRef.name,
-      );
-      const keep = asNumber(getPath(policy, ['spec', 'successfulSnapshots', 'last']), Infinity);
-      const keepFailed = asNumber(getPath(policy, ['spec', 'failedSnapshots', 'last']), 1);
-      const snaps = this.snapshotsOf(namespace, repoName);
-      const ok = snaps.filter((s) => getPath(s, ['status', 'phase']) === 'Succeeded');
-      const bad = snaps.filter((s) => getPath(s, ['status', 'phase']) === 'Failed');
-      for (const s of [
-        ...ok.slice(0, Math.max(0, ok.length - keep)),
-        ...bad.slice(0, Math.max(0, bad.length - keepFailed)),
-      ]) {
-        this.state.delete(STORAGE_API, 'Snapshot', namespace, s.metadata.name ?? '', {
-          skipAdmission: true,
-        });
-      }
-      this.updateRepository(namespace, repoName);
-      out.push({
-        ref: { name: policyRef.name, namespace: policyRef.namespace ?? namespace },
-        repository: repoName,
-        phase: policy ? 'Applied' : 'FailedToApply',
-        ...(policy ? {} : { error: 'retention policy not found' }),
-      });
-    }
-    return out;
   }
 
   /** Keeps the newest `limit` finished sessions of one configuration session. */

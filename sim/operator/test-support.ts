@@ -3,12 +3,10 @@
  * client-node clients for a running cluster. Nothing here sleeps as synchronisation: every wait
  * polls a condition until a deadline and then fails with a message.
  */
-import { fileURLToPath } from 'node:url';
 import type { ClusterState, KubeObject } from '../core/contract';
 import { getPath } from './util';
 
-/** The KubeDB/KubeStash CRD folder shared by the project (../shared/kubedb/crds from the repo). */
-export const CRDS_DIR = fileURLToPath(new URL('../../../shared/kubedb/crds', import.meta.url));
+export { crdsDirForTests } from '../apiserver/testing';
 
 /** Polls `check` until it returns a truthy value (returned) or `timeoutMs` passes (throws). */
 export async function waitFor<T>(

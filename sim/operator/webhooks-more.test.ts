@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKubectl, writeKubeconfig } from '../../test/helpers/kubectl';
 import { startSimCluster, type SimCluster } from '../index';
-import { CRDS_DIR, phaseOf, waitFor } from './test-support';
+import { crdsDirForTests, phaseOf, waitFor } from './test-support';
 import { getPath } from './util';
 
 let cluster: SimCluster;
@@ -17,7 +17,7 @@ const meta = (name: string) => `metadata: { name: ${name}, namespace: demo }`;
 const storage = 'storage: { resources: { requests: { storage: 1Gi } } }';
 
 beforeAll(async () => {
-  cluster = await startSimCluster({ crdsDir: CRDS_DIR, speed: 400, seed: 5 });
+  cluster = await startSimCluster({ crdsDir: crdsDirForTests(), speed: 400, seed: 5 });
   dir = mkdtempSync(join(tmpdir(), 'sim-webhooks-'));
   kubeconfig = writeKubeconfig(cluster.url, dir);
   await kubectl(['create', 'namespace', 'demo']);

@@ -43,7 +43,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('merging $KUBECONFIG as kubectl does', () => {
   it('keeps the first entry of each name, takes current-context from the first file that sets it, and resolves relative paths per file', () => {
     const { text, contexts } = mergeKubeconfigs([
-      { path: '/home/me/.kube/one', text: first },
+      { path: '/users/me/.kube/one', text: first },
       { path: '/etc/kube/two', text: second },
       { path: '/etc/kube/three', text: third },
     ]);
@@ -60,7 +60,7 @@ describe('merging $KUBECONFIG as kubectl does', () => {
     // A context of the first file uses a user of the second: one document holds both.
     expect(doc.users.map((u) => u.name)).toEqual(['from-second']);
     expect(doc.clusters.find((c) => c.name === 'a')?.cluster['certificate-authority']).toBe(
-      '/home/me/.kube/certs/ca.crt',
+      '/users/me/.kube/certs/ca.crt',
     );
     expect(doc.users[0]?.user).toEqual({
       'token-file': '/etc/kube/token',
@@ -70,7 +70,7 @@ describe('merging $KUBECONFIG as kubectl does', () => {
 
   it('reduces the merged text to one context, its cluster and its user for registration', () => {
     const { text } = mergeKubeconfigs([
-      { path: '/home/me/.kube/one', text: first },
+      { path: '/users/me/.kube/one', text: first },
       { path: '/etc/kube/two', text: second },
     ]);
     const doc = load(reduceKubeconfig(text, 'both')) as Doc;

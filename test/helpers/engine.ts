@@ -5,7 +5,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { DESKTOP_IDENTITY_HEADER, loadConfig } from '../../engine/config';
@@ -13,10 +13,8 @@ import { createEngine, type Engine, type EngineOptions } from '../../engine/engi
 import { createLogger } from '../../engine/logging';
 import type { Store } from '../../engine/store';
 import { openSqliteStore } from '../../engine/store/sqlite';
+import { crdsDirForTests } from '../../sim/apiserver/testing';
 import { startSimCluster, type SimCluster } from '../../sim/index';
-
-/** The real KubeDB and KubeStash CRDs, as tests install them in the simulator. */
-export const CRDS_DIR = resolve(import.meta.dirname, '../../../shared/kubedb/crds');
 
 export interface TestEngine {
   engine: Engine;
@@ -159,7 +157,7 @@ export async function startTestEngine(
 export async function startClusters(count: number, speed = 200): Promise<SimCluster[]> {
   return Promise.all(
     Array.from({ length: count }, (_, i) =>
-      startSimCluster({ name: `sim-${i + 1}`, crdsDir: CRDS_DIR, speed, seed: i + 1 }),
+      startSimCluster({ name: `sim-${i + 1}`, crdsDir: crdsDirForTests(), speed, seed: i + 1 }),
     ),
   );
 }

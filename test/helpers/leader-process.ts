@@ -4,8 +4,7 @@
  * It prints one JSON line per role change (`{"role","token"}`), and while it believes it leads, it
  * tries a fenced write every 100 ms and prints each outcome (`{"fence":"ok"|"refused","token"}`).
  */
-import { createRedisClient } from '../../engine/redis/connection';
-import { RedisLeadership } from '../../engine/redis/redis-leadership';
+import { createRedisClient, RedisLeadership } from '../../engine/redis';
 
 const [url, prefix, instanceId, lease] = process.argv.slice(2);
 if (!url || !prefix || !instanceId) {

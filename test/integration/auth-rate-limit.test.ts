@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../engine/config';
-import { RedisRateLimiter } from '../../engine/redis/redis-rate-limiter';
+import { RedisRateLimiter } from '../../engine/redis';
 import { startTestEngine, TEST_ADMIN_PASSWORD, type TestEngine } from '../helpers/engine';
 import { testRedisUrl } from '../helpers/redis';
 

@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRedisClient } from '../../engine/redis/connection';
-import { RedisLeadership } from '../../engine/redis/redis-leadership';
+import { createRedisClient, RedisLeadership } from '../../engine/redis';
 import { waitFor } from '../helpers/engine';
 import { testRedisUrl } from '../helpers/redis';
 

@@ -7,13 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../sim/core/contract';
 import { startSimCluster, type SimCluster } from '../../sim/index';
 import { CATALOG_ENTRIES } from '../../sim/operator/catalog';
-import { CRDS_DIR, phaseOf, waitFor } from '../../sim/operator/test-support';
+import { crdsDirForTests, phaseOf, waitFor } from '../../sim/operator/test-support';
 
 let cluster: SimCluster;
 let custom: CustomObjectsApi;
 
 beforeAll(async () => {
-  cluster = await startSimCluster({ name: 'sim-catalog', speed: 200, crdsDir: CRDS_DIR });
+  cluster = await startSimCluster({ name: 'sim-catalog', speed: 200, crdsDir: crdsDirForTests() });
   const kc = new KubeConfig();
   kc.loadFromString(cluster.kubeconfig);
   custom = kc.makeApiClient(CustomObjectsApi);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimCluster, type SimCluster } from '../../sim/index';
-import { CRDS_DIR, waitFor } from '../../sim/operator/test-support';
+import { crdsDirForTests, waitFor } from '../../sim/operator/test-support';
 import { runKubectl, writeKubeconfig } from '../helpers/kubectl';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -69,7 +69,7 @@ describe('kubectl against the simulated cluster', () => {
   let kubeconfig: string;
 
   beforeAll(async () => {
-    cluster = await startSimCluster({ name: 'sim-kubectl', speed: 20, crdsDir: CRDS_DIR });
+    cluster = await startSimCluster({ name: 'sim-kubectl', speed: 20, crdsDir: crdsDirForTests() });
     dir = mkdtempSync(join(tmpdir(), 'sim-kubectl-'));
     kubeconfig = writeKubeconfig(cluster.url, dir);
   });
@@ -168,7 +168,7 @@ describe('sim CLI', () => {
       '--port',
       '0',
       '--crds',
-      CRDS_DIR,
+      crdsDirForTests(),
       '--kubeconfig-out',
       out,
       '--speed',

@@ -6,7 +6,7 @@ import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../sim/core/contract';
 import { startSimCluster, type SimCluster } from '../../sim/index';
-import { CRDS_DIR, phaseOf, recordPhases, waitFor } from '../../sim/operator/test-support';
+import { crdsDirForTests, phaseOf, recordPhases, waitFor } from '../../sim/operator/test-support';
 
 const NS = 'backup';
 const storage = {
@@ -30,7 +30,12 @@ const get = (apiVersion: string, kind: string, name: string) =>
   cluster.state.get(apiVersion, kind, NS, name);
 
 beforeAll(async () => {
-  cluster = await startSimCluster({ name: 'sim-stash', speed: 200, seed: 3, crdsDir: CRDS_DIR });
+  cluster = await startSimCluster({
+    name: 'sim-stash',
+    speed: 200,
+    seed: 3,
+    crdsDir: crdsDirForTests(),
+  });
   const kc = new KubeConfig();
   kc.loadFromString(cluster.kubeconfig);
   custom = kc.makeApiClient(CustomObjectsApi);

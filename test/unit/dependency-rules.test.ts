@@ -45,6 +45,21 @@ describe('the dependency rule', () => {
     }
   }
 
+  /** Like checkWith, but checks the planted file alone (what it imports), which is much faster. */
+  function checkOnly(file: string, source: string): { code: number | null; output: string } {
+    const path = join(work, file);
+    writeFileSync(path, source);
+    try {
+      const result = spawnSync('node', ['scripts/check-deps.mjs', file], {
+        cwd: work,
+        encoding: 'utf8',
+      });
+      return { code: result.status, output: `${result.stdout}${result.stderr}` };
+    } finally {
+      rmSync(path);
+    }
+  }
+
   it('passes on the tree as it is', () => {
     const result = spawnSync('node', ['scripts/check-deps.mjs'], { cwd: work, encoding: 'utf8' });
     expect(result.stdout + result.stderr).toContain('no dependency violations');
@@ -85,5 +100,47 @@ describe('the dependency rule', () => {
     );
     expect(result.output).toContain('no dependency violations');
     expect(result.code).toBe(0);
+  });
+
+  it('fails when a service imports a loop or the API', () => {
+    const loops = checkOnly('engine/services/planted.ts', "import '../loops';\nexport {};\n");
+    expect(loops.code).not.toBe(0);
+    expect(loops.output).toContain('services-not-to-loops-or-api');
+    const api = checkOnly('engine/services/planted.ts', "import '../api/app';\nexport {};\n");
+    expect(api.code).not.toBe(0);
+    expect(api.output).toContain('services-not-to-loops-or-api');
+  });
+
+  it('fails when a loop imports the API', () => {
+    const result = checkOnly('engine/loops/planted.ts', "import '../api/app';\nexport {};\n");
+    expect(result.code).not.toBe(0);
+    expect(result.output).toContain('loops-not-to-api');
+  });
+
+  it('fails when one adapter imports another', () => {
+    const result = checkOnly(
+      'engine/queue/sqlite/planted.ts',
+      "import '../../store/sqlite';\nexport {};\n",
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.output).toContain('no-adapter-to-adapter');
+  });
+
+  it("fails when anything reaches past an adapter's index.ts into its files", () => {
+    const inside = checkOnly(
+      'engine/planted.ts',
+      "import './store/sqlite/sqlite-store';\nexport {};\n",
+    );
+    expect(inside.code).not.toBe(0);
+    expect(inside.output).toContain('no-adapter-internals');
+    const fromTest = checkOnly(
+      'engine/queue/sqlite/planted.test.ts',
+      "import '../../store/sqlite/sqlite-store';\nexport {};\n",
+    );
+    expect(fromTest.code).not.toBe(0);
+    expect(fromTest.output).toContain('no-adapter-internals-across-adapters');
+    const entry = checkOnly('engine/planted.ts', "import './store/sqlite';\nexport {};\n");
+    expect(entry.output).toContain('no dependency violations');
+    expect(entry.code).toBe(0);
   });
 });

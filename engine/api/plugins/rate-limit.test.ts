@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedisUrl } from '../../../test/helpers/redis';
 import type { RoleBinding } from '../../domain';
 import { createLogger } from '../../logging';
-import { RedisRateLimiter } from '../../redis/redis-rate-limiter';
+import { RedisRateLimiter } from '../../redis';
 import {
   MemoryRateLimiter,
   unauthenticated,

@@ -1,5 +1,4 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import yaml from 'js-yaml';
 import {
@@ -12,13 +11,6 @@ import {
 import type { KubeObject } from '../types';
 
 // Test support only (excluded from the engine build like every conformance/ folder): it reads files.
-
-/**
- * The real CRDs in shared/kubedb/crds. Unknown fields are rejected (`additionalProperties: false`
- * wherever a CRD does not preserve unknown fields), because an API server would silently prune them:
- * a misspelt field must fail here instead.
- */
-export const CRD_DIR = fileURLToPath(new URL('../../../../shared/kubedb/crds', import.meta.url));
 
 function closeObjects(schema: unknown): void {
   if (Array.isArray(schema)) return schema.forEach(closeObjects);
@@ -34,7 +26,12 @@ function closeObjects(schema: unknown): void {
   }
 }
 
-export function loadCrdValidator(): (object: KubeObject) => string {
+/**
+ * A validator over the real CRDs of `crdsDir` (tests find it with sim/crds.ts). Unknown fields are
+ * rejected (`additionalProperties: false` wherever a CRD does not preserve unknown fields), because
+ * an API server would silently prune them: a misspelt field must fail here instead.
+ */
+export function loadCrdValidator(crdsDir: string): (object: KubeObject) => string {
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
   for (const keyword of [
     'x-kubernetes-list-map-keys',
@@ -58,8 +55,8 @@ export function loadCrdValidator(): (object: KubeObject) => string {
       versions: { name: string; schema: { openAPIV3Schema: object } }[];
     };
   };
-  for (const file of readdirSync(CRD_DIR).filter((name) => name.endsWith('.yaml'))) {
-    const crd = yaml.load(readFileSync(`${CRD_DIR}/${file}`, 'utf8')) as Crd;
+  for (const file of readdirSync(crdsDir).filter((name) => name.endsWith('.yaml'))) {
+    const crd = yaml.load(readFileSync(`${crdsDir}/${file}`, 'utf8')) as Crd;
     for (const version of crd.spec.versions) {
       const schema = structuredClone(version.schema.openAPIV3Schema);
       closeObjects(schema);
