@@ -81,6 +81,8 @@ describe('the executors', () => {
 
   it('a scale applies one OpsRequest named for the operation and follows it to the end on the clock', async () => {
     await created();
+    // As the PATCH does, the desired state says 3 before the operation runs.
+    database = { ...database, replicas: 3 };
     const { run, reports, operation } = execution('scale-horizontal', { replicas: 3 });
     await driveClock(h.clock, execute(run));
     expect(live()?.spec?.replicas).toBe(3);
