@@ -63,9 +63,8 @@ describe('OpsRequests', () => {
     expect(block('redis', 'sentinel')).toEqual({ replicas: 5 });
     expect(block('elasticsearch', 'combined')).toEqual({ node: 5 });
     expect(block('elasticsearch', 'topology')).toEqual({ topology: { data: 5 } });
-    expect(() => buildHorizontalScaling(ops('postgres', 'standalone'), { replicas: 2 })).toThrow(
-      /standalone/,
-    );
+    // KubeDB's HorizontalScaling takes a standalone Postgres to several replicas too.
+    expect(block('postgres', 'standalone')).toMatchObject({ replicas: 5 });
   });
 
   it('keys vertical scaling and volume expansion by component', () => {

@@ -57,13 +57,15 @@ test('an admin signs in, adds a cluster, creates, scales, inspects, drifts and d
       ['Domain', 'acme'],
       ['Project', 'shop'],
     ] as const) {
-      const picker = page.getByLabel(label, { exact: true });
+      const picker = page.getByRole('combobox', { name: label, exact: true });
       await expect(picker).toBeEnabled();
       if ((await picker.locator('option', { hasText: new RegExp(`^${name}$`) }).count()) > 0) {
         await picker.selectOption(name);
       } else {
         await picker.selectOption({ label: `New ${label.toLowerCase()}…` });
-        await page.getByLabel(`New ${label.toLowerCase()} name`).fill(name);
+        await page
+          .getByRole('textbox', { name: `New ${label.toLowerCase()} name`, exact: true })
+          .fill(name);
       }
     }
     await page.getByRole('button', { name: 'Next' }).click();

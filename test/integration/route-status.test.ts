@@ -67,6 +67,7 @@ describe('documented and actual success statuses', () => {
         'POST /api/v1/auth/refresh',
         () => ({ url: '/api/v1/auth/refresh', body: { refreshToken: ids.refresh } }),
       ],
+      ['DELETE /api/v1/auth/refresh', () => ({ url: '/api/v1/auth/refresh' })],
       [
         'POST /api/v1/api-keys',
         () => ({

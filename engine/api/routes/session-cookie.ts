@@ -13,6 +13,11 @@ import { unauthenticated } from '../../services/auth';
 export const SESSION_HEADER = 'x-dbaas-session';
 export const REFRESH_COOKIE = 'dbaas_refresh';
 const REFRESH_PATH = '/api/v1/auth/refresh';
+/**
+ * A script-readable marker beside the httpOnly cookie, holding no secret: it only tells the page
+ * that a session may be resumed, so a browser without one does not ask (and log a 401).
+ */
+export const SESSION_MARKER_COOKIE = 'dbaas_session';
 
 /** True when the caller asked for the cookie form of the session. */
 export function wantsCookie(request: FastifyRequest): boolean {
@@ -40,6 +45,16 @@ function cookie(request: FastifyRequest, value: string, extra: string[] = []): s
   ].join('; ');
 }
 
+function marker(request: FastifyRequest, value: string, extra: string[] = []): string {
+  return [
+    `${SESSION_MARKER_COOKIE}=${value}`,
+    'Path=/',
+    'SameSite=Strict',
+    ...(request.protocol === 'https' ? ['Secure'] : []),
+    ...extra,
+  ].join('; ');
+}
+
 /** Moves the refresh token of a login or refresh answer into the cookie. */
 export function answerWithCookie<T extends { refreshToken: string }>(
   request: FastifyRequest,
@@ -48,12 +63,15 @@ export function answerWithCookie<T extends { refreshToken: string }>(
 ): Omit<T, 'refreshToken'> {
   const { refreshToken, ...rest } = tokens;
   // A session cookie (no Max-Age): it ends with the browser, and the token's own expiry still holds.
-  void reply.header('set-cookie', cookie(request, refreshToken));
+  void reply.header('set-cookie', [cookie(request, refreshToken), marker(request, '1')]);
   void reply.header('cache-control', 'no-store');
   return rest;
 }
 
 /** Sign-out of a browser: the cookie is cleared. */
 export function clearCookie(request: FastifyRequest, reply: FastifyReply): void {
-  void reply.header('set-cookie', cookie(request, '', ['Max-Age=0']));
+  void reply.header('set-cookie', [
+    cookie(request, '', ['Max-Age=0']),
+    marker(request, '', ['Max-Age=0']),
+  ]);
 }

@@ -34,6 +34,9 @@ export interface LockManagerLike {
   request<T>(name: string, callback: () => Promise<T>): Promise<T>;
 }
 
+/** The daemon's script-readable marker cookie beside its httpOnly session cookie (no secret). */
+export const SESSION_MARKER_COOKIE = 'dbaas_session';
+
 /** How a browser page keeps its session (main, in Node, keeps it in memory instead). */
 export interface SessionOptions {
   /**
@@ -41,6 +44,12 @@ export interface SessionOptions {
    * every tab of the browser and readable by no script; nothing is kept in `storage`.
    */
   cookie?: boolean;
+  /**
+   * Cookie form: whether this browser may hold a session cookie at all (the daemon sets a
+   * script-readable marker beside the httpOnly cookie), so a fresh browser does not ask and get
+   * a 401. True when absent.
+   */
+  mayHaveSessionCookie?: () => boolean;
   /**
    * Serialises refreshes across tabs. The token rotates on every refresh and a reused one ends
    * every session of the user, so two tabs must never refresh with the same cookie at once.
@@ -79,7 +88,7 @@ export class TokenManager implements TokenSource {
     private readonly now: () => number = Date.now,
     private readonly options: SessionOptions = {},
   ) {
-    this.cookieMayResume = options.cookie === true;
+    this.cookieMayResume = options.cookie === true && (options.mayHaveSessionCookie?.() ?? true);
   }
 
   /** True when a refresh token from an earlier page load (or another tab) may resume the session. */

@@ -2,7 +2,7 @@ import type { DbaasBridge } from '../../../shared/ipc';
 import type { ApiClient } from '../../../shared/api/client';
 import { createHttpClient } from '../../../shared/api/http-client';
 import { createIpcClient, type FreshnessListener } from './ipc-client';
-import { TokenManager } from '../../../shared/api/session';
+import { SESSION_MARKER_COOKIE, TokenManager } from '../../../shared/api/session';
 import type { StreamState } from '../../../shared/api/sse';
 
 export { ApiError, type ApiClient } from '../../../shared/api/client';
@@ -51,6 +51,7 @@ export function createApiClient(
   // Locks keep two tabs from rotating it at once (see SessionOptions).
   const session = new TokenManager('', fetchImpl, window.sessionStorage, Date.now, {
     cookie: true,
+    mayHaveSessionCookie: () => document.cookie.split('; ').includes(`${SESSION_MARKER_COOKIE}=1`),
     locks: typeof navigator !== 'undefined' ? navigator.locks : undefined,
   });
   return { client: createHttpClient('', fetchImpl, session, onStreamState), session };
