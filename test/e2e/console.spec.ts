@@ -51,7 +51,7 @@ test('an admin signs in, adds a cluster, creates, scales, inspects, drifts and d
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByRole('radio', { name: /small/ }).check();
     await page.getByRole('button', { name: 'Next' }).click();
-    await page.getByLabel('Name').fill(NAME);
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill(NAME);
     // Tenants are picked from those that exist; a new one is an explicit choice.
     for (const [label, name] of [
       ['Domain', 'acme'],
