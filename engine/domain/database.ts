@@ -224,3 +224,22 @@ export type DatabaseSpec = Pick<
   | 'halted'
   | 'labels'
 >;
+
+/**
+ * The desired-state fields an operation may change, as it remembers them in `params.previous`, so
+ * that a failure or an abort can put them back.
+ */
+export type PreviousDesiredState = Partial<
+  Pick<
+    Database,
+    | 'replicas'
+    | 'mode'
+    | 'resources'
+    | 'storage'
+    | 'version'
+    | 'halted'
+    | 'topology'
+    | 'deletionPolicy'
+    | 'labels'
+  >
+>;

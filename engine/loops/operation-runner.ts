@@ -5,6 +5,7 @@ import {
   type Operation,
   type OperationStep,
   type OperationType,
+  type PreviousDesiredState,
 } from '../domain';
 import { mapDatabaseStatus, statusDuring } from '../kubedb/status';
 import type { JobResult, QueueJob } from '../queue';
@@ -18,21 +19,7 @@ import {
 import { execute, undoApplied, type ExecutionReporter } from './executors';
 import { isRetryableAttempt } from './retry-policy';
 
-/** The desired-state fields an operation changed, to put back when it fails. */
-type Previous = Partial<
-  Pick<
-    Database,
-    | 'replicas'
-    | 'mode'
-    | 'resources'
-    | 'storage'
-    | 'version'
-    | 'halted'
-    | 'topology'
-    | 'deletionPolicy'
-    | 'labels'
-  >
->;
+type Previous = PreviousDesiredState;
 
 /**
  * Runs queued operations: marks them RUNNING, executes their steps against the cluster, records

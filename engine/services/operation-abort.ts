@@ -1,5 +1,5 @@
 import { ConflictError } from '../base/errors';
-import { ENGINE_KINDS, type Database, type Operation } from '../domain';
+import { ENGINE_KINDS, type Database, type Operation, type PreviousDesiredState } from '../domain';
 import { mapDatabaseStatus } from '../kubedb/status';
 import { OPS_API_VERSION } from '../kubedb/types';
 import { StaleRevisionError } from '../store';
@@ -8,21 +8,7 @@ import { isoNow, type ServiceContext } from './context';
 import type { OperationService } from './operations';
 import type { ProviderService } from './providers';
 
-/** The desired-state fields an operation may have changed, as it remembers them in `previous`. */
-type Previous = Partial<
-  Pick<
-    Database,
-    | 'replicas'
-    | 'mode'
-    | 'resources'
-    | 'storage'
-    | 'version'
-    | 'halted'
-    | 'topology'
-    | 'deletionPolicy'
-    | 'labels'
-  >
->;
+type Previous = PreviousDesiredState;
 
 /** Operations whose abort would leave half a database behind: delete the database instead. */
 const NOT_ABORTABLE = new Set(['create', 'delete', 'restore']);
