@@ -2,6 +2,7 @@
  * What every request handler is given: the parsed request and the server's collaborators.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DataPlane } from '../core/data-plane';
 import type { SimClusterState } from './cluster-state';
 import type { FaultController } from './faults';
 import type { RequestInfo } from './request-info';
@@ -22,6 +23,8 @@ export interface ServerDeps {
   watches: Set<OpenWatch>;
   seed: number;
   bookmarkIntervalMs: number;
+  /** Real database processes behind some pods; absent when every pod is simulated. */
+  dataPlane?: DataPlane;
 }
 
 /** One resource request. */

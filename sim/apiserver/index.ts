@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ClusterState, KubeObject } from '../core/contract';
+import type { DataPlane } from '../core/data-plane';
 import { builtinResourceTypes } from './builtin-kinds';
 import { SimClusterState } from './cluster-state';
 import type { OpenWatch, ServerDeps } from './context';
@@ -27,6 +28,8 @@ export interface KubeApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Seed of generated names, metrics and fault dice. */
   seed?: number;
+  /** Real database processes behind some pods (port-forward, service proxy, metrics reach them). */
+  dataPlane?: DataPlane;
 }
 
 /** A running (or ready to listen) simulated API server. */
@@ -110,6 +113,7 @@ export function createKubeApiServer(options: KubeApiServerOptions = {}): KubeApi
     watches,
     seed,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 10_000,
+    ...(options.dataPlane ? { dataPlane: options.dataPlane } : {}),
   };
   const route = createRouter(deps, () => admin);
   let server: Server | undefined;
