@@ -6,6 +6,8 @@
 import type { ErrorCode, ErrorDetail } from '../base/errors';
 import type { Database, DriftEntry, Engine, Operation, Provider } from '../domain';
 
+export type * from './contracts-backup';
+
 /** The body of every error answer. */
 export interface ErrorBody {
   error: {
