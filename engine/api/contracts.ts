@@ -4,7 +4,15 @@
  * imports them as types only, so this file imports nothing but types from base and domain.
  */
 import type { ErrorCode, ErrorDetail } from '../base/errors';
-import type { Database, DriftEntry, Engine, Operation, Provider } from '../domain';
+import type {
+  Database,
+  DriftEntry,
+  DriftHistoryEntry,
+  DriftPolicy,
+  Engine,
+  Operation,
+  Provider,
+} from '../domain';
 
 export type * from './contracts-backup';
 
@@ -171,4 +179,14 @@ export interface DatabaseDetailResponse {
   events: DatabaseEventsResponse | DetailSectionError;
   /** The last hour. */
   metrics: MetricsResponse | DetailSectionError;
+  /**
+   * Drift that was repaired, adopted, refused or changed back by hand, oldest first (at most 20):
+   * what changed outside the console stays visible after it was dealt with.
+   */
+  driftHistory: DriftHistoryEntry[];
+  /**
+   * What the engine does with the database's drift: its project's policy, and whether the caller
+   * may change it (an admin of the domain, `PATCH /domains/:domain/projects/:project`).
+   */
+  driftPolicy: { policy: DriftPolicy; canChange: boolean };
 }

@@ -115,6 +115,30 @@ export const DriftEntrySchema = z.object({
 });
 export type DriftEntry = z.infer<typeof DriftEntrySchema>;
 
+/** How a difference between desired and live state ended (or why it stays). */
+export const DriftResolutionSchema = z.enum(['repaired', 'adopted', 'refused', 'reverted-by-hand']);
+export type DriftResolution = z.infer<typeof DriftResolutionSchema>;
+
+/**
+ * One difference the engine saw and what became of it: repaired by an operation, adopted into the
+ * desired state, refused (with the reason; it may still be current) or changed back by hand.
+ */
+export const DriftHistoryEntrySchema = z.object({
+  path: z.string(),
+  desired: z.unknown(),
+  live: z.unknown(),
+  firstSeenAt: z.string().nullable(),
+  resolvedAt: z.string(),
+  resolution: DriftResolutionSchema,
+  /** Who resolved it: `system` (the reconciler), the user of the operation, or null when unknown. */
+  actor: z.string().nullable(),
+  /** The operation that resolved it (a repair, the change that adopted it), when there was one. */
+  operationId: z.string().nullable(),
+  /** Why it was refused. */
+  reason: z.string().optional(),
+});
+export type DriftHistoryEntry = z.infer<typeof DriftHistoryEntrySchema>;
+
 /** Ready and desired pods of one role of a topology (a shard, MongoDB's mongos, an ES node role). */
 export const ReplicaRoleSchema = z.object({
   role: z.string(),
@@ -185,6 +209,8 @@ export const DatabaseSchema = z.object({
   endpoint: EndpointSchema.nullable(),
   conditions: z.array(ConditionSchema),
   drift: z.array(DriftEntrySchema),
+  /** Drift that was resolved or refused, oldest first, bounded (absent before any). */
+  driftHistory: z.array(DriftHistoryEntrySchema).optional(),
   activeOperationId: IdSchema.nullable(),
   /** Why the status is what it is (a failing condition's message), null when there is nothing to say. */
   statusReason: z.string().nullable(),

@@ -146,6 +146,8 @@ export function createLoops(deps: {
             if (database) syncs.get(database.providerId)?.enqueue(database.id);
             if (operation.type === 'repair-drift' && event.outcome === 'failed')
               await reconciler.repairFailed(operation);
+            if (operation.type === 'repair-drift' && operation.status === 'SUCCEEDED')
+              await reconciler.repairSucceeded(operation);
           })().catch((error: unknown) =>
             context.logger.warn({ err: error }, 'settled-operation follow-up failed'),
           );

@@ -1,8 +1,9 @@
 import type { Disposable } from '../base/disposable';
-import type { Database, DriftEntry, Operation } from '../domain';
+import type { Database, DriftEntry, DriftHistoryEntry, Operation } from '../domain';
 import { driftKey, planDriftRepair } from '../kubedb/live';
 import type { OperationService } from '../services/operations';
 import { specOf } from '../services/databases';
+import { historyEntry, recordDriftHistory } from '../services/drift-history';
 import { publishDatabase, type LoopContext } from './context';
 import { adoptLive } from './drift-adoption';
 import { KeyedWorkQueue } from './work-queue';
@@ -104,12 +105,18 @@ export class Reconciler implements Disposable {
     const { database: next, adopted, rest } = adoptLive(database, database.drift);
     if (adopted.length > 0) {
       await this.context.fence();
+      const at = new Date(this.context.clock.now()).toISOString();
+      const by = { actor: 'system', operationId: null };
       const written = await this.context.store.databases
         .update({
           ...next,
           // What was adopted is no longer a difference: the live values are the desired ones now.
           drift: database.drift.filter((entry) => !adopted.includes(entry)),
-          updatedAt: new Date(this.context.clock.now()).toISOString(),
+          driftHistory: recordDriftHistory(
+            database.driftHistory,
+            adopted.map((entry) => historyEntry(entry, 'adopted', at, by)),
+          ),
+          updatedAt: at,
         })
         .catch((error: unknown) => {
           if ((error as { code?: string }).code === 'CONFLICT') return null;
@@ -154,21 +161,62 @@ export class Reconciler implements Disposable {
     await this.refuse(
       operation.databaseId,
       drift.map((entry) => ({ key: driftKey(entry), reason })),
+      operation.id,
     );
   }
 
+  /**
+   * A repair succeeded: its drift is recorded as repaired by it (the status sync may have seen the
+   * live value go back first and taken it for a change by hand; the repair's record wins).
+   */
+  async repairSucceeded(operation: Operation): Promise<void> {
+    const drift = (operation.params.drift ?? []) as DriftEntry[];
+    if (drift.length === 0) return;
+    const at = operation.finishedAt ?? new Date(this.context.clock.now()).toISOString();
+    const by = { actor: operation.requestedBy ?? 'system', operationId: operation.id };
+    const entries = drift.map((entry) => historyEntry(entry, 'repaired', at, by));
+    await this.writeHistory(operation.databaseId, (database) => ({
+      ...database,
+      driftHistory: recordDriftHistory(database.driftHistory, entries),
+    }));
+  }
+
+  /** Writes `change` of the stored database, again on a concurrent write (three tries). */
+  private async writeHistory(id: string, change: (database: Database) => Database): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const database = await this.context.store.databases.find(id);
+      if (!database) return;
+      const next = change(database);
+      if (JSON.stringify(next.driftHistory) === JSON.stringify(database.driftHistory)) return;
+      await this.context.fence();
+      const written = await this.context.store.databases.update(next).catch((error: unknown) => {
+        if ((error as { code?: string }).code === 'CONFLICT') return null;
+        throw error;
+      });
+      if (written) return void publishDatabase(this.context, written);
+    }
+  }
+
   /** Records refusals on the database's drift entries that do not have one yet. */
-  private async refuse(id: string, refusals: { key: string; reason: string }[]): Promise<void> {
+  private async refuse(
+    id: string,
+    refusals: { key: string; reason: string }[],
+    operationId: string | null = null,
+  ): Promise<void> {
     const reasons = new Map(refusals.map((r) => [r.key, r.reason]));
     for (let attempt = 0; attempt < 3; attempt++) {
       const database = await this.context.store.databases.find(id);
       if (!database) return;
       let changed = false;
       const at = new Date(this.context.clock.now()).toISOString();
+      const refusedNow: DriftHistoryEntry[] = [];
       const drift = database.drift.map((entry) => {
         const reason = reasons.get(driftKey(entry));
         if (reason === undefined || entry.refused) return entry;
         changed = true;
+        refusedNow.push(
+          historyEntry(entry, 'refused', at, { actor: 'system', operationId, reason }),
+        );
         this.context.logger.warn(
           { databaseId: id, path: entry.path, desired: entry.desired, live: entry.live, reason },
           'drift is not repaired',
@@ -178,7 +226,11 @@ export class Reconciler implements Disposable {
       if (!changed) return;
       await this.context.fence();
       const written = await this.context.store.databases
-        .update({ ...database, drift })
+        .update({
+          ...database,
+          drift,
+          driftHistory: recordDriftHistory(database.driftHistory, refusedNow),
+        })
         .catch((error: unknown) => {
           if ((error as { code?: string }).code === 'CONFLICT') return null;
           throw error;

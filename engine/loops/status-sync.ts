@@ -20,6 +20,7 @@ import {
 } from '../kube/watch/projections';
 import { computeAllDrift } from '../kubedb/drift';
 import { carryDriftRecords } from '../kubedb/live';
+import { withDriftHistory } from '../services/drift-history';
 import {
   confirmFailure,
   endpointForPhase,
@@ -279,10 +280,14 @@ export class ProviderStatusSync implements Disposable {
       this.databaseCaches
         .get(ENGINE_KINDS[database.engine])
         ?.get(database.namespace, database.name) ?? null;
-    const activeType = database.activeOperationId
-      ? ((await store.operations.find(database.activeOperationId))?.type ?? null)
+    const active = database.activeOperationId
+      ? await store.operations.find(database.activeOperationId)
       : null;
-    const next = this.observe(database, live, activeType);
+    const observed = this.observe(database, live, active?.type ?? null);
+    // Drift no longer seen on a live object went somewhere: the history says where and when.
+    const next = live
+      ? withDriftHistory(database, observed, active, isoAt(this.context.clock))
+      : observed;
     if (!next) return;
     await this.context.fence();
     const written = await store.databases.update(next).catch(async (error: unknown) => {

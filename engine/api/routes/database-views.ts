@@ -55,11 +55,12 @@ export function databaseDetailRoutes(services: Services): RouteSpec[] {
       params: z.object({ id: z.string().min(1).max(63) }),
       handler: async ({ params, grant, request }): Promise<DatabaseDetailResponse> => {
         const database = await services.databases.get(params.id, grant);
-        const [operations, manifest, events, metrics] = await Promise.all([
+        const [operations, manifest, events, metrics, project] = await Promise.all([
           services.operations.list({ databaseId: database.id }, { limit: 500 }, grant),
           section(request, () => services.databaseReads.manifest(database.id, grant)),
           section(request, () => services.observations.events(database.id, grant)),
           section(request, () => services.observations.metrics(database.id, '1h', grant)),
+          services.tenancy.getProject(database.domain, database.project, grant).catch(() => null),
         ]);
         return {
           database,
@@ -69,6 +70,11 @@ export function databaseDetailRoutes(services: Services): RouteSpec[] {
           manifest,
           events,
           metrics,
+          driftHistory: database.driftHistory ?? [],
+          driftPolicy: {
+            policy: project?.driftPolicy ?? 'repair',
+            canChange: grant.has('admin', database.domain),
+          },
         };
       },
     }),

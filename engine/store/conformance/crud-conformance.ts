@@ -22,7 +22,24 @@ const CASES = [
     name: 'databases',
     repo: (s) => s.databases,
     make: (fx) => fx.database(),
-    change: (r) => ({ ...r, replicas: 5, labels: { 'dots.in/key': 'v' } }),
+    // The drift history is kept with the database, so every adapter stores it whole.
+    change: (r) => ({
+      ...r,
+      replicas: 5,
+      labels: { 'dots.in/key': 'v' },
+      driftHistory: [
+        {
+          path: 'resources.cpu',
+          desired: '500m',
+          live: '900m',
+          firstSeenAt: '2026-01-01T00:00:00.000Z',
+          resolvedAt: '2026-01-01T00:05:00.000Z',
+          resolution: 'repaired' as const,
+          actor: 'system',
+          operationId: 'op-1',
+        },
+      ],
+    }),
   }),
   crudCase({
     name: 'providers',

@@ -32,6 +32,8 @@ function detailOf(name: string, overrides: Partial<DatabaseDetailView> = {}): Da
       partial: false,
     },
     metrics: { series: [{ name: 'cpu', unit: 'cores', points: [[1_767_225_600, 0.5]] }] },
+    driftHistory: [],
+    driftPolicy: { policy: 'repair', canChange: false },
     ...overrides,
   };
 }
