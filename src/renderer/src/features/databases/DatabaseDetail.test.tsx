@@ -32,7 +32,18 @@ function detailOf(name: string, overrides: Partial<DatabaseDetailView> = {}): Da
       partial: false,
     },
     metrics: { series: [{ name: 'cpu', unit: 'cores', points: [[1_767_225_600, 0.5]] }] },
-    driftHistory: [],
+    driftHistory: [
+      {
+        path: `labels.${name}-history-marker`,
+        desired: 'a',
+        live: 'b',
+        firstSeenAt: '2026-01-01T00:00:00Z',
+        resolvedAt: '2026-01-01T00:01:00Z',
+        resolution: 'reverted-by-hand',
+        actor: null,
+        operationId: null,
+      },
+    ],
     driftPolicy: { policy: 'repair', canChange: false },
     ...overrides,
   };
@@ -44,7 +55,7 @@ const RATE_LIMITED = new ApiError(
   'too many read requests: at most 100 per 60 s; try again in 12 s',
 );
 
-const panels = () => ['manifest-panel', 'events-panel', 'metrics-panel'];
+const panels = () => ['manifest-panel', 'events-panel', 'metrics-panel', 'drift-panel'];
 
 describe('the database detail screen', () => {
   beforeEach(() => {
@@ -73,6 +84,7 @@ describe('the database detail screen', () => {
     // The charts load lazily (recharts comes with the first detail page).
     expect(await screen.findByText('cpu (cores)', {}, { timeout: 10_000 })).toBeTruthy();
     expect(document.body.textContent).toContain('alpha-desired-marker');
+    expect(document.body.textContent).toContain('alpha-history-marker');
     expect(client.calls.map((c) => c.url)).toEqual(['/api/v1/databases/id-alpha/detail']);
 
     await act(async () => {
@@ -89,6 +101,7 @@ describe('the database detail screen', () => {
     expect(text).not.toContain('alpha-event');
     expect(text).not.toContain('alpha-desired-marker');
     expect(text).not.toContain('alpha-live-marker');
+    expect(text).not.toContain('alpha-history-marker');
     expect(text).not.toContain('in sync');
     expect(screen.queryByText('cpu (cores)')).toBeNull();
     for (const panel of panels()) {

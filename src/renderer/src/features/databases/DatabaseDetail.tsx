@@ -1,6 +1,6 @@
 import { lazy, Suspense } from 'react';
-import { useClient, type Database } from '../../api';
-import { useFleetStore } from '../../stores';
+import { useClient, type ChangeResponse, type Database } from '../../api';
+import { useFleetStore, useToastStore } from '../../stores';
 import {
   CopyButton,
   DatabaseStatusBadge,
@@ -14,9 +14,11 @@ import {
 import { phaseWhy, versionText } from '../../model/progress';
 import { ActionsBar } from './detail/ActionsBar';
 import { CredentialsPanel } from './detail/CredentialsPanel';
+import { DriftPanel } from './detail/DriftPanel';
 import { EventsPanel } from './detail/EventsPanel';
 import { ManifestPanel } from './detail/ManifestPanel';
 import { OperationsPanel } from './detail/OperationsPanel';
+import { SettingsPanel } from './detail/SettingsPanel';
 import { detailVersion, useDatabaseDetail } from './detail/use-database-detail';
 
 // recharts loads with the first detail page, not with the console.
@@ -57,6 +59,7 @@ function DatabaseDetailScreen({ id }: { id: string }) {
   const active = useFleetStore((s) =>
     database?.activeOperationId ? s.operations.get(database.activeOperationId) : undefined,
   );
+  const toast = useToastStore((s) => s.push);
   const offline = useOfflineReason();
   const version = detailVersion(database);
   // The screen's one read: database, operations, manifest, events and metrics together.
@@ -80,6 +83,12 @@ function DatabaseDetailScreen({ id }: { id: string }) {
   const disabledReason =
     offline ?? clusterReason ?? (gone ? `The database is ${database.status.toLowerCase()}.` : null);
   const connection = publicConnectionString(database);
+  const applied = (answer: ChangeResponse, what: string): void => {
+    const fleet = useFleetStore.getState();
+    fleet.upsertDatabase(answer.database);
+    for (const op of [answer.operation, ...(answer.operations ?? [])]) fleet.upsertOperation(op);
+    toast(`${what} of ${database.name} queued`, 'info');
+  };
 
   return (
     <section aria-labelledby="detail-title" className="detail">
@@ -180,6 +189,20 @@ function DatabaseDetailScreen({ id }: { id: string }) {
           disabledReason={disabledReason}
         />
       </div>
+      <DriftPanel
+        key={`drift-${database.id}`}
+        database={database}
+        detail={detail}
+        error={error}
+        client={client}
+      />
+      <SettingsPanel
+        key={`settings-${database.id}`}
+        database={database}
+        client={client}
+        disabledReason={disabledReason}
+        onApplied={applied}
+      />
       <OperationsPanel databaseId={database.id} />
       <Suspense fallback={<p>Loading charts…</p>}>
         <MetricsPanel
