@@ -186,7 +186,10 @@ export class Reconciler implements Disposable {
     for (let attempt = 0; attempt < 3; attempt++) {
       const database = await this.context.store.databases.find(id);
       if (!database) return;
-      const next = change(database);
+      const next = {
+        ...change(database),
+        updatedAt: new Date(this.context.clock.now()).toISOString(),
+      };
       if (JSON.stringify(next.driftHistory) === JSON.stringify(database.driftHistory)) return;
       await this.context.fence();
       const written = await this.context.store.databases.update(next).catch((error: unknown) => {

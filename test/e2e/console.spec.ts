@@ -10,6 +10,7 @@ const NAME = 'e2e-orders';
 test('an admin signs in, adds a cluster, creates, scales, inspects, drifts and deletes a database', async ({
   page,
 }) => {
+  test.setTimeout(240_000);
   const info = readInfo();
   const east = info.clusters[0]!;
 
@@ -106,6 +107,18 @@ test('an admin signs in, adds a cluster, creates, scales, inspects, drifts and d
     await expect(page.getByRole('button', { name: 'Reveal credentials' })).toBeVisible();
   });
 
+  await test.step('add a label on the detail page and see it', async () => {
+    const settings = page.getByTestId('settings-panel');
+    await settings.getByLabel('Label key').fill('Not A Key');
+    await settings.getByRole('button', { name: 'Add label' }).click();
+    await expect(settings.getByTestId('label-problem')).toContainText('labels["Not A Key"]');
+    await settings.getByLabel('Label key').fill('owner');
+    await settings.getByLabel('Label value').fill('e2e');
+    await settings.getByRole('button', { name: 'Add label' }).click();
+    await expect(settings.getByRole('list', { name: 'Labels' })).toContainText('owner=e2e');
+    await expect(settings.getByTestId('label-problem')).toHaveCount(0);
+  });
+
   await test.step('a drift made with kubectl shows up (or its repair does)', async () => {
     const kubeconfig = writeKubeconfig(east.url, mkdtempSync(join(tmpdir(), 'e2e-kubectl-')));
     const patched = await runKubectl(kubeconfig, [
@@ -125,6 +138,10 @@ test('an admin signs in, adds a cluster, creates, scales, inspects, drifts and d
       '[data-testid="drift-badge"], [data-testid="manifest-drift"], [data-testid="operation-repair-drift"]',
     );
     await expect(signal.first()).toBeVisible({ timeout: 30_000 });
+    // Once repaired, the change stays in the panel's history.
+    await expect(
+      page.getByTestId('drift-panel').getByRole('table', { name: 'Drift history' }),
+    ).toContainText('replicas', { timeout: 60_000 });
     await snap(page, 'drift');
   });
 
