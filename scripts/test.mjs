@@ -18,6 +18,7 @@ import {
   run,
   startPrivateRedis,
 } from './lib/setup.mjs';
+import { runNeedsS3, startCephRgw, testS3Env } from './lib/ceph-rgw.mjs';
 
 const args = process.argv.slice(2);
 const noE2e = args.includes('--no-e2e');
@@ -68,11 +69,14 @@ if (targeted) {
 const work = mkdtempSync(join(tmpdir(), 'dbaas-test-'));
 const redis = await startPrivateRedis(join(work, 'redis'));
 log(`private Redis at ${redis.url}`);
+let s3;
 const cleanup = () => {
   redis.stop();
+  s3?.stop();
   rmSync(work, { recursive: true, force: true });
 };
-// Interrupted (Ctrl-C, or CI's time budget): the private Redis goes too.
+// Interrupted (Ctrl-C, or CI's time budget): the private Redis and Ceph go too (the Ceph daemons
+// also die with this process, by their parent-death signal).
 for (const [signal, code] of [
   ['SIGINT', 130],
   ['SIGTERM', 143],
@@ -81,6 +85,30 @@ for (const [signal, code] of [
     cleanup();
     process.exit(code);
   });
+}
+
+// One real S3 (a private Ceph RADOS Gateway) for the whole run, when the run has S3 tests: every
+// full run; a targeted one only when a filter names an S3 file (or TEST_S3=1). One given in
+// TEST_S3_* is used as it is.
+const s3Env = {};
+if (process.env.TEST_S3_ENDPOINT) {
+  log(`using the S3 at ${process.env.TEST_S3_ENDPOINT} (TEST_S3_ENDPOINT)`);
+} else if (runNeedsS3(patterns, process.env)) {
+  try {
+    s3 = await startCephRgw();
+    Object.assign(s3Env, testS3Env(s3));
+    log(`ceph rgw ready in ${(s3.startMs / 1000).toFixed(1)} s at ${s3.endpoint}`);
+  } catch (error) {
+    process.stderr.write(`${error.message}\n`);
+    summary.push({ name: 'ceph rgw', passed: 0, failed: 1, skipped: 0, failedNames: ['start'] });
+    exitCode = 1;
+  }
+} else {
+  log(
+    process.env.TEST_S3 === '0'
+      ? 'no Ceph RGW: TEST_S3=0'
+      : 'no Ceph RGW: no vitest filter names an S3 test file (TEST_S3=1 starts one anyway)',
+  );
 }
 
 try {
@@ -121,6 +149,7 @@ try {
       XDG_RUNTIME_DIR: runtime,
       npm_config_cache: process.env.npm_config_cache ?? join(process.env.HOME ?? home, '.npm'),
       TEST_REDIS_URL: redis.url,
+      ...s3Env,
       DBAAS_REPO_ROOT: resolve('.'),
     },
   );
@@ -137,6 +166,7 @@ try {
       E2E_PORT: String(port),
       E2E_DATA_DIR: join(work, 'e2e-data'),
       TEST_REDIS_URL: redis.url,
+      ...s3Env,
     });
     const pw = readPlaywrightCounts(pwJson);
     summary.push({ name: 'playwright', ...pw });

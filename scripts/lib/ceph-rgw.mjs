@@ -517,3 +517,29 @@ export function signedListBuckets(endpoint, region, accessKeyId, secretAccessKey
     authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
   });
 }
+
+/** Test files that use the real S3, by name; other targeted runs start no Ceph. */
+export const S3_TEST_FILES = /s3|backup|restic|pitr|restore/i;
+
+/**
+ * Whether a test run needs the Ceph RGW: TEST_S3=1 forces it, TEST_S3=0 rules it out; otherwise
+ * a run of every file (no filter) does, and a targeted run does when a filter matches
+ * S3_TEST_FILES.
+ * @param {readonly string[]} filters the run's file filters
+ * @param {Record<string, string | undefined>} env
+ */
+export function runNeedsS3(filters, env) {
+  if (env.TEST_S3 === '0') return false;
+  if (env.TEST_S3 === '1') return true;
+  return filters.length === 0 || filters.some((f) => S3_TEST_FILES.test(f));
+}
+
+/** The TEST_S3_* variables the tests read (test/helpers/s3.ts). */
+export function testS3Env(s3) {
+  return {
+    TEST_S3_ENDPOINT: s3.endpoint,
+    TEST_S3_ACCESS_KEY_ID: s3.accessKeyId,
+    TEST_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    TEST_S3_REGION: s3.region,
+  };
+}

@@ -3,7 +3,7 @@
 // exists. The order matters on a fresh machine: `npm ci` compiles keytar against libsecret, so the
 // system packages come first (ensureSetup).
 import { spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -31,7 +31,42 @@ const SYSTEM_NEEDS = [
     why: 'libsecret headers to build keytar',
   },
   { check: () => has('pkg-config'), pkg: 'pkg-config', why: 'to find libsecret' },
+  { check: () => has('restic'), pkg: 'restic', why: 'restic for the backup tests' },
+  {
+    // Debian keeps initdb and postgres off PATH, in /usr/lib/postgresql/<major>/bin.
+    check: () => postgresBinDir() !== undefined,
+    pkg: 'postgresql',
+    why: 'PostgreSQL for real databases in the simulator',
+  },
+  {
+    check: () => has('mariadbd') || existsSync('/usr/sbin/mariadbd'),
+    pkg: 'mariadb-server',
+    why: 'MariaDB for MariaDB and MySQL',
+  },
+  // Ceph's S3 gateway: installed apart, without recommends (which would pull in a whole cluster).
+  {
+    check: () => has('ceph-mon'),
+    pkg: 'ceph-mon',
+    why: 'a Ceph monitor for the test S3',
+    lean: true,
+  },
+  { check: () => has('ceph-osd'), pkg: 'ceph-osd', why: 'a Ceph OSD for the test S3', lean: true },
+  { check: () => has('radosgw'), pkg: 'radosgw', why: 'the Ceph RADOS Gateway (S3)', lean: true },
 ];
+
+/** The bin directory of the newest PostgreSQL Debian installed, or undefined. */
+export function postgresBinDir() {
+  const root = '/usr/lib/postgresql';
+  let majors = [];
+  try {
+    majors = readdirSync(root).filter((d) => /^\d+$/.test(d));
+  } catch {
+    return undefined;
+  }
+  majors.sort((a, b) => Number(b) - Number(a));
+  const major = majors.find((m) => existsSync(join(root, m, 'bin', 'initdb')));
+  return major === undefined ? undefined : join(root, major, 'bin');
+}
 
 /** Every system package of SYSTEM_NEEDS (what npm test needs). */
 export const ALL_SYSTEM_PACKAGES = SYSTEM_NEEDS.map((n) => n.pkg);
@@ -52,6 +87,8 @@ export function ensureSystemPackages(needs = ALL_SYSTEM_PACKAGES) {
   const missing = SYSTEM_NEEDS.filter((n) => needs.includes(n.pkg) && !n.check());
   if (missing.length === 0) return;
   const packages = [...new Set(missing.map((m) => m.pkg))];
+  const plain = [...new Set(missing.filter((m) => !m.lean).map((m) => m.pkg))];
+  const lean = [...new Set(missing.filter((m) => m.lean).map((m) => m.pkg))];
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !has('apt-get')) {
     process.stderr.write(
@@ -62,7 +99,10 @@ export function ensureSystemPackages(needs = ALL_SYSTEM_PACKAGES) {
   log(`installing system packages: ${packages.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   run('apt-get', ['update', '-qq'], { env });
-  run('apt-get', ['install', '-y', '-qq', ...packages], { env });
+  if (plain.length > 0) run('apt-get', ['install', '-y', '-qq', ...plain], { env });
+  if (lean.length > 0) {
+    run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...lean], { env });
+  }
 }
 
 /** What `npm ci` itself needs on the system: keytar compiles against libsecret, found by pkg-config. */

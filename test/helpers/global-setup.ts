@@ -2,14 +2,45 @@
  * vitest global set-up: suites that need Redis read `TEST_REDIS_URL`. `npm test` starts a private
  * Redis and sets it; when vitest is run directly, this starts one on a free loopback port (and
  * stops it by pid afterwards), so that no Redis suite is silently skipped.
+ *
+ * S3 suites read `TEST_S3_*` (test/helpers/s3.ts). `npm test` starts one Ceph RGW per run; when
+ * vitest is run directly without TEST_S3_ENDPOINT, this starts one (about 14 s) only when the run
+ * needs it: every file is selected (no filter), or a filter names an S3 file (matches
+ * /s3|backup|restic|pitr|restore/i), or TEST_S3=1. TEST_S3=0 never starts one. Other targeted
+ * runs stay fast.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runNeedsS3, startCephRgw, testS3Env } from '../../scripts/lib/ceph-rgw.mjs';
 import { freePort, redisServerArgs } from './redis';
 
-export default async function setup(): Promise<(() => void) | undefined> {
+export default async function setup(): Promise<() => void> {
+  const stops = [await startRedisIfUnset(), await startS3IfNeeded()];
+  return () => {
+    for (const stop of stops) stop?.();
+  };
+}
+
+/** The file filters of this vitest run: its positional arguments after `run`/`watch`. */
+function fileFilters(argv: readonly string[]): string[] {
+  const positional = argv.slice(2).filter((a) => !a.startsWith('-'));
+  return ['run', 'watch', 'dev', 'related'].includes(positional[0] ?? '')
+    ? positional.slice(1)
+    : positional;
+}
+
+async function startS3IfNeeded(): Promise<(() => void) | undefined> {
+  if (process.env.TEST_S3_ENDPOINT) return undefined;
+  if (!runNeedsS3(fileFilters(process.argv), process.env)) return undefined;
+  if (spawnSync('sh', ['-c', 'command -v radosgw']).status !== 0) return undefined;
+  const s3 = await startCephRgw();
+  Object.assign(process.env, testS3Env(s3));
+  return () => s3.stop();
+}
+
+async function startRedisIfUnset(): Promise<(() => void) | undefined> {
   if (process.env.TEST_REDIS_URL) return undefined;
   if (spawnSync('sh', ['-c', 'command -v redis-server']).status !== 0) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'vitest-redis-'));
