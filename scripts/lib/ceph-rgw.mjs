@@ -9,27 +9,25 @@
 // Every start has its own fsid, data dir and ports, and the daemons die with the process that
 // started them (parent-death signal), so a run killed with SIGKILL blocks nothing; its data dir
 // is removed by the next start (a marker names the owner pid).
-import { spawn, spawnSync } from 'node:child_process';
-import { createHash, createHmac, randomBytes, randomInt, randomUUID } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  closeSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { request } from 'node:http';
-import { createServer } from 'node:net';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import {
+  DIR_PREFIX,
+  OWNER_FILE,
+  logTails,
+  portFree,
+  removeAbandoned,
+  startDaemon,
+  stopDaemons,
+  tool,
+  waitUntil,
+} from './ceph-daemons.mjs';
+import { httpStatus, signedListBuckets } from './sigv4.mjs';
 
-const DIR_PREFIX = 'ceph-rgw-';
-const OWNER_FILE = 'owner.pid';
-const PIDS_FILE = 'daemons.pid';
+export { signedListBuckets };
+
 /** Ports each start takes: the monitor, the OSD's messenger range, and the gateway. */
 const OSD_PORTS = 10;
 const BLOCK = OSD_PORTS + 2;
@@ -189,7 +187,7 @@ export async function startCephRgw(options = {}) {
   } catch (error) {
     const tails = logTails(dir);
     stop();
-    throw new Error(`ceph rgw did not start: ${error.message}${tails}`);
+    throw new Error(`ceph rgw did not start: ${error.message}${tails}`, { cause: error });
   }
 
   return {
@@ -314,163 +312,6 @@ async function pickPorts(options) {
   throw new Error(`no ${BLOCK} free consecutive ports found in ${lo}-${hi}`);
 }
 
-function portFree(port) {
-  return new Promise((resolvePort) => {
-    const server = createServer();
-    server.once('error', () => resolvePort(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolvePort(true)));
-  });
-}
-
-/** Runs a Ceph tool to completion; rejects with its stderr tail (stdout too unless secret). */
-function tool(command, args, deadline, secretOutput = false) {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), Math.max(1000, deadline - Date.now()));
-    child.on('error', (e) => (clearTimeout(timer), reject(new Error(`${command}: ${e.message}`))));
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) return resolveRun(out);
-      const detail = (secretOutput ? err : `${out}\n${err}`).trim().split('\n').slice(-10);
-      reject(
-        new Error(
-          `${command} ${args[0] === '-c' ? args[2] : args[0]} failed ` +
-            `(${signal ?? `exit ${code}`}): ${detail.join(' | ')}`,
-        ),
-      );
-    });
-  });
-}
-
-/** A daemon in the foreground, in a process group of its own, killed when this process dies. */
-function startDaemon(dir, name, command, args) {
-  const errFd = openSync(join(dir, 'log', `${name}.stderr`), 'a');
-  const usePdeath = hasSetprivPdeathsig();
-  const child = spawn(
-    usePdeath ? 'setpriv' : command,
-    usePdeath ? ['--pdeathsig', 'KILL', command, ...args] : args,
-    { stdio: ['ignore', 'ignore', errFd], detached: true },
-  );
-  closeSync(errFd);
-  const daemon = { name, pid: child.pid, exited: undefined };
-  child.on('exit', (code, signal) => (daemon.exited = signal ?? `exit ${code}`));
-  child.on('error', (e) => (daemon.exited = e.message));
-  child.unref();
-  writeFileSync(join(dir, PIDS_FILE), `${child.pid}\n`, { flag: 'a' });
-  return daemon;
-}
-
-let pdeathsig;
-function hasSetprivPdeathsig() {
-  pdeathsig ??=
-    spawnSync('setpriv', ['--help'], { encoding: 'utf8' }).stdout?.includes('--pdeathsig') ?? false;
-  return pdeathsig;
-}
-
-async function waitUntil(condition, what, deadline, daemons) {
-  while (Date.now() < deadline) {
-    const dead = daemons.find((d) => d.exited);
-    if (dead) throw new Error(`${dead.name} exited (${dead.exited}) while waiting for ${what}`);
-    if (await condition()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-/** Kills each daemon's process group, waits (bounded) until they are gone, removes the dir. */
-function stopDaemons(daemons, dir) {
-  killAll(daemons.map((d) => d.pid));
-  rmSync(dir, { recursive: true, force: true });
-}
-
-function killAll(pids) {
-  for (const pid of pids) {
-    for (const target of [-pid, pid]) {
-      try {
-        process.kill(target, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
-  const until = Date.now() + 10_000;
-  while (pids.some(alive) && Date.now() < until) sleepSync(20);
-}
-
-/** Alive means running: a zombie (killed, not yet reaped by its parent) holds no ports. */
-function alive(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^\d+ \(.*\) [ZX]/.test(stat);
-  } catch {
-    return false;
-  }
-}
-
-function sleepSync(ms) {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-/** Data dirs of earlier starts whose owner process is gone: their daemons and files go. */
-function removeAbandoned() {
-  let entries = [];
-  try {
-    entries = readdirSync(tmpdir()).filter((e) => e.startsWith(DIR_PREFIX));
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
-    const dir = join(tmpdir(), entry);
-    let owner;
-    try {
-      owner = Number(readFileSync(join(dir, OWNER_FILE), 'utf8').trim());
-    } catch {
-      continue; // not ours, or still being created
-    }
-    if (!owner || alive(owner)) continue;
-    let pids = [];
-    try {
-      pids = readFileSync(join(dir, PIDS_FILE), 'utf8').split('\n').filter(Boolean).map(Number);
-    } catch {
-      // no daemon started
-    }
-    // Only pids that still run a Ceph daemon of this very dir (a pid may have been reused).
-    killAll(
-      pids.filter((pid) => {
-        try {
-          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir);
-        } catch {
-          return false;
-        }
-      }),
-    );
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function logTails(dir) {
-  let files = [];
-  try {
-    files = readdirSync(join(dir, 'log')).sort();
-  } catch {
-    return '';
-  }
-  let text = '';
-  for (const file of files) {
-    const lines = readFileSync(join(dir, 'log', file), 'utf8')
-      .trimEnd()
-      .split('\n')
-      .filter(Boolean);
-    if (lines.length === 0) continue;
-    text += `\n--- ${file} (last ${Math.min(15, lines.length)} lines)\n${lines.slice(-15).join('\n')}`;
-  }
-  return text;
-}
-
 function writeJson(dir, name, value) {
   const file = join(dir, name);
   writeFileSync(file, JSON.stringify(value), { mode: 0o600 });
@@ -481,44 +322,6 @@ function randomKey(length, alphabet) {
   return Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join('');
 }
 
-function httpStatus(url, headers = {}) {
-  return new Promise((resolveStatus) => {
-    const req = request(url, { method: 'GET', headers, timeout: 2000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolveStatus(res.statusCode));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolveStatus(undefined));
-    req.end();
-  });
-}
-
-/** ListBuckets signed with AWS Signature V4; resolves the HTTP status. */
-export function signedListBuckets(endpoint, region, accessKeyId, secretAccessKey) {
-  const url = new URL(endpoint);
-  const amzDate = new Date()
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
-  const day = amzDate.slice(0, 8);
-  const payloadHash = createHash('sha256').update('').digest('hex');
-  const canonicalHeaders = `host:${url.host}\nx-amz-content-sha256:${payloadHash}\nx-amz-date:${amzDate}\n`;
-  const signedHeaders = 'host;x-amz-content-sha256;x-amz-date';
-  const canonical = `GET\n/\n\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
-  const scope = `${day}/${region}/s3/aws4_request`;
-  const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash('sha256').update(canonical).digest('hex')}`;
-  const hmac = (key, data) => createHmac('sha256', key).update(data).digest();
-  let key = hmac(`AWS4${secretAccessKey}`, day);
-  for (const part of [region, 's3', 'aws4_request']) key = hmac(key, part);
-  const signature = createHmac('sha256', key).update(toSign).digest('hex');
-  return httpStatus(`${url.origin}/`, {
-    'x-amz-date': amzDate,
-    'x-amz-content-sha256': payloadHash,
-    authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
-  });
-}
-
-/** Test files that use the real S3, by name; other targeted runs start no Ceph. */
 export const S3_TEST_FILES = /s3|backup|restic|pitr|restore/i;
 
 /**

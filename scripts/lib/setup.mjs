@@ -57,7 +57,7 @@ const SYSTEM_NEEDS = [
 /** The bin directory of the newest PostgreSQL Debian installed, or undefined. */
 export function postgresBinDir() {
   const root = '/usr/lib/postgresql';
-  let majors = [];
+  let majors;
   try {
     majors = readdirSync(root).filter((d) => /^\d+$/.test(d));
   } catch {
