@@ -27,12 +27,15 @@ interface CliOptions {
   jitterMs: number;
   errorRate: number;
   dropWatchesEverySeconds: number;
+  dataPlane: 'real' | 'simulated';
+  dataPlaneDir?: string;
 }
 
 function usage(): string {
   return [
     'usage: tsx sim/cli.ts [--clusters N] [--port P] [--host H] [--crds DIR] [--kubeconfig-out FILE] [--speed F] [--databases K] [--seed S]',
     '                      [--latency MS] [--jitter MS] [--error-rate R] [--drop-watches-every S]',
+    '                      [--data-plane real|simulated] [--data-plane-dir DIR]',
     '       tsx sim/cli.ts fault URL JSON            (API faults of a running cluster, e.g. \'{"latencyMs":200}\')',
     '       tsx sim/cli.ts fault URL ACTION JSON     (operator faults: crash-pod, down-database, fail-next-ops, ...)',
   ].join('\n');
@@ -54,6 +57,8 @@ function parse(argv: string[]): CliOptions {
       jitter: { type: 'string', default: '0' },
       'error-rate': { type: 'string', default: '0' },
       'drop-watches-every': { type: 'string', default: '0' },
+      'data-plane': { type: 'string', default: 'simulated' },
+      'data-plane-dir': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -67,7 +72,12 @@ function parse(argv: string[]): CliOptions {
       throw new Error(`--${name} must be a number >= ${min}, got "${text}"`);
     return n;
   };
+  const dataPlane = values['data-plane'];
+  if (dataPlane !== 'real' && dataPlane !== 'simulated')
+    throw new Error(`--data-plane must be "real" or "simulated", got "${dataPlane}"`);
   return {
+    dataPlane,
+    ...(values['data-plane-dir'] ? { dataPlaneDir: values['data-plane-dir'] } : {}),
     clusters: Math.floor(num('clusters', values.clusters, 1)),
     port: Math.floor(num('port', values.port, 0)),
     host: values.host,
@@ -160,6 +170,8 @@ async function main(): Promise<void> {
         speed: options.speed,
         seed: options.seed + i,
         databases: share,
+        dataPlane: options.dataPlane,
+        ...(options.dataPlaneDir ? { dataPlaneDir: `${options.dataPlaneDir}/sim-${i + 1}` } : {}),
         ...(crds.crdsDir ? { crdsDir: crds.crdsDir } : {}),
       });
       clusters.push(cluster);

@@ -5,11 +5,14 @@
 import { createKubeApiServer } from './apiserver/index';
 import type { ApiFaults } from './apiserver/index';
 import type { ClusterState, OperatorFaults } from './core/contract';
+import type { DataPlane } from './core/data-plane';
+import { createDataPlane } from './dataplane/index';
 import { installCatalog, startOperator } from './operator/index';
 import { createSampleDatabases } from './operator/samples';
 
 export type { ApiFaults } from './apiserver/index';
 export type { ClusterState, OperatorFaults } from './core/contract';
+export type { DataPlane, InstanceInfo } from './core/data-plane';
 
 /** Options of `startSimCluster`. */
 export interface SimClusterOptions {
@@ -25,6 +28,14 @@ export interface SimClusterOptions {
   seed?: number;
   /** How many sample databases to create in the `demo` namespace (mixed engines). Default 0. */
   databases?: number;
+  /**
+   * `real`: the primary pod of each Postgres, MySQL, MariaDB and Redis runs a real server process
+   * (PostgreSQL 15, MariaDB 10.11, Redis 7 from this machine); other engines stay simulated.
+   * Default `simulated` (scale runs).
+   */
+  dataPlane?: 'real' | 'simulated';
+  /** Where real instances keep their data; default a temp folder removed by `stop()`. */
+  dataPlaneDir?: string;
 }
 
 /** A running simulated cluster. */
@@ -35,6 +46,8 @@ export interface SimCluster {
   kubeconfig: string;
   faults: ApiFaults & OperatorFaults;
   state: ClusterState;
+  /** The real data plane, when started with `dataPlane: 'real'`. */
+  dataPlane?: DataPlane;
   stop(): Promise<void>;
 }
 
@@ -79,6 +92,24 @@ function combineFaults(api: ApiFaults, operator: OperatorFaults): ApiFaults & Op
     }
   }
   return Object.assign(out, operator) as unknown as ApiFaults & OperatorFaults;
+}
+
+/** On a real data plane, crashing a real pod kills its process (restarted like a container). */
+function withRealCrashes(faults: OperatorFaults, dataPlane: DataPlane | undefined): OperatorFaults {
+  if (!dataPlane?.crash) return faults;
+  const crash = dataPlane.crash.bind(dataPlane);
+  return {
+    ...faults,
+    crashPod(namespace, pod) {
+      const direct = dataPlane.instance(namespace, pod);
+      const byDatabase = dataPlane
+        .list()
+        .find((i) => i.namespace === namespace && i.database === pod && i.state === 'running');
+      const target = direct ?? byDatabase;
+      if (target) crash(namespace, target.pod);
+      else faults.crashPod(namespace, pod);
+    },
+  };
 }
 
 function str(body: Record<string, unknown>, key: string): string {
@@ -149,19 +180,30 @@ function operatorAdmin(faults: OperatorFaults) {
 export async function startSimCluster(options: SimClusterOptions = {}): Promise<SimCluster> {
   const name = options.name ?? 'sim';
   const seed = options.seed ?? 1;
+  const dataPlane =
+    options.dataPlane === 'real'
+      ? createDataPlane(options.dataPlaneDir ? { workDir: options.dataPlaneDir } : {})
+      : undefined;
   const server = createKubeApiServer({
     name,
     seed,
     ...(options.crdsDir ? { crdsDir: options.crdsDir } : {}),
+    ...(dataPlane ? { dataPlane } : {}),
   });
   installCatalog(server.state);
-  const operator = startOperator(server.state, { speed: options.speed ?? 1, seed });
-  server.setAdminHandler(operatorAdmin(operator.faults));
+  const operator = startOperator(server.state, {
+    speed: options.speed ?? 1,
+    seed,
+    ...(dataPlane ? { dataPlane } : {}),
+  });
+  const operatorFaults = withRealCrashes(operator.faults, dataPlane);
+  server.setAdminHandler(operatorAdmin(operatorFaults));
   let url: string;
   try {
     url = await server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   } catch (error) {
     operator.stop();
+    await dataPlane?.close();
     await server.close();
     throw error;
   }
@@ -171,11 +213,13 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
     name,
     url,
     kubeconfig: buildKubeconfig([{ name, url }]),
-    faults: combineFaults(server.faults, operator.faults),
+    faults: combineFaults(server.faults, operatorFaults),
     state: server.state,
+    ...(dataPlane ? { dataPlane } : {}),
     stop() {
       stopped ??= (async () => {
         operator.stop();
+        await dataPlane?.close();
         await server.close();
       })();
       return stopped;

@@ -6,6 +6,7 @@
  *
  * `sim/` imports nothing from `engine/` or `src/`.
  */
+import type { DataPlane } from './data-plane';
 
 export interface ObjectMeta {
   name?: string;
@@ -168,4 +169,6 @@ export interface OperatorOptions {
   speed: number;
   /** Seed for deterministic pseudo-random metrics and names. */
   seed: number;
+  /** Real processes behind primary pods (sim/dataplane); absent: every pod is simulated. */
+  dataPlane?: DataPlane;
 }

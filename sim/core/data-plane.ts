@@ -72,6 +72,8 @@ export interface InstanceInfo {
   user: string;
   password: string;
   startedAt?: string;
+  /** How often the supervisor restarted the process after it died on its own (a pod's restartCount). */
+  restarts?: number;
 }
 
 /** Reads of a running process for metrics.k8s.io and the exporter endpoint. */
@@ -101,6 +103,8 @@ export interface DataPlane {
   metrics(namespace: string, pod: string): Promise<InstanceMetrics | undefined>;
   /** Called on every state change of an instance (started, stopped, failed). */
   onChange(listener: (info: InstanceInfo) => void): () => void;
+  /** Kills the process as a crash would (SIGKILL); it is restarted like a pod's container. */
+  crash?(namespace: string, pod: string): void;
   /** Stops every process and frees every port. */
   close(): Promise<void>;
 }

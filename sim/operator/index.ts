@@ -31,6 +31,7 @@ import { RestoreController } from './kubestash-restore';
 import { opsAdmission } from './ops-admission';
 import { OpsController } from './ops-controller';
 import { PetSetController, PodRegistry } from './petset-controller';
+import { RealPods } from './real-pods';
 import { Runtime, WorkQueue } from './runtime';
 import { createRandom, getPath, text } from './util';
 
@@ -75,7 +76,10 @@ export function startOperator(state: ClusterState, options: OperatorOptions): Si
   const registry = new FaultRegistry();
   const podRegistry = new PodRegistry();
   const getQueue = (): WorkQueue => queue;
-  const petsets = new PetSetController(state, runtime, getQueue, registry, podRegistry);
+  const real = options.dataPlane
+    ? new RealPods(state, options.dataPlane, (error) => report(undefined, error, 'data-plane'))
+    : undefined;
+  const petsets = new PetSetController(state, runtime, getQueue, registry, podRegistry, real);
   const databases = new DatabaseController(
     state,
     runtime,
@@ -200,6 +204,17 @@ export function startOperator(state: ClusterState, options: OperatorOptions): Si
   };
 
   const unsubscribers: Unsubscribe[] = [];
+  if (real) {
+    unsubscribers.push(real.watch());
+    // A real process changing state (ready, restarting, failed) is the kubelet's probe result.
+    unsubscribers.push(
+      real.dataPlane.onChange((info) => {
+        const pod = state.get('v1', 'Pod', info.namespace, info.pod);
+        const owner = pod?.metadata.ownerReferences?.find((o) => o.kind === 'PetSet');
+        if (owner) queue.add(`ps:${info.namespace}/${owner.name}`);
+      }),
+    );
+  }
   unsubscribers.push(
     state.subscribe((change) => {
       try {

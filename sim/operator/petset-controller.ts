@@ -10,6 +10,7 @@ import { PETSET_API, engineByPlural } from './engines';
 import type { FaultRegistry } from './faults';
 import { runningStatus, startingStatus } from './pod-status';
 import type { RoleMode } from './layout';
+import { dataPlaneAnnotations, type RealPods } from './real-pods';
 import type { Runtime, WorkQueue } from './runtime';
 import { asNumber, asRecord, getPath, ownerRef, sameJson } from './util';
 
@@ -60,6 +61,8 @@ export class PetSetController {
     private readonly queue: () => WorkQueue,
     private readonly faults: FaultRegistry,
     private readonly pods: PodRegistry,
+    /** The real data plane's side of the kubelet, when the cluster has one. */
+    private readonly real?: RealPods,
   ) {}
 
   reconcile(namespace: string, name: string): void {
@@ -81,7 +84,7 @@ export class PetSetController {
       }
     }
     const live = this.ownedPods(petset).filter((p) => !p.metadata.deletionTimestamp);
-    for (const pod of live) this.syncPodStatus(pod);
+    for (const pod of live) this.syncPodStatus(pod, petset);
     this.syncRoles(petset);
     this.syncPetSetStatus(petset, revision);
   }
@@ -205,7 +208,7 @@ export class PetSetController {
     });
   }
 
-  private syncPodStatus(pod: KubeObject): void {
+  private syncPodStatus(pod: KubeObject, petset: KubeObject): void {
     if (!this.pods.started.has(pod.metadata.uid ?? '')) return;
     const namespace = pod.metadata.namespace ?? '';
     const labels = pod.metadata.labels ?? {};
@@ -216,8 +219,27 @@ export class PetSetController {
     const down = engine
       ? this.faults.isDown(engine.kind, namespace, labels['app.kubernetes.io/instance'] ?? '')
       : false;
-    const next = runningStatus(pod, crashed, down);
+    const real = this.real?.sync(pod, petset);
+    if (real) this.syncAnnotations(pod, dataPlaneAnnotations(real));
+    const next = runningStatus(pod, crashed, down, real);
     if (!sameJson(next, pod.status)) this.writePodStatus(pod, next);
+  }
+
+  private syncAnnotations(pod: KubeObject, wanted: Record<string, string | null>): void {
+    const have = pod.metadata.annotations ?? {};
+    const patch: Record<string, string | null> = {};
+    for (const [key, value] of Object.entries(wanted))
+      if ((have[key] ?? null) !== value) patch[key] = value;
+    if (Object.keys(patch).length === 0) return;
+    const written = this.state.patch(
+      'v1',
+      'Pod',
+      pod.metadata.namespace,
+      pod.metadata.name ?? '',
+      { metadata: { annotations: patch } },
+      { skipAdmission: true },
+    );
+    pod.metadata = written.metadata;
   }
 
   private writePodStatus(pod: KubeObject, status: Record<string, unknown>): void {

@@ -62,14 +62,29 @@ export function startingStatus(pod: KubeObject): Record<string, unknown> {
   };
 }
 
-/** The status a started pod has now, given whether it crashed or its database is down. */
+/** What the real data plane says about a pod (see real-pods.ts). */
+export interface RealPodState {
+  mode: 'real' | 'simulated';
+  ready?: boolean;
+  message?: string;
+  /** The real process gave up restarting (shown as CrashLoopBackOff). */
+  failed?: string;
+  info?: { restarts?: number };
+}
+
+/**
+ * The status a started pod has now, given whether it crashed or its database is down, and, on a
+ * cluster with a real data plane, whether its real process answers (`real`).
+ */
 export function runningStatus(
   pod: KubeObject,
-  crashed: boolean,
+  faultCrashed: boolean,
   down: boolean,
+  real?: RealPodState,
 ): Record<string, unknown> {
   const previous = asRecord(pod.status);
-  const ready = !crashed && !down;
+  const crashed = faultCrashed || real?.failed !== undefined;
+  const ready = !crashed && !down && (real?.mode !== 'real' || real.ready === true);
   const flag = ready ? 'True' : 'False';
   const keep = (type: string, status: string): string => {
     const old = (Array.isArray(previous.conditions) ? previous.conditions : [])
@@ -81,8 +96,10 @@ export function runningStatus(
     Array.isArray(previous.containerStatuses) ? previous.containerStatuses : []
   ).map(asRecord);
   const containers = containerNames(pod, 'containers');
+  const realRestarts = real?.info?.restarts;
   return {
     phase: 'Running',
+    ...(real?.message ? { message: real.message } : {}),
     conditions: [
       { type: 'PodScheduled', status: 'True', lastTransitionTime: keep('PodScheduled', 'True') },
       { type: 'Initialized', status: 'True', lastTransitionTime: keep('Initialized', 'True') },
@@ -114,7 +131,8 @@ export function runningStatus(
     })),
     containerStatuses: containers.map((c, index) => {
       const old = oldStatuses.find((s) => s.name === c.name);
-      const restarts = asNumber(old?.restartCount, 0);
+      const restarts =
+        index === 0 && realRestarts !== undefined ? realRestarts : asNumber(old?.restartCount, 0);
       const mainCrashed = crashed && index === 0;
       const wasCrashed = asRecord(asRecord(old?.state).waiting).reason === 'CrashLoopBackOff';
       if (mainCrashed) {
@@ -124,11 +142,13 @@ export function runningStatus(
           imageID: '',
           ready: false,
           started: false,
-          restartCount: wasCrashed ? restarts : restarts + 1,
+          restartCount: wasCrashed || realRestarts !== undefined ? restarts : restarts + 1,
           state: {
             waiting: {
               reason: 'CrashLoopBackOff',
-              message: `back-off restarting failed container ${c.name}`,
+              message: real?.failed
+                ? `back-off restarting failed container ${c.name}: ${real.failed}`
+                : `back-off restarting failed container ${c.name}`,
             },
           },
           lastState: { terminated: { exitCode: 1, reason: 'Error' } },

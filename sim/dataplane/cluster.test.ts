@@ -1,0 +1,194 @@
+/**
+ * A cluster with the real data plane, driven through its state: Postgres, MySQL, MariaDB and Redis
+ * objects get real processes behind their primary pods (credentials from the auth secret, the init
+ * script run once), halting stops the process and resuming finds the data, WipeOut removes the
+ * data directory, a crashed real pod is restarted, and a MongoDB stays simulated and says so.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubeObject } from '../core/contract';
+import { startSimCluster, type SimCluster } from '../index';
+import { phaseOf, waitFor } from '../operator/test-support';
+import { alive, credentials, databaseManifest, DB_API, portOpen, query } from './test-support';
+
+const NS = 'real';
+const ENGINE = {
+  Postgres: 'postgres',
+  MySQL: 'mariadb',
+  MariaDB: 'mariadb',
+  Redis: 'redis',
+} as const;
+const INIT: Record<string, string> = {
+  Postgres: 'CREATE TABLE seeded (n int); INSERT INTO seeded VALUES (1);',
+  MySQL: 'CREATE DATABASE app; CREATE TABLE app.seeded (n int); INSERT INTO app.seeded VALUES (1);',
+  MariaDB:
+    'CREATE DATABASE app; CREATE TABLE app.seeded (n int); INSERT INTO app.seeded VALUES (1);',
+};
+const COUNT_SEEDED: Record<string, string> = {
+  Postgres: 'SELECT count(*) FROM seeded',
+  MySQL: 'SELECT count(*) FROM app.seeded',
+  MariaDB: 'SELECT count(*) FROM app.seeded',
+};
+
+let cluster: SimCluster;
+let workDir: string;
+
+function pod(name: string): KubeObject | undefined {
+  return cluster.state.get('v1', 'Pod', NS, `${name}-0`);
+}
+
+async function readyDatabase(kind: string, name: string): Promise<void> {
+  await waitFor(
+    () => phaseOf(cluster.state.get(DB_API, kind, NS, name)) === 'Ready',
+    `${kind} ${name} Ready`,
+    60_000,
+    50,
+  );
+}
+
+function address(name: string): string {
+  const value = pod(name)?.metadata.annotations?.['sim.kubedb.dev/direct-address'];
+  if (!value) throw new Error(`pod ${name}-0 has no direct address`);
+  return value;
+}
+
+function setHalted(kind: string, name: string, halted: boolean): void {
+  cluster.state.patch(DB_API, kind, NS, name, {
+    spec: { halted, ...(halted ? { deletionPolicy: 'Halt' } : {}) },
+  });
+}
+
+beforeAll(async () => {
+  workDir = mkdtempSync(join(tmpdir(), 'dp-cluster-'));
+  cluster = await startSimCluster({ speed: 20, dataPlane: 'real', dataPlaneDir: workDir });
+  cluster.state.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+  for (const kind of Object.keys(ENGINE)) {
+    const name = kind.toLowerCase();
+    if (INIT[kind])
+      cluster.state.create({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `${name}-init`, namespace: NS },
+        data: { 'init.sql': INIT[kind] },
+      });
+    cluster.state.create(
+      databaseManifest(kind, NS, name, INIT[kind] ? { initConfigMap: `${name}-init` } : {}),
+    );
+  }
+  cluster.state.create(databaseManifest('MongoDB', NS, 'mongo'));
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+describe('real data plane in a cluster', () => {
+  it.each(Object.keys(ENGINE))(
+    '%s: Ready with a real process, auth secret credentials, init script ran',
+    async (kind) => {
+      const name = kind.toLowerCase();
+      await readyDatabase(kind, name);
+      const annotations = pod(name)?.metadata.annotations ?? {};
+      expect(annotations['sim.kubedb.dev/data-plane']).toBe('real');
+      expect(annotations['sim.kubedb.dev/machine-version']).toMatch(/^\d+\.\d+/);
+      const engine = ENGINE[kind as keyof typeof ENGINE];
+      const creds = credentials(cluster.state, NS, name);
+      expect(creds.password.length).toBeGreaterThan(8);
+      const addr = address(name);
+      if (engine === 'redis') {
+        expect(await query(engine, addr, creds, 'SET greeting hello')).toBe('OK');
+        expect(await query(engine, addr, creds, 'GET greeting')).toBe('hello');
+        await expect(
+          query(engine, addr, { ...creds, password: 'wrong' }, 'GET greeting'),
+        ).rejects.toThrow();
+      } else {
+        expect(await query(engine, addr, creds, COUNT_SEEDED[kind] as string)).toBe('1');
+        await expect(
+          query(engine, addr, { ...creds, password: 'wrong' }, 'SELECT 1'),
+        ).rejects.toThrow();
+      }
+    },
+    90_000,
+  );
+
+  it('a MongoDB on the same cluster stays simulated and says so', async () => {
+    await readyDatabase('MongoDB', 'mongo');
+    const mongo = pod('mongo');
+    expect(mongo?.metadata.annotations?.['sim.kubedb.dev/data-plane']).toBe('simulated');
+    expect((mongo?.status as { message?: string }).message).toBe(
+      'simulated: no mongod on this machine',
+    );
+  });
+
+  it('halt stops the process (port closed), resume finds the data, the init script runs once', async () => {
+    await readyDatabase('Postgres', 'postgres');
+    const creds = credentials(cluster.state, NS, 'postgres');
+    await query('postgres', address('postgres'), creds, 'INSERT INTO seeded VALUES (2)');
+    const before = cluster.dataPlane?.instance(NS, 'postgres-0');
+    expect(before?.pid).toBeGreaterThan(0);
+    setHalted('Postgres', 'postgres', true);
+    await waitFor(
+      () => cluster.dataPlane?.instance(NS, 'postgres-0')?.state === 'stopped',
+      'postgres stopped',
+      30_000,
+    );
+    expect(alive(before?.pid ?? 0)).toBe(false);
+    expect(await portOpen(before?.port ?? 0)).toBe(false);
+    setHalted('Postgres', 'postgres', false);
+    await readyDatabase('Postgres', 'postgres');
+    await waitFor(
+      () => pod('postgres')?.metadata.annotations?.['sim.kubedb.dev/direct-address'],
+      'address',
+    );
+    expect(await query('postgres', address('postgres'), creds, 'SELECT sum(n) FROM seeded')).toBe(
+      '3',
+    );
+  }, 90_000);
+
+  it('a crashed real pod is restarted like a container', async () => {
+    await readyDatabase('Redis', 'redis');
+    const before = cluster.dataPlane?.instance(NS, 'redis-0');
+    cluster.faults.crashPod(NS, 'redis-0');
+    await waitFor(() => !alive(before?.pid ?? 0), 'old redis gone', 10_000);
+    await waitFor(
+      () => {
+        const now = cluster.dataPlane?.instance(NS, 'redis-0');
+        return now?.state === 'running' && now.pid !== before?.pid;
+      },
+      'redis restarted',
+      30_000,
+    );
+    await waitFor(
+      () => {
+        const status = pod('redis')?.status as {
+          containerStatuses?: { restartCount: number; ready: boolean }[];
+        };
+        return (
+          status.containerStatuses?.[0]?.restartCount === 1 && status.containerStatuses[0].ready
+        );
+      },
+      'pod restartCount 1 and ready',
+      30_000,
+    );
+    const creds = credentials(cluster.state, NS, 'redis');
+    expect(await query('redis', address('redis'), creds, 'GET greeting')).toBe('hello');
+  }, 60_000);
+
+  it('deleting with WipeOut removes the data directory', async () => {
+    await readyDatabase('MariaDB', 'mariadb');
+    const info = cluster.dataPlane?.instance(NS, 'mariadb-0');
+    expect(info && existsSync(info.dataDir)).toBe(true);
+    cluster.state.delete(DB_API, 'MariaDB', NS, 'mariadb');
+    await waitFor(
+      () => cluster.dataPlane?.instance(NS, 'mariadb-0') === undefined,
+      'removed',
+      30_000,
+    );
+    expect(existsSync(info?.dataDir ?? '/')).toBe(false);
+    expect(alive(info?.pid ?? 0)).toBe(false);
+    expect(await portOpen(info?.port ?? 0)).toBe(false);
+  }, 60_000);
+});

@@ -1,0 +1,128 @@
+/**
+ * PostgreSQL 15 from Debian: `initdb` once (the auth secret's user as superuser, scram over TCP,
+ * trust on the private unix socket), then `postgres` directly (not pg_ctl). As root, both run as the
+ * `postgres` user, which owns the data directory. `extraSettings` is the hook for more `-c` settings
+ * (WAL archiving for PITR).
+ */
+import { chmodSync, chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { InstanceSpec } from '../core/data-plane';
+import { commandError, mib, pgString, type EngineStarter, type InstanceContext } from './engine';
+import { commandVersion, run } from './process';
+
+export const PG_BIN = '/usr/lib/postgresql/15/bin';
+
+export interface PostgresStarterOptions {
+  /** Folder of initdb/postgres/pg_isready/psql. Default /usr/lib/postgresql/15/bin. */
+  binDir?: string;
+  /**
+   * More `-c name=value` settings for an instance, read at every start (e.g. `archive_mode`,
+   * `archive_command` when `spec.walArchive` is set). Values win over the defaults here.
+   */
+  extraSettings?: (spec: InstanceSpec, ctx: InstanceContext) => Record<string, string>;
+}
+
+let cachedVersion: string | undefined;
+
+function own(path: string, ctx: InstanceContext): void {
+  if (ctx.runAs) chownSync(path, ctx.runAs.uid, ctx.runAs.gid);
+}
+
+/** The PostgreSQL starter. */
+export function postgresStarter(options: PostgresStarterOptions = {}): EngineStarter {
+  const bin = options.binDir ?? PG_BIN;
+  const tool = (name: string): string =>
+    existsSync(join(bin, name)) ? join(bin, name) : `/usr/bin/${name}`;
+  const psql = async (ctx: InstanceContext, sql: string, what: string): Promise<void> => {
+    const result = await run(
+      tool('psql'),
+      ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', ctx.socket, '-p', String(ctx.port)].concat([
+        '-U',
+        ctx.spec.user,
+        '-d',
+        'postgres',
+        '-f',
+        '-',
+      ]),
+      { input: sql, timeoutMs: 120_000 },
+    );
+    if (result.code !== 0) throw commandError(what, result);
+  };
+  return {
+    engine: 'postgres',
+    binary: join(bin, 'postgres'),
+    containerPort: 5432,
+    stopSignal: 'SIGINT', // fast shutdown
+    socketIsDir: true,
+    needsUser: 'postgres',
+    machineVersion() {
+      cachedVersion ??= commandVersion(join(bin, 'postgres'), ['--version']);
+      return cachedVersion;
+    },
+    async initialize(ctx) {
+      if (existsSync(join(ctx.dataDir, 'PG_VERSION'))) return false;
+      rmSync(ctx.dataDir, { recursive: true, force: true });
+      mkdirSync(ctx.dataDir, { recursive: true, mode: 0o700 });
+      chmodSync(ctx.dataDir, 0o700);
+      own(ctx.dataDir, ctx);
+      const pwfile = join(ctx.home, 'initdb.pw');
+      writeFileSync(pwfile, `${ctx.spec.password}\n`, { mode: 0o600 });
+      own(pwfile, ctx);
+      try {
+        const result = await run(
+          tool('initdb'),
+          ['-D', ctx.dataDir, '-U', ctx.spec.user, `--pwfile=${pwfile}`, '-E', 'UTF8'].concat([
+            '--no-locale',
+            '--auth-host=scram-sha-256',
+            '--auth-local=trust',
+            '--no-sync',
+            '--no-instructions',
+          ]),
+          { timeoutMs: 120_000, ...(ctx.runAs ? { runAs: ctx.runAs } : {}) },
+        );
+        if (result.code !== 0) throw commandError('initdb', result);
+      } finally {
+        rmSync(pwfile, { force: true });
+      }
+      return true;
+    },
+    command(ctx) {
+      const settings: Record<string, string> = {
+        listen_addresses: '127.0.0.1',
+        port: String(ctx.port),
+        unix_socket_directories: ctx.socket,
+        shared_buffers: `${mib(ctx.spec.memoryLimitBytes, 0.25, 16, 64)}MB`,
+        max_connections: '50',
+        huge_pages: 'off',
+        logging_collector: 'off',
+        password_encryption: 'scram-sha-256',
+        ...options.extraSettings?.(ctx.spec, ctx),
+      };
+      const args = ['-D', ctx.dataDir];
+      for (const [name, value] of Object.entries(settings)) args.push('-c', `${name}=${value}`);
+      return { command: join(bin, 'postgres'), args };
+    },
+    async probe(ctx) {
+      const result = await run(
+        tool('pg_isready'),
+        ['-q', '-h', ctx.socket, '-p', String(ctx.port)],
+        {
+          timeoutMs: 5000,
+        },
+      );
+      return result.code === 0;
+    },
+    async configure(ctx) {
+      const role = `"${ctx.spec.user.replace(/"/g, '""')}"`;
+      await psql(
+        ctx,
+        `ALTER ROLE ${role} WITH SUPERUSER LOGIN PASSWORD ${pgString(ctx.spec.password)};\n`,
+        'setting the superuser password',
+      );
+    },
+    async runInitScripts(ctx, scripts) {
+      for (const [index, script] of scripts.entries())
+        await psql(ctx, script, `init script ${index + 1}`);
+    },
+  };
+}

@@ -1,0 +1,179 @@
+/**
+ * The kubelet's side of the real data plane: which pods get a real process (the primary pod `-0` of
+ * a Postgres, MySQL, MariaDB or Redis PetSet, when the engine exists on this machine), the
+ * `InstanceSpec` read from the database object, its `<name>-auth` secret, its init-script ConfigMap
+ * and the pod's memory limit, and the process lifetime: a deleted pod stops the process (data
+ * kept), a deleted PVC `data-<pod>` removes its data directory (WipeOut / Delete).
+ */
+import type { ClusterState, KubeObject, Unsubscribe } from '../core/contract';
+import type { DataPlane, InstanceInfo, InstanceSpec, RealEngine } from '../core/data-plane';
+import { DB_API, engineByPlural, type EngineKind } from './engines';
+import { asRecord, getPath, parseQuantity, text, unb64 } from './util';
+
+export const DATA_PLANE_ANNOTATION = 'sim.kubedb.dev/data-plane';
+export const MACHINE_VERSION_ANNOTATION = 'sim.kubedb.dev/machine-version';
+export const DIRECT_ADDRESS_ANNOTATION = 'sim.kubedb.dev/direct-address';
+
+const REAL_ENGINES: Partial<Record<EngineKind, RealEngine>> = {
+  Postgres: 'postgres',
+  MySQL: 'mariadb',
+  MariaDB: 'mariadb',
+  Redis: 'redis',
+};
+
+/** The server binary a real pod of each kind would need (for the "simulated: no …" message). */
+const BINARIES: Record<EngineKind, string> = {
+  Postgres: 'postgres',
+  MySQL: 'mariadbd',
+  MariaDB: 'mariadbd',
+  Redis: 'redis-server',
+  RedisSentinel: 'redis-sentinel',
+  MongoDB: 'mongod',
+  Elasticsearch: 'elasticsearch',
+};
+
+/** How one started pod runs: for real (with its instance, if started yet) or simulated. */
+export type PodDataPlane =
+  | { mode: 'real'; ready: boolean; info?: InstanceInfo; message?: string; failed?: string }
+  | { mode: 'simulated'; message: string };
+
+function podOrdinal(pod: KubeObject): number {
+  return Number(pod.metadata.labels?.['apps.kubernetes.io/pod-index'] ?? -1);
+}
+
+export class RealPods {
+  /** `ns/pod` -> the pod uid an instance was last ensured for. */
+  private readonly ensured = new Map<string, string>();
+
+  constructor(
+    private readonly state: ClusterState,
+    readonly dataPlane: DataPlane,
+    private readonly report: (error: unknown, pod: string) => void,
+  ) {}
+
+  /** Stops processes of deleted pods and removes data of deleted PVCs. */
+  watch(): Unsubscribe {
+    return this.state.subscribe((change) => {
+      if (change.type !== 'DELETED' || change.object.apiVersion !== 'v1') return;
+      const namespace = change.object.metadata.namespace ?? '';
+      const name = change.object.metadata.name ?? '';
+      if (change.object.kind === 'Pod' && this.dataPlane.instance(namespace, name)) {
+        this.ensured.delete(`${namespace}/${name}`);
+        this.dataPlane.stop(namespace, name).catch((error) => this.report(error, name));
+      }
+      if (change.object.kind === 'PersistentVolumeClaim' && name.startsWith('data-')) {
+        const pod = name.slice('data-'.length);
+        if (this.dataPlane.instance(namespace, pod))
+          this.dataPlane.remove(namespace, pod).catch((error) => this.report(error, pod));
+      }
+    });
+  }
+
+  /** Decides (and starts, once per pod uid) the data plane of a started pod. */
+  sync(pod: KubeObject, petset: KubeObject): PodDataPlane {
+    const labels = pod.metadata.labels ?? {};
+    const kind = engineByPlural(
+      (labels['app.kubernetes.io/name'] ?? '').replace(/\.kubedb\.com$/, ''),
+    )?.kind;
+    const namespace = pod.metadata.namespace ?? '';
+    const podName = pod.metadata.name ?? '';
+    const dbName = labels['app.kubernetes.io/instance'] ?? '';
+    if (!kind) return { mode: 'simulated', message: 'simulated: not a KubeDB database pod' };
+    const engine = REAL_ENGINES[kind];
+    if (!engine || !this.dataPlane.available(engine))
+      return { mode: 'simulated', message: `simulated: no ${BINARIES[kind]} on this machine` };
+    const db = this.state.get(DB_API, kind, namespace, dbName);
+    if (!db) return { mode: 'simulated', message: 'simulated: its database object is gone' };
+    if (db.metadata.annotations?.[DATA_PLANE_ANNOTATION] === 'simulated')
+      return { mode: 'simulated', message: `simulated: the ${kind} asks for it` };
+    if (petset.metadata.name !== dbName)
+      return { mode: 'simulated', message: 'simulated: only the primary PetSet runs for real' };
+    if (podOrdinal(pod) !== 0)
+      return { mode: 'simulated', message: 'simulated: replicas of a real primary are simulated' };
+    const key = `${namespace}/${podName}`;
+    const uid = pod.metadata.uid ?? '';
+    if (this.ensured.get(key) !== uid) {
+      const spec = this.specOf(db, kind, engine, pod);
+      if (typeof spec === 'string') return { mode: 'real', ready: false, message: spec };
+      this.ensured.set(key, uid);
+      this.dataPlane.ensure(spec).catch((error) => {
+        this.ensured.delete(key);
+        this.report(error, podName);
+      });
+    }
+    const info = this.dataPlane.instance(namespace, podName);
+    if (!info) return { mode: 'real', ready: false, message: 'real: starting' };
+    const ready = info.state === 'running';
+    const message =
+      info.state === 'failed'
+        ? `real: ${info.message ?? 'failed'}`
+        : info.message
+          ? `real: ${info.message}`
+          : undefined;
+    return {
+      mode: 'real',
+      ready,
+      info,
+      ...(message ? { message } : {}),
+      ...(info.state === 'failed' ? { failed: info.message ?? 'failed' } : {}),
+    };
+  }
+
+  /** The instance spec of a database's primary pod, or why it cannot be built yet. */
+  private specOf(
+    db: KubeObject,
+    kind: EngineKind,
+    engine: RealEngine,
+    pod: KubeObject,
+  ): InstanceSpec | string {
+    const namespace = db.metadata.namespace ?? '';
+    const name = db.metadata.name ?? '';
+    const secretName = text(getPath(db, ['spec', 'authSecret', 'name']), `${name}-auth`);
+    const secret = this.state.get('v1', 'Secret', namespace, secretName);
+    if (!secret) return `real: waiting for the auth secret ${secretName}`;
+    const data = asRecord(secret.data);
+    const user = unb64(data.username) || (engine === 'redis' ? 'default' : '');
+    const password = unb64(data.password);
+    if (!password) return `real: the auth secret ${secretName} has no password`;
+    const scripts: string[] = [];
+    const configMap = text(getPath(db, ['spec', 'init', 'script', 'configMap', 'name']));
+    if (configMap) {
+      const cm = this.state.get('v1', 'ConfigMap', namespace, configMap);
+      if (!cm) return `real: waiting for the init script ConfigMap ${configMap}`;
+      const entries = Object.entries(asRecord(cm.data)).sort(([a], [b]) => a.localeCompare(b));
+      for (const [file, content] of entries)
+        if (typeof content === 'string' && !file.endsWith('.sh')) scripts.push(content);
+    }
+    const containers = getPath(pod, ['spec', 'containers']);
+    const main = Array.isArray(containers) ? asRecord(containers[0]) : {};
+    const memory = parseQuantity(getPath(main, ['resources', 'limits', 'memory']));
+    return {
+      namespace,
+      kind,
+      database: name,
+      pod: pod.metadata.name ?? '',
+      engine,
+      version: text(getPath(db, ['spec', 'version'])),
+      user: user || 'root',
+      password,
+      initScripts: scripts,
+      ...(Number.isFinite(memory) && memory > 0 ? { memoryLimitBytes: memory } : {}),
+    };
+  }
+}
+
+/** The annotations a started pod carries about its data plane. */
+export function dataPlaneAnnotations(decision: PodDataPlane): Record<string, string | null> {
+  if (decision.mode === 'simulated')
+    return {
+      [DATA_PLANE_ANNOTATION]: 'simulated',
+      [MACHINE_VERSION_ANNOTATION]: null,
+      [DIRECT_ADDRESS_ANNOTATION]: null,
+    };
+  const info = decision.info;
+  return {
+    [DATA_PLANE_ANNOTATION]: 'real',
+    [MACHINE_VERSION_ANNOTATION]: info?.machineVersion ?? null,
+    [DIRECT_ADDRESS_ANNOTATION]: info && info.port > 0 ? `${info.host}:${info.port}` : null,
+  };
+}
