@@ -192,3 +192,24 @@ describe('real data plane in a cluster', () => {
     expect(await portOpen(info?.port ?? 0)).toBe(false);
   }, 60_000);
 });
+
+describe('default data plane', () => {
+  it('a cluster started without dataPlane runs no process and annotates nothing', async () => {
+    const plain = await startSimCluster({ speed: 50, databases: 3 });
+    try {
+      expect(plain.dataPlane).toBeUndefined();
+      await waitFor(
+        () =>
+          plain.state
+            .list('v1', 'Pod', { namespace: 'demo' })
+            .some((p) => (p.status as { phase?: string }).phase === 'Running'),
+        'a sample pod running',
+        20_000,
+      );
+      for (const p of plain.state.list('v1', 'Pod', { namespace: 'demo' }))
+        expect(p.metadata.annotations?.['sim.kubedb.dev/data-plane']).toBeUndefined();
+    } finally {
+      await plain.stop();
+    }
+  }, 30_000);
+});

@@ -16,7 +16,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type {
   DataPlane,
   InstanceInfo,
@@ -77,8 +77,15 @@ export class Supervisor implements DataPlane {
 
   constructor(private readonly options: SupervisorOptions) {
     mkdirSync(options.workDir, { recursive: true, mode: 0o755 });
-    // The `postgres` user must be able to reach its data directory below the work dir.
-    if (isRoot()) chmodSync(options.workDir, statSync(options.workDir).mode | 0o711);
+    // The `postgres` user must be able to reach its data directory below the work dir: the work
+    // dir and those of its parents that the simulator's user owns get the traverse bit (o+x).
+    if (isRoot()) {
+      chmodSync(options.workDir, statSync(options.workDir).mode | 0o711);
+      for (let dir = dirname(resolve(options.workDir)); dir !== dirname(dir); dir = dirname(dir)) {
+        const stat = statSync(dir);
+        if (stat.uid === 0 && (stat.mode & 0o001) === 0) chmodSync(dir, stat.mode | 0o011);
+      }
+    }
   }
 
   available(engine: RealEngine): boolean {

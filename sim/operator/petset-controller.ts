@@ -10,7 +10,7 @@ import { PETSET_API, engineByPlural } from './engines';
 import type { FaultRegistry } from './faults';
 import { runningStatus, startingStatus } from './pod-status';
 import type { RoleMode } from './layout';
-import { dataPlaneAnnotations, type RealPods } from './real-pods';
+import { DATA_PLANE_ANNOTATION, dataPlaneAnnotations, type RealPods } from './real-pods';
 import type { Runtime, WorkQueue } from './runtime';
 import { asNumber, asRecord, getPath, ownerRef, sameJson } from './util';
 
@@ -263,7 +263,11 @@ export class PetSetController {
     const forced = this.pods.forcedPrimary.get(key);
     let chosen = forced ? ready.find((p) => p.metadata.name === forced) : undefined;
     if (chosen) this.pods.forcedPrimary.delete(key);
-    chosen ??= ready.find((p) => p.metadata.labels?.[ROLE_LABEL] === leader) ?? ready[0];
+    // A pod with a real process is the primary whenever it is ready (replicas are simulated).
+    chosen ??=
+      ready.find((p) => p.metadata.annotations?.[DATA_PLANE_ANNOTATION] === 'real') ??
+      ready.find((p) => p.metadata.labels?.[ROLE_LABEL] === leader) ??
+      ready[0];
     if (!chosen) return;
     for (const pod of pods) {
       const role = pod.metadata.name === chosen.metadata.name ? leader : follower;
