@@ -4,7 +4,7 @@
  * secret's user gets its password at `'%'` and `localhost` (root@localhost keeps unix_socket as an
  * alternative, so local tools of the simulator's own user still work), like KubeDB's auth secret.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { commandError, mib, myString, type EngineStarter, type InstanceContext } from './engine';
 import { commandVersion, isRoot, run } from './process';
@@ -12,6 +12,13 @@ import { commandVersion, isRoot, run } from './process';
 export const MARIADBD = '/usr/sbin/mariadbd';
 
 let cachedVersion: string | undefined;
+
+/** The instance's own temp dir (MariaDB's temp tables must not meet another server's in /tmp). */
+function tmp(ctx: InstanceContext): string {
+  const dir = join(ctx.home, 'tmp');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
 
 function quoteUser(user: string, host: string): string {
   return `${myString(user)}@${myString(host)}`;
@@ -68,7 +75,6 @@ export function mariadbStarter(): EngineStarter {
       return cachedVersion;
     },
     async initialize(ctx) {
-      if (existsSync(join(ctx.dataDir, 'mysql'))) return false;
       mkdirSync(ctx.dataDir, { recursive: true, mode: 0o750 });
       const result = await run(
         '/usr/bin/mariadb-install-db',
@@ -97,6 +103,7 @@ export function mariadbStarter(): EngineStarter {
           `--port=${ctx.port}`,
           '--bind-address=127.0.0.1',
           `--pid-file=${join(ctx.home, 'mariadbd.pid')}`,
+          `--tmpdir=${tmp(ctx)}`,
           `--innodb-buffer-pool-size=${mib(ctx.spec.memoryLimitBytes, 0.25, 16, 64)}M`,
           '--innodb-log-file-size=16M',
           '--performance-schema=OFF',

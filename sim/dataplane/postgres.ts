@@ -60,8 +60,6 @@ export function postgresStarter(options: PostgresStarterOptions = {}): EngineSta
       return cachedVersion;
     },
     async initialize(ctx) {
-      if (existsSync(join(ctx.dataDir, 'PG_VERSION'))) return false;
-      rmSync(ctx.dataDir, { recursive: true, force: true });
       mkdirSync(ctx.dataDir, { recursive: true, mode: 0o700 });
       chmodSync(ctx.dataDir, 0o700);
       own(ctx.dataDir, ctx);

@@ -113,12 +113,14 @@ export function run(
         resolve({ code, stdout: String(stdout), stderr: String(stderr) });
       },
     );
+    // A client that exits before reading its input must not take the simulator down (EPIPE).
+    child.stdin?.on('error', () => undefined);
     if (options.input !== undefined) child.stdin?.end(options.input);
     else child.stdin?.end();
   });
 }
 
-/** A port nobody listens on at 127.0.0.1 now. */
+/** A port nobody listens on at 127.0.0.1 now (`preferred` first: a restart keeps its port). */
 export function freePort(preferred?: number): Promise<number> {
   const tryPort = (port: number): Promise<number | undefined> =>
     new Promise((resolve) => {
@@ -134,6 +136,12 @@ export function freePort(preferred?: number): Promise<number> {
     if (preferred) {
       const same = await tryPort(preferred);
       if (same) return same;
+    }
+    // Below the ephemeral range (32768+), so that no outgoing connection takes the port between
+    // this check and the server's bind, and clients never self-connect to a stopped server's port.
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const port = await tryPort(20_000 + Math.floor(Math.random() * 12_000));
+      if (port) return port;
     }
     const any = await tryPort(0);
     if (!any) throw new Error('no free port on 127.0.0.1');

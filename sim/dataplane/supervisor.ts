@@ -65,6 +65,25 @@ interface Instance {
   restartTimer?: ReturnType<typeof setTimeout>;
   chain: Promise<void>;
   shortSocketDir?: string;
+  /** A start is in progress (it handles an exit of the process itself). */
+  starting: boolean;
+}
+
+/** At most `size` holders at once (data directory initialisations are CPU-heavy). */
+class Slots {
+  private readonly waiting: (() => void)[] = [];
+  constructor(private free: number) {}
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
 }
 
 const SOCKET_MAX = 100;
@@ -74,6 +93,7 @@ export class Supervisor implements DataPlane {
   private readonly listeners = new Set<(info: InstanceInfo) => void>();
   private closed = false;
   private closing?: Promise<void>;
+  private readonly initSlots = new Slots(2);
 
   constructor(private readonly options: SupervisorOptions) {
     mkdirSync(options.workDir, { recursive: true, mode: 0o755 });
@@ -123,6 +143,7 @@ export class Supervisor implements DataPlane {
         restarts: 0,
         lastStart: 0,
         chain: Promise.resolve(),
+        starting: false,
       };
       this.instances.set(key, inst);
     } else {
@@ -261,13 +282,23 @@ export class Supervisor implements DataPlane {
     if (this.closed || inst.stopping) return;
     const starter = this.options.starters[inst.spec.engine];
     inst.lastStart = Date.now();
+    inst.starting = true;
     this.emit(inst, { state: 'starting', user: inst.spec.user, password: inst.spec.password });
     let child: ChildProcess | undefined;
     try {
       const port = await freePort(inst.info.port || undefined);
       const ctx = this.context(inst, port);
       inst.ctx = ctx;
-      await starter.initialize(ctx);
+      // A data directory counts only once its initialisation finished (a half-done one is redone).
+      const initialized = join(ctx.home, 'initialized');
+      if (!existsSync(initialized)) {
+        await this.initSlots.run(async () => {
+          rmSync(ctx.dataDir, { recursive: true, force: true });
+          rmSync(join(ctx.home, 'init-scripts.done'), { force: true });
+          await starter.initialize(ctx);
+        });
+        writeFileSync(initialized, `${new Date().toISOString()}\n`);
+      }
       const command = starter.command(ctx);
       child = spawnServer({
         command: command.command,
@@ -302,8 +333,10 @@ export class Supervisor implements DataPlane {
         writeFileSync(marker, `${new Date().toISOString()}\n`);
       }
       if (inst.child !== spawned || inst.stopping) return;
+      inst.starting = false;
       this.emit(inst, { state: 'running', startedAt: new Date().toISOString() });
     } catch (error) {
+      inst.starting = false;
       if (inst.stopping || this.closed) return;
       const message = (error as Error).message;
       if (child?.pid && inst.child === child) {
@@ -326,7 +359,7 @@ export class Supervisor implements DataPlane {
     const { pid: _pid, ...rest } = inst.info;
     void _pid;
     inst.info = rest;
-    if (inst.stopping || this.closed) return;
+    if (inst.stopping || this.closed || inst.starting) return;
     this.scheduleRestart(inst, `exited unexpectedly (${signal ?? `code ${String(code)}`})`);
   }
 

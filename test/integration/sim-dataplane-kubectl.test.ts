@@ -4,7 +4,7 @@
  * secret's credentials; a MongoDB on the same cluster stays simulated and says so. Then the
  * simulator is killed with SIGKILL: no database process may survive and every port is free.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -137,6 +137,12 @@ describe('sim CLI with --data-plane real, through kubectl', () => {
     expect(pidsUnder(join(dir, 'data')).length).toBeGreaterThanOrEqual(4);
     child.kill('SIGKILL');
     await waitFor(() => pidsUnder(join(dir, 'data')).length === 0, 'no server left', 15_000, 50);
-    for (const port of ports) expect(await portOpen(port)).toBe(false);
+    const open: string[] = [];
+    for (const port of ports)
+      if (await portOpen(port))
+        open.push(
+          `${port}: ${execFileSync('ss', ['-Hltnp', `sport = :${port}`], { encoding: 'utf8' })}`,
+        );
+    expect(open).toEqual([]);
   }, 30_000);
 });
