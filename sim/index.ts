@@ -6,7 +6,7 @@ import { createKubeApiServer } from './apiserver/index';
 import type { ApiFaults } from './apiserver/index';
 import type { ClusterState, OperatorFaults } from './core/contract';
 import type { DataPlane } from './core/data-plane';
-import { createDataPlane } from './dataplane/index';
+import { createDataPlane, type DataPlaneOptions } from './dataplane/index';
 import { installCatalog, startOperator } from './operator/index';
 import { createSampleDatabases } from './operator/samples';
 
@@ -36,6 +36,8 @@ export interface SimClusterOptions {
   dataPlane?: 'real' | 'simulated';
   /** Where real instances keep their data; default a temp folder removed by `stop()`. */
   dataPlaneDir?: string;
+  /** More options of the real data plane (e.g. `postgres.extraSettings`, timeouts). */
+  dataPlaneOptions?: Omit<DataPlaneOptions, 'workDir'>;
 }
 
 /** A running simulated cluster. */
@@ -182,7 +184,10 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
   const seed = options.seed ?? 1;
   const dataPlane =
     options.dataPlane === 'real'
-      ? createDataPlane(options.dataPlaneDir ? { workDir: options.dataPlaneDir } : {})
+      ? createDataPlane({
+          ...options.dataPlaneOptions,
+          ...(options.dataPlaneDir ? { workDir: options.dataPlaneDir } : {}),
+        })
       : undefined;
   const server = createKubeApiServer({
     name,
