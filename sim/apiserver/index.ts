@@ -2,7 +2,7 @@
  * The simulated Kubernetes API server: an HTTP server (Node `http`) over `ClusterState`, serving
  * discovery, built-in kinds, CRD-defined kinds, watches and the `/_sim/` admin endpoints.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ClusterState, KubeObject } from '../core/contract';
 import type { DataPlane } from '../core/data-plane';
@@ -11,6 +11,7 @@ import { SimClusterState } from './cluster-state';
 import type { OpenWatch, ServerDeps } from './context';
 import { minimalCrds, readCrdDir, typeFromCrd } from './crds';
 import { FaultController, type ApiFaults } from './faults';
+import { PortForwards } from './portforward';
 import { ResourceRegistry, resourceKey } from './resource-types';
 import { createRouter, type AdminHandler } from './router';
 import { WatchHub } from './watch-hub';
@@ -44,6 +45,8 @@ export interface KubeApiServer {
   close(): Promise<void>;
   /** How many watch streams are open now (for tests that must wait until a client watches). */
   openWatchCount(): number;
+  /** Open port-forward connections and their TCP sockets to database processes (for tests). */
+  portForwardCount(): { connections: number; sockets: number };
 }
 
 const crdCache = new Map<string, KubeObject[]>();
@@ -115,13 +118,18 @@ export function createKubeApiServer(options: KubeApiServerOptions = {}): KubeApi
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 10_000,
     ...(options.dataPlane ? { dataPlane: options.dataPlane } : {}),
   };
-  const route = createRouter(deps, () => admin);
+  const forwards = new PortForwards(deps);
+  const route = createRouter(deps, () => admin, forwards);
   let server: Server | undefined;
 
   return {
     state,
     faults,
     openWatchCount: () => watches.size,
+    portForwardCount: () => ({
+      connections: forwards.openConnections,
+      sockets: forwards.sockets.size,
+    }),
     setAdminHandler(h) {
       admin = h;
     },
@@ -138,6 +146,20 @@ export function createKubeApiServer(options: KubeApiServerOptions = {}): KubeApi
           res.once('finish', () => adminSockets.delete(req.socket));
         }
         void route(req, res);
+      });
+      // Protocol upgrades (pods/portforward; exec and attach get their Status) go through the
+      // router with a response bound to the raw socket, so faults and errors apply as to any call.
+      srv.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+        if (faults.unreachable) {
+          socket.destroy();
+          return;
+        }
+        socket.on('error', () => socket.destroy());
+        const res = new ServerResponse(req);
+        res.shouldKeepAlive = false;
+        res.assignSocket(socket);
+        res.once('finish', () => socket.end());
+        void route(req, res, { socket, head });
       });
       srv.keepAliveTimeout = 30_000;
       srv.on('connection', (socket: Socket) => {
@@ -157,6 +179,7 @@ export function createKubeApiServer(options: KubeApiServerOptions = {}): KubeApi
     close() {
       faults.dispose();
       endWatches();
+      forwards.closeAll();
       const srv = server;
       server = undefined;
       if (!srv) return Promise.resolve();

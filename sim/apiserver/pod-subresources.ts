@@ -2,7 +2,7 @@
  * `pods/log` and `pods/exec` (and `attach`). Logs are text made up for the simulated container
  * (a later piece of work serves real process logs); exec and attach answer a request that is not
  * a protocol upgrade with the real API server's 400 "Upgrade request required", and an upgrade
- * with 501, since no streaming protocol is simulated.
+ * with 501, since no shell runs behind a pod. `pods/portforward` is served by `portforward.ts`.
  */
 import type { ServerResponse } from 'node:http';
 import { SimApiError, type KubeObject } from '../core/contract';

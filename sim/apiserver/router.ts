@@ -18,6 +18,7 @@ import { parseBody, readBody, sendError, sendJson, statusBody } from './http-uti
 import { openApiCoreV1, openApiRoot } from './openapi';
 import { crdOpenApi } from './openapi-crds';
 import { handlePodStream, isPodStreamSubresource } from './pod-subresources';
+import type { PortForwards, UpgradeContext } from './portforward';
 import { parseResourcePath } from './request-info';
 import { handleWatch } from './watch-stream';
 
@@ -64,9 +65,20 @@ function notFoundPath(): SimApiError {
   return new SimApiError(404, 'NotFound', 'the server could not find the requested resource');
 }
 
-/** Creates the request handler. */
-export function createRouter(deps: ServerDeps, admin: () => AdminHandler | undefined) {
-  return async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+/**
+ * Creates the request handler. `upgrade` is set for requests that arrived through the server's
+ * 'upgrade' event (their `res` writes to the raw socket until a handler takes it over).
+ */
+export function createRouter(
+  deps: ServerDeps,
+  admin: () => AdminHandler | undefined,
+  forwards?: PortForwards,
+) {
+  return async function route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    upgrade?: UpgradeContext,
+  ): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
@@ -98,6 +110,16 @@ export function createRouter(deps: ServerDeps, admin: () => AdminHandler | undef
       if (!info) return routeDiscovery(res, method, path, deps);
       const type = deps.registry.byPlural(info.group, info.plural);
       if (!type || !type.versions.includes(info.version)) throw notFoundPath();
+      if (type.group === '' && type.plural === 'pods' && info.subresource === 'portforward') {
+        if (!info.name || (method !== 'GET' && method !== 'POST'))
+          throw new SimApiError(
+            405,
+            'MethodNotAllowed',
+            'the server does not allow this method on the requested resource',
+          );
+        if (!forwards) throw new SimApiError(501, 'NotImplemented', 'portforward is not served');
+        return forwards.handle(req, type, info.namespace, info.name, url.searchParams, upgrade);
+      }
       if (isPodStreamSubresource(type, info.subresource) && info.name)
         return handlePodStream(
           res,
