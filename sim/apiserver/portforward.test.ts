@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { KubeConfig, PortForward } from '@kubernetes/client-node';
@@ -244,17 +245,44 @@ describe('refusals and lifecycle', () => {
     expect([noPorts.status, JSON.parse(noPorts.body).message]).toEqual([400, 'query parameter "ports" is required']); // prettier-ignore
   });
 
+  it('the unreachable fault drops open forwards and refuses new upgrades', async () => {
+    const k = new KubeConfig();
+    k.loadFromFile(kubeconfig);
+    const ws = (await new PortForward(k).portForward('demo', 'cache-0', [6379], new PassThrough(), new PassThrough(), new PassThrough())) as { readyState: number }; // prettier-ignore
+    await waitFor(() => running.server.portForwardCount().sockets === 1, 5000, 'the socket');
+    running.server.faults.setUnreachable(true);
+    try {
+      await waitFor(() => ws.readyState === 3, 5000, 'the WebSocket to close');
+      await waitFor(() => running.server.portForwardCount().sockets === 0, 5000, 'socket freed');
+      await expect(
+        new PortForward(k).portForward('demo', 'cache-0', [6379], new PassThrough(), new PassThrough(), new PassThrough()), // prettier-ignore
+      ).rejects.toBeDefined();
+    } finally {
+      running.server.faults.setUnreachable(false);
+    }
+  });
+
   it('close() ends every forwarded connection and its sockets', async () => {
     const pf = await portForward(['pod/cache-0', ':6379'], false);
-    expect(await redisCli(pf.port, 'ping')).toBe('PONG');
-    await waitFor(
-      () => running.server.portForwardCount().connections === 1,
-      10_000,
-      'one connection',
-    );
+    // A client that stays connected through the forward while the server closes.
+    const held = createConnection({ host: '127.0.0.1', port: pf.port });
+    let answer = '';
+    held.on('data', (d: Buffer) => (answer += d.toString()));
+    const heldClosed = new Promise<void>((resolve) => held.on('close', () => resolve()));
+    held.on('error', () => undefined);
+    held.write(`AUTH ${PASS}\r\n`);
+    await waitFor(() => answer === '+OK\r\n', 10_000, 'AUTH through the forward');
+    expect(running.server.portForwardCount()).toEqual({ connections: 1, sockets: 1 });
     await running.server.close();
     expect(running.server.portForwardCount()).toEqual({ connections: 0, sockets: 0 });
+    // Redis itself sees no connection left but the one asking.
+    await waitFor(
+      async () => (await redisCli(redis.port, 'client', 'list')).split('\n').length === 1,
+      5000,
+      'redis to see its forwarded clients gone',
+    );
+    await heldClosed;
     expect(await pf.exited).not.toBe(0);
-    expect(pf.output()).toMatch(/lost connection to pod|connection reset|EOF/i);
+    expect(pf.output()).toMatch(/lost connection to pod/);
   }, 60_000);
 });

@@ -243,17 +243,22 @@ export class HeaderInflater {
   private readonly inflate: Inflate;
   private out: Buffer[] = [];
   private failed: Error | undefined;
+  private onFail: ((e: Error) => void) | undefined;
 
   constructor() {
     this.inflate = createInflate({ dictionary: SPDY3_DICTIONARY });
     this.inflate.on('data', (d: Buffer) => this.out.push(d));
-    this.inflate.on('error', (e: Error) => (this.failed = e));
+    this.inflate.on('error', (e: Error) => {
+      this.failed = e;
+      this.onFail?.(e);
+    });
   }
 
   /** Inflates one header block (calls must not overlap; the session serialises them). */
   decompress(compressed: Buffer): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       if (this.failed) return reject(new SpdyProtocolError(`header block: ${this.failed.message}`));
+      this.onFail = (e) => reject(new SpdyProtocolError(`header block: ${e.message}`));
       this.out = [];
       this.inflate.write(compressed);
       this.inflate.flush(zc.Z_SYNC_FLUSH, () => {
