@@ -5,6 +5,7 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { KubeConfig, PortForward } from '@kubernetes/client-node';
+import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeKubeconfig } from '../../test/helpers/kubectl';
 import {
@@ -212,6 +213,52 @@ describe('client-node PortForward (v4.channel.k8s.io)', () => {
     await new PortForward(kc(), false).portForward('demo', 'shell-0', [5432], new PassThrough(), errors, new PassThrough()); // prettier-ignore
     await waitFor(() => /is simulated/.test(err), 10_000, 'the error message');
     expect(err).toMatch(/^error forwarding port 5432 to pod demo\/shell-0, uid /);
+  });
+});
+
+describe('WebSocket channel protocols (a plain ws client)', () => {
+  function open(path: string, protocols: string[]): Promise<{ ws: WebSocket; messages: (Buffer | string)[] }> {
+    const ws = new WebSocket(`${running.url.replace('http', 'ws')}/api/v1/namespaces/demo/pods/${path}`, protocols); // prettier-ignore
+    const messages: (Buffer | string)[] = [];
+    ws.on('message', (d: Buffer, binary: boolean) => messages.push(binary ? d : d.toString()));
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve({ ws, messages }));
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      ws.once('error', reject);
+    });
+  } // prettier-ignore
+
+  it('v4.base64.channel.k8s.io: text frames, channel digit then base64', async () => {
+    const { ws, messages } = await open('cache-0/portforward?ports=6379', ['v4.base64.channel.k8s.io']); // prettier-ignore
+    expect(ws.protocol).toBe('v4.base64.channel.k8s.io');
+    const port = Buffer.from([6379 & 0xff, 6379 >> 8]).toString('base64');
+    await waitFor(() => messages.length >= 2, 5000, 'the port messages');
+    expect(messages.slice(0, 2)).toEqual([`0${port}`, `1${port}`]);
+    ws.send(`0${Buffer.from(`AUTH ${PASS}\r\nPING\r\n`).toString('base64')}`);
+    const decoded = () =>
+      messages
+        .slice(2)
+        .map((m) => Buffer.from(String(m).slice(1), 'base64').toString())
+        .join('');
+    await waitFor(() => decoded() === '+OK\r\n+PONG\r\n', 5000, `OK and PONG (${decoded()})`);
+    ws.close();
+  });
+
+  it('a port the container does not listen on is refused on the error channel, then closed', async () => {
+    const { ws, messages } = await open('cache-0/portforward?ports=5432', ['v4.channel.k8s.io']); // prettier-ignore
+    const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+    await closed;
+    const errors = messages.filter((m): m is Buffer => Buffer.isBuffer(m) && m[0] === 1 && m.length > 3); // prettier-ignore
+    expect(errors.map((m) => m.subarray(1).toString())).toEqual([
+      'error forwarding port 5432 to pod demo/cache-0, uid ' +
+        String(running.server.state.get('v1', 'Pod', 'demo', 'cache-0')?.metadata.uid) +
+        ': failed to connect to localhost:5432 inside namespace of pod demo/cache-0: connection ' +
+        'refused (the redis container listens on 6379)',
+    ]);
+  });
+
+  it('refuses a subprotocol it does not speak', async () => {
+    await expect(open('cache-0/portforward?ports=6379', ['v9.channel.k8s.io'])).rejects.toThrow('HTTP 400'); // prettier-ignore
   });
 });
 
