@@ -33,9 +33,36 @@ export function targetOf(pod: KubeObject, dataPlane: DataPlane | undefined): For
 /** The one place every open forwarded TCP socket is recorded, so `close()` can end them all. */
 export type SocketSet = Set<Socket>;
 
+/**
+ * Back-pressure between one client connection and the TCP sockets it carries, so that neither a
+ * slow client nor a slow database makes the server buffer without bound.
+ */
+export interface Flow {
+  /** Calls `cb` once the client connection takes more data (at once when it does now). */
+  whenWritable(cb: () => void): void;
+  /** Stops (and resumes) reading from the client; calls nest. */
+  pauseIncoming(): void;
+  resumeIncoming(): void;
+}
+
+/** Writes client data into a socket; pauses the client while the socket's buffer is full. */
+function feed(socket: Socket, d: Buffer, flow: Flow): void {
+  if (socket.write(d)) return;
+  flow.pauseIncoming();
+  socket.once('drain', () => flow.resumeIncoming());
+}
+
+/** Passes process data to the client; pauses the socket while the client is behind. */
+function drainTo(socket: Socket, ok: boolean, flow: Flow): void {
+  if (ok) return;
+  socket.pause();
+  flow.whenWritable(() => socket.resume());
+}
+
 /** Where a forwarded connection reports: data back to the client, an error, or the end. */
 interface Peer {
-  data(d: Buffer): void;
+  /** Returns false when the client is behind. */
+  data(d: Buffer): boolean;
   /** The process closed its side. */
   end(): void;
   error(message: string): void;
@@ -65,7 +92,13 @@ function resolve(t: ForwardTarget, port: number): { host: string; port: number }
  * Opens the TCP connection for one forwarded connection and wires it to `peer`. Returns the
  * socket (to write client data into, end and destroy), or undefined after reporting an error.
  */
-function dial(t: ForwardTarget, port: number, peer: Peer, sockets: SocketSet): Socket | undefined {
+function dial(
+  t: ForwardTarget,
+  port: number,
+  peer: Peer,
+  sockets: SocketSet,
+  flow: Flow,
+): Socket | undefined {
   const prefix = `error forwarding port ${port} to pod ${t.namespace}/${t.name}, uid ${t.uid}: `;
   const where = resolve(t, port);
   if (typeof where === 'string') {
@@ -76,7 +109,7 @@ function dial(t: ForwardTarget, port: number, peer: Peer, sockets: SocketSet): S
   sockets.add(socket);
   socket.setNoDelay(true);
   let failed = false;
-  socket.on('data', (d: Buffer) => peer.data(d));
+  socket.on('data', (d: Buffer) => drainTo(socket, peer.data(d), flow));
   socket.on('end', () => {
     if (!failed) peer.end();
   });
@@ -116,6 +149,7 @@ export function checkSpdyStream(stream: SpdyStream): string | undefined {
 export function spdyForwarder(
   target: ForwardTarget,
   sockets: SocketSet,
+  flow: Flow,
 ): (stream: SpdyStream) => void {
   const pairs = new Map<string, Pair>();
   return (stream) => {
@@ -150,7 +184,7 @@ export function spdyForwarder(
     if (!pair.data || !pair.error) return;
     clearTimeout(pair.timer);
     pairs.delete(id);
-    forwardPair(target, Number(pair.data.header('port')), pair.data, pair.error, sockets);
+    forwardPair(target, Number(pair.data.header('port')), pair.data, pair.error, sockets, flow);
   };
 }
 
@@ -160,6 +194,7 @@ function forwardPair(
   data: SpdyStream,
   error: SpdyStream,
   sockets: SocketSet,
+  flow: Flow,
 ): void {
   let over = false;
   const finish = () => {
@@ -177,10 +212,10 @@ function forwardPair(
       finish();
       socket?.destroy();
     },
-  }, sockets); // prettier-ignore
+  }, sockets, flow); // prettier-ignore
   if (!socket) return;
   const s = socket;
-  data.ondata = (d) => s.write(d);
+  data.ondata = (d) => feed(s, d, flow);
   data.onend = () => s.end();
   const gone = () => {
     over = true;
@@ -193,7 +228,8 @@ function forwardPair(
 
 /** A WebSocket as the channel forwarder needs it. */
 export interface ChannelSocket {
-  send(data: Buffer | string): void;
+  /** Returns false when the client is behind. */
+  send(data: Buffer | string): boolean;
   close(): void;
 }
 
@@ -215,6 +251,7 @@ export class ChannelForwarder {
     target: ForwardTarget,
     ports: number[],
     all: SocketSet,
+    private readonly flow: Flow,
   ) {
     this.open = ports.length;
     ports.forEach((port, i) => {
@@ -238,16 +275,16 @@ export class ChannelForwarder {
           if (!done) this.send(2 * i + 1, Buffer.from(message));
           finish();
         },
-      }, all); // prettier-ignore
+      }, all, flow); // prettier-ignore
       socket?.on('close', finish);
       this.sockets.push(socket);
     });
   }
 
-  private send(channel: number, data: Buffer): void {
+  private send(channel: number, data: Buffer): boolean {
     if (this.proto.base64)
-      this.ws.send(String.fromCharCode(48 + channel) + data.toString('base64'));
-    else this.ws.send(Buffer.concat([Buffer.from([channel]), data]));
+      return this.ws.send(String.fromCharCode(48 + channel) + data.toString('base64'));
+    return this.ws.send(Buffer.concat([Buffer.from([channel]), data]));
   }
 
   /** A message from the client. */
@@ -269,7 +306,8 @@ export class ChannelForwarder {
       return;
     }
     // Only the data channels are readable; writes to error channels are ignored, as kubelet does.
-    if (channel % 2 === 0) this.sockets[channel / 2]?.write(body);
+    const socket = channel % 2 === 0 ? this.sockets[channel / 2] : undefined;
+    if (socket) feed(socket, body, this.flow);
   }
 
   /** The client went away. */

@@ -257,6 +257,36 @@ describe('WebSocket channel protocols (a plain ws client)', () => {
     ]);
   });
 
+  it('a client that does not read holds the database back instead of filling memory', async () => {
+    const size = 24 * 1024 * 1024;
+    const direct = createConnection({ host: '127.0.0.1', port: redis.port });
+    let directOut = '';
+    direct.on('data', (d: Buffer) => (directOut += d.toString()));
+    direct.write(`AUTH ${PASS}\r\n*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$${size}\r\n`);
+    direct.write(Buffer.alloc(size, 'x'));
+    direct.write('\r\n');
+    await waitFor(() => directOut === '+OK\r\n+OK\r\n', 20_000, 'the big value stored');
+    const { ws, messages } = await open('cache-0/portforward?ports=6379', ['v4.channel.k8s.io']);
+    const received = () =>
+      messages.reduce((n, m) => n + (Buffer.isBuffer(m) && m[0] === 0 ? m.length - 1 : 0), 0);
+    ws.pause();
+    ws.send(Buffer.concat([Buffer.from([0]), Buffer.from(`AUTH ${PASS}\r\nGET big\r\n`)]));
+    // The forward stops reading from Redis while the client is behind: Redis keeps the rest.
+    const expected = 2 + '+OK\r\n'.length + `$${size}\r\n`.length + size + 2;
+    const sent = async () => {
+      const list = await redisCli(redis.port, 'client', 'list');
+      const line = list.split('\n').find((l) => / cmd=get /.test(l)) ?? '';
+      return Number(/ omem=(\d+)/.exec(line)?.[1] ?? -1);
+    };
+    await waitFor(async () => (await sent()) > 0, 10_000, 'the reply queued in Redis');
+    await new Promise((r) => setTimeout(r, 500)); // let the forward run until it must stop
+    expect(await sent()).toBeGreaterThan(size / 2);
+    ws.resume();
+    await waitFor(() => received() === expected, 30_000, `all ${expected} bytes`);
+    ws.close();
+    direct.destroy();
+  }, 60_000);
+
   it('refuses a subprotocol it does not speak', async () => {
     await expect(open('cache-0/portforward?ports=6379', ['v9.channel.k8s.io'])).rejects.toThrow('HTTP 400'); // prettier-ignore
   });

@@ -21,6 +21,7 @@ import {
   spdyForwarder,
   targetOf,
   type ChannelProtocol,
+  type Flow,
   type ForwardTarget,
 } from './portforward-bridge';
 import type { ResourceType } from './resource-types';
@@ -45,6 +46,50 @@ const CHANNEL_ORDER = Object.keys(CHANNEL_PROTOCOLS);
 
 /** Most bytes a WebSocket may hold unsent before the forwarded socket pauses. */
 const MAX_BUFFERED = 4 * 1024 * 1024;
+
+/**
+ * The flow control of one client connection: `behind()` says whether its send buffer is full,
+ * `flush` is to be called whenever it may have drained; pause/resume nest.
+ */
+function makeFlow(
+  behind: () => boolean,
+  pause: () => void,
+  resume: () => void,
+): { flow: Flow; flush: () => void } {
+  const waiters: (() => void)[] = [];
+  let paused = 0;
+  return {
+    flush: () => {
+      if (!behind()) for (const w of waiters.splice(0)) w();
+    },
+    flow: {
+      whenWritable: (cb) => (behind() ? waiters.push(cb) : cb()),
+      pauseIncoming: () => {
+        if (paused++ === 0) pause();
+      },
+      resumeIncoming: () => {
+        if (paused > 0 && --paused === 0) resume();
+      },
+    },
+  };
+}
+
+/** Sends on a WebSocket with back-pressure: false when more than MAX_BUFFERED waits unsent. */
+function wsSender(ws: WebSocket): { flow: Flow; send: (d: Buffer | string) => boolean } {
+  const { flow, flush } = makeFlow(
+    () => ws.bufferedAmount >= MAX_BUFFERED,
+    () => ws.pause(),
+    () => ws.resume(),
+  );
+  return {
+    flow,
+    send: (d) => {
+      if (ws.readyState !== ws.OPEN) return false;
+      ws.send(d, { binary: typeof d !== 'string' }, flush);
+      return ws.bufferedAmount < MAX_BUFFERED;
+    },
+  };
+}
 
 function listHeader(v: string | string[] | undefined): string[] {
   return (Array.isArray(v) ? v.join(',') : (v ?? ''))
@@ -175,12 +220,14 @@ export class PortForwards {
     ports: number[],
     target: ForwardTarget,
   ): void {
+    const sender = wsSender(ws);
     const fwd = new ChannelForwarder(
-      { send: (d) => ws.readyState === ws.OPEN && ws.send(d), close: () => ws.close(1000) },
+      { send: sender.send, close: () => ws.close(1000) },
       proto,
       target,
       ports,
       this.sockets,
+      sender.flow,
     );
     const untrack = this.track(() => ws.terminate());
     ws.on('message', (data: Buffer, isBinary: boolean) => fwd.receive(data, isBinary));
@@ -192,18 +239,12 @@ export class PortForwards {
   }
 
   private tunnel(ws: WebSocket, target: ForwardTarget): void {
-    const transport: ByteTransport = {
-      write: (buf) => {
-        if (ws.readyState !== ws.OPEN) return false;
-        ws.send(buf, { binary: true });
-        return ws.bufferedAmount < MAX_BUFFERED;
-      },
-      close: () => ws.close(1000),
-    };
+    const sender = wsSender(ws);
+    const transport: ByteTransport = { write: sender.send, close: () => ws.close(1000) };
     const session = new SpdySession(
       transport,
       checkSpdyStream,
-      spdyForwarder(target, this.sockets),
+      spdyForwarder(target, this.sockets, sender.flow),
     );
     const untrack = this.track(() => {
       session.terminated();
@@ -238,10 +279,16 @@ export class PortForwards {
       write: (buf) => !socket.destroyed && socket.write(buf),
       close: () => socket.end(),
     };
+    const { flow, flush } = makeFlow(
+      () => socket.writableNeedDrain,
+      () => socket.pause(),
+      () => socket.resume(),
+    );
+    socket.on('drain', flush);
     const session = new SpdySession(
       transport,
       checkSpdyStream,
-      spdyForwarder(target, this.sockets),
+      spdyForwarder(target, this.sockets, flow),
     );
     const untrack = this.track(() => {
       session.terminated();
