@@ -65,7 +65,10 @@ export async function startTestRedis(password: string): Promise<TestProcess> {
     ]),
     { stdio: 'ignore' },
   );
-  await waitForPort(port);
+  await waitForPort(port).catch((e: unknown) => {
+    child.kill('SIGKILL');
+    throw e;
+  });
   return { port, stop: stopper(child) };
 }
 
@@ -93,7 +96,10 @@ export async function startTestPostgres(dir: string, password: string): Promise<
     asPg([`${PG_BIN}/postgres`, '-D', data, '-p', String(port), '-k', data, '-c', 'listen_addresses=127.0.0.1']),
     { stdio: 'ignore' },
   ); // prettier-ignore
-  await waitForPort(port);
+  await waitForPort(port).catch((e: unknown) => {
+    child.kill('SIGKILL');
+    throw e;
+  });
   return { port, stop: stopper(child) };
 }
 

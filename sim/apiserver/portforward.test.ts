@@ -40,7 +40,9 @@ function pod(name: string, port: number, labels: Record<string, string>, phase =
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sim-pf-'));
   chmodSync(dir, 0o755); // PostgreSQL runs as its own user below it
-  [redis, pg] = await Promise.all([startTestRedis(PASS), startTestPostgres(join(dir, 'pg'), PASS)]);
+  // One after the other, so that afterAll stops whichever started if the other fails.
+  redis = await startTestRedis(PASS);
+  pg = await startTestPostgres(join(dir, 'pg'), PASS);
   const plane = new StaticDataPlane();
   plane.add('demo', 'cache-0', 'redis', redis.port, 6379);
   plane.add('demo', 'pg-0', 'postgres', pg.port, 5432);
