@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { runDaemon } from '../engine/daemon';
 import { crdsOrBuiltIn } from '../sim/crds';
 import { startSimCluster } from '../sim/index';
+import { seedSampleRows, startDemoS3 } from './demo-data';
 
 const SAMPLES = [
   { name: 'orders', engine: 'postgres', version: '16.4', mode: 'cluster', project: 'shop' },
@@ -29,6 +30,19 @@ const SAMPLES = [
   },
 ];
 
+/** Which engines run for real in the sandbox, in one phrase. */
+function describePlane(sandbox: {
+  dataPlane?: { available(e: 'postgres' | 'mariadb' | 'redis'): boolean };
+}): string {
+  if (!sandbox.dataPlane) return 'simulated';
+  const real = (['postgres', 'mariadb', 'redis'] as const).filter((e) =>
+    sandbox.dataPlane!.available(e),
+  );
+  return real.length === 0
+    ? 'simulated (no PostgreSQL, MariaDB or Redis server on this machine)'
+    : `real ${real.join(', ')}; MongoDB and Elasticsearch simulated`;
+}
+
 /** Takes `--NAME VALUE` or `--NAME=VALUE` out of `args`; returns its value. */
 function takeFlag(args: string[], name: string): string | undefined {
   const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
@@ -42,15 +56,23 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const crds = crdsOrBuiltIn({ flag: takeFlag(args, 'crds'), env: process.env });
   if (crds.notice) process.stdout.write(`${crds.notice}\n`);
+  const dataDir = resolve(takeFlag(args, 'data-dir') ?? mkdtempSync(join(tmpdir(), 'dbaas-demo-')));
+  // Real PostgreSQL, MariaDB and Redis servers behind the sandbox's pods, and a real S3, where the
+  // machine has them (`--data-plane simulated` turns the servers off).
+  const dataPlane = takeFlag(args, 'data-plane') === 'simulated' ? 'simulated' : 'real';
+  const s3Starting = startDemoS3(join(dataDir, 's3'));
   const sandbox = await startSimCluster({
     name: 'sandbox',
     speed: 5,
     databases: 3,
+    dataPlane,
+    dataPlaneDir: join(dataDir, 'data-plane'),
     ...(crds.crdsDir ? { crdsDir: crds.crdsDir } : {}),
   });
-  process.stdout.write(`sim ready: sandbox ${sandbox.url}\n`);
-
-  const dataDir = resolve(takeFlag(args, 'data-dir') ?? mkdtempSync(join(tmpdir(), 'dbaas-demo-')));
+  process.stdout.write(
+    `sim ready: sandbox ${sandbox.url} (data plane: ${describePlane(sandbox)})\n`,
+  );
+  const s3 = await s3Starting;
   // The sandbox listens on loopback, which the daemon refuses by default (SSRF guard).
   const { engine } = await runDaemon([...args, '--data-dir', dataDir], {
     ...process.env,
@@ -69,6 +91,16 @@ async function main(): Promise<void> {
       providerId: provider.id,
     });
   }
+  const seeding = new AbortController();
+  if (sandbox.dataPlane)
+    void seedSampleRows(
+      sandbox.dataPlane,
+      [
+        { kind: 'Postgres', name: 'orders' },
+        { kind: 'MySQL', name: 'ledger' },
+      ],
+      seeding.signal,
+    );
   const kubeconfigPath = join(dataDir, 'sandbox.kubeconfig');
   writeFileSync(kubeconfigPath, sandbox.kubeconfig, { mode: 0o600 });
   process.stdout.write(
@@ -82,9 +114,11 @@ async function main(): Promise<void> {
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
+    seeding.abort();
     void engine
       .stop()
       .then(() => sandbox.stop())
+      .then(() => s3?.stop())
       .finally(() => process.exit(0));
   };
   process.on('SIGINT', stop);

@@ -3,13 +3,15 @@
 // Both install what they need first and build the console page if it is missing.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { ensureSetup, log } from './lib/setup.mjs';
+import { DEMO_DATA_NEEDS, canInstallSystemPackages, ensureSetup, log } from './lib/setup.mjs';
 
 const args = process.argv.slice(2);
 const demo = args.includes('--demo');
 const rest = args.filter((a) => a !== '--demo');
 
-ensureSetup();
+// The demo's real databases and S3 come from system packages: installed where we may, otherwise the
+// demo says which are missing and runs those parts simulated.
+ensureSetup(demo && canInstallSystemPackages() ? DEMO_DATA_NEEDS : []);
 if (!existsSync('out/renderer/index.html')) {
   log('building the console page (first run)');
   const built = spawnSync('npx', ['electron-vite', 'build'], { stdio: 'inherit' });

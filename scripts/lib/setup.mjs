@@ -105,6 +105,25 @@ export function ensureSystemPackages(needs = ALL_SYSTEM_PACKAGES) {
   }
 }
 
+/**
+ * What the demo's real data plane and S3 use (PostgreSQL, MariaDB, Redis servers; restic; Ceph's
+ * gateway). Optional: installed where we may (root with apt-get), else the demo runs simulated.
+ */
+export const DEMO_DATA_NEEDS = [
+  'postgresql',
+  'mariadb-server',
+  'redis-server',
+  'restic',
+  'ceph-mon',
+  'ceph-osd',
+  'radosgw',
+];
+
+/** Whether missing system packages can be installed here (root on Debian with apt-get). */
+export function canInstallSystemPackages() {
+  return typeof process.getuid === 'function' && process.getuid() === 0 && has('apt-get');
+}
+
 /** What `npm ci` itself needs on the system: keytar compiles against libsecret, found by pkg-config. */
 export const BUILD_NEEDS = ['pkg-config', 'libsecret-1-dev'];
 
