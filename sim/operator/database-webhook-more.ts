@@ -126,7 +126,8 @@ export function moreRules(
   if (kind === 'MySQL') {
     const mode = asRecord(spec.topology).mode;
     const group = asRecord(asRecord(spec.topology).group);
-    if (mode === 'GroupReplication' || mode === 'InnoDBCluster') {
+    // Only GroupReplication gets a (defaulted) group name and its check, as in the real webhook.
+    if (mode === 'GroupReplication') {
       const problem = uuidError(text(group.name));
       if (problem) return `invalid group name is set: ${problem}`;
     }

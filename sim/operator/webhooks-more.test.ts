@@ -115,6 +115,10 @@ describe('the database webhooks enforce the real rules', () => {
       `apiVersion: kubedb.com/v1\nkind: Elasticsearch\n${meta('os-nodata')}\nspec:\n  version: opensearch-2.19.2\n  topology:\n    master: { ${storage} }\n    ingest: { ${storage} }\n`,
     ],
     [
+      'a MySQL InnoDBCluster without a group name',
+      `apiVersion: kubedb.com/v1\nkind: MySQL\n${meta('my-innodb')}\nspec: { version: "8.0.31-innodb", replicas: 3, topology: { mode: InnoDBCluster, innoDBCluster: { router: { replicas: 1 } } }, ${storage} }\n`,
+    ],
+    [
       'a MySQL group whose name is a UUID',
       `apiVersion: kubedb.com/v1\nkind: MySQL\n${meta('my-uuid')}\nspec: { version: "8.0.36", replicas: 3, topology: { mode: GroupReplication, group: { name: 3d2f1c7e-5b4a-4c3d-9e8f-1a2b3c4d5e6f } }, ${storage} }\n`,
     ],
@@ -166,12 +170,25 @@ describe('the database webhooks enforce the real rules', () => {
 });
 
 describe('OpsRequests the real ops-manager treats differently', () => {
-  it('refuses a StorageMigration without spec.timeout', async () => {
+  it.each([
+    [
+      'without spec.timeout',
+      'migration: { storageClassName: fast }',
+      'spec.timeout is required for Storage Migration ops request,adjust timeout according to the size of your database',
+    ],
+    [
+      'without spec.migration',
+      'timeout: 10m',
+      'spec.migration is required for StorageMigration type',
+    ],
+  ])('refuses a StorageMigration %s as Invalid on spec.migration', async (_what, extra, why) => {
     const r = await apply(
-      `apiVersion: ops.kubedb.com/v1alpha1\nkind: PostgresOpsRequest\n${meta('migrate')}\nspec: { type: StorageMigration, databaseRef: { name: pg-def }, migration: { storageClassName: fast } }\n`,
+      `apiVersion: ops.kubedb.com/v1alpha1\nkind: PostgresOpsRequest\n${meta('migrate')}\nspec: { type: StorageMigration, databaseRef: { name: pg-def }, ${extra} }\n`,
     );
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/spec.timeout is required for StorageMigration/);
+    expect(r.stderr).toContain(
+      `denied the request: PostgresOpsRequest.Postgresopsrequests.kubedb.com "migrate" is invalid: spec.migration: Invalid value: "migrate": ${why}`,
+    );
   });
 
   it('MariaDB MaxScale scaling changes the MaxScale replicas, not spec.replicas', async () => {
