@@ -43,6 +43,62 @@ function builtin(
   };
 }
 
+const PRESERVE = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } as const;
+
+/**
+ * AppBinding (appcatalog.appscode.com/v1alpha1) is a CRD of AppsCode's catalog in a real cluster;
+ * KubeDB creates one per database. It is served here like a custom resource installed from a CRD
+ * (merge patches, generation, OpenAPI), with the CRD's top-level spec fields.
+ */
+function appBindingType(): ResourceType {
+  const version = 'v1alpha1';
+  return {
+    group: 'appcatalog.appscode.com',
+    versions: [version],
+    plural: 'appbindings',
+    singular: 'appbinding',
+    kind: 'AppBinding',
+    listKind: 'AppBindingList',
+    shortNames: [],
+    categories: ['catalog', 'appscode', 'all'],
+    namespaced: true,
+    verbs: CRUD,
+    statusSubresource: false,
+    builtin: false,
+    schemas: {
+      [version]: {
+        type: 'object',
+        properties: {
+          apiVersion: { type: 'string' },
+          kind: { type: 'string' },
+          metadata: { type: 'object' },
+          spec: {
+            type: 'object',
+            required: ['clientConfig'],
+            properties: {
+              appRef: PRESERVE,
+              clientConfig: PRESERVE,
+              parameters: PRESERVE,
+              secret: PRESERVE,
+              secretTransforms: { type: 'array', items: PRESERVE },
+              tlsSecret: PRESERVE,
+              type: { type: 'string' },
+              version: { type: 'string' },
+            },
+          },
+        },
+      },
+    },
+    printerColumns: {
+      [version]: [
+        { name: 'Type', type: 'string', jsonPath: '.spec.type' },
+        { name: 'Version', type: 'string', jsonPath: '.spec.version' },
+        { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+      ],
+    },
+  };
+}
+
 /** Every built-in resource type, fresh copies. */
 export function builtinResourceTypes(): ResourceType[] {
   return [
@@ -95,6 +151,15 @@ export function builtinResourceTypes(): ResourceType[] {
       shortNames: ['pvc'],
       statusSubresource: true,
     }),
+    builtin({
+      group: '',
+      plural: 'serviceaccounts',
+      singular: 'serviceaccount',
+      kind: 'ServiceAccount',
+      namespaced: true,
+      shortNames: ['sa'],
+    }),
+    appBindingType(),
     builtin({
       group: '',
       plural: 'events',

@@ -30,9 +30,14 @@ describe('child objects of a database', () => {
         namespace: 'demo',
         labels: selector,
       });
-      expect(pods.length).toBe(2);
+      // Two replicas: the data pods and the raft arbiter KubeDB adds for an even count.
+      expect(pods.map((p) => p.metadata.name).sort()).toEqual([
+        'lab-pg-0',
+        'lab-pg-1',
+        'lab-pg-arbiter-0',
+      ]);
       expect(services.length).toBeGreaterThan(0);
-      expect(petsets.length).toBe(1);
+      expect(petsets.length).toBe(2);
       for (const o of [...pods, ...services, ...petsets])
         expect(o.metadata.labels?.team, `${o.kind} ${o.metadata.name}`).toBe('payments');
     } finally {

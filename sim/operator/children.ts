@@ -4,17 +4,29 @@
  * rewrites only what differs from the plan.
  */
 import type { ClusterState, KubeObject } from '../core/contract';
+import { ensureExtras } from './children-extras';
 import { ENGINES, PETSET_API, baseLabels, type EngineKind } from './engines';
 import type { GroupPlan, Layout, ServicePlan } from './layout';
 import type { PodRegistry } from './petset-controller';
 import { asRecord, b64, getPath, ownerRef, randomPassword, sameJson, text } from './util';
 
-/** The auth secret name the database uses (written back into the spec by the operator). */
+/** Labels the operator sets itself (selectors, roles): a database label never overrides them. */
+const MANAGED_LABELS = new Set([
+  'app.kubernetes.io/name',
+  'app.kubernetes.io/instance',
+  'app.kubernetes.io/managed-by',
+  'app.kubernetes.io/component',
+  'kubedb.com/role',
+]);
+
 /** The database's own labels, which KubeDB copies to its PetSets, pods and services. */
 function dbLabels(db: KubeObject): Record<string, string> {
-  return { ...(db.metadata.labels ?? {}) };
+  return Object.fromEntries(
+    Object.entries(db.metadata.labels ?? {}).filter(([key]) => !MANAGED_LABELS.has(key)),
+  );
 }
 
+/** The auth secret name the database uses (written back into the spec by the operator). */
 export function authSecretName(db: KubeObject): string {
   const name = getPath(db, ['spec', 'authSecret', 'name']);
   return typeof name === 'string' && name !== '' ? name : `${db.metadata.name}-auth`;
@@ -161,7 +173,7 @@ export function buildPetSet(kind: EngineKind, db: KubeObject, group: GroupPlan):
       {
         apiVersion: 'v1',
         kind: 'PersistentVolumeClaim',
-        metadata: { name: 'data' },
+        metadata: { name: group.claimName },
         spec: {
           accessModes: group.storage.accessModes,
           storageClassName: group.storage.storageClassName,
@@ -208,11 +220,13 @@ export function ensureWorkloads(
     if (!live) state.create(desired, { skipAdmission: true });
     else if (
       !sameJson(asRecord(live.spec).selector, asRecord(desired.spec).selector) ||
-      !sameJson(asRecord(live.spec).ports, asRecord(desired.spec).ports)
+      !sameJson(asRecord(live.spec).ports, asRecord(desired.spec).ports) ||
+      !hasLabels(live, dbLabels(db))
     ) {
       state.update(
         {
           ...live,
+          metadata: { ...live.metadata, labels: { ...live.metadata.labels, ...dbLabels(db) } },
           spec: {
             ...asRecord(live.spec),
             ports: asRecord(desired.spec).ports,
@@ -233,13 +247,54 @@ export function ensureWorkloads(
     const desired = buildPetSet(kind, db, group);
     const live = state.get(PETSET_API, 'PetSet', namespace, group.petset);
     if (!live) state.create(desired, { skipAdmission: true });
-    else if (!live.metadata.deletionTimestamp && !sameJson(live.spec, desired.spec)) {
-      state.update({ ...live, spec: desired.spec }, { skipAdmission: true });
+    else if (
+      !live.metadata.deletionTimestamp &&
+      (!sameJson(live.spec, desired.spec) || !hasLabels(live, dbLabels(db)))
+    ) {
+      const labels = { ...live.metadata.labels, ...dbLabels(db) };
+      state.update(
+        { ...live, metadata: { ...live.metadata, labels }, spec: desired.spec },
+        { skipAdmission: true },
+      );
     }
+    if (live) relabelPods(state, live, dbLabels(db));
   }
+  ensureExtras(state, kind, db, layout, authSecretName(db));
   const wantedSets = new Set(layout.groups.map((g) => g.petset));
   for (const ps of state.list(PETSET_API, 'PetSet', { namespace, labels })) {
     if (ownedBy(ps, db) && !wantedSets.has(ps.metadata.name ?? '')) deletePetSet(state, ps);
+  }
+}
+
+function hasLabels(obj: KubeObject, labels: Record<string, string>): boolean {
+  const have = obj.metadata.labels ?? {};
+  return Object.entries(labels).every(([k, v]) => have[k] === v);
+}
+
+/** Copies a later change of the database's labels onto the pods that already run. */
+function relabelPods(
+  state: ClusterState,
+  petset: KubeObject,
+  labels: Record<string, string>,
+): void {
+  const selector = asRecord(getPath(petset, ['spec', 'selector', 'matchLabels'])) as Record<
+    string,
+    string
+  >;
+  for (const pod of state.list('v1', 'Pod', {
+    namespace: petset.metadata.namespace,
+    labels: selector,
+  })) {
+    if (pod.metadata.deletionTimestamp || hasLabels(pod, labels)) continue;
+    if (!pod.metadata.ownerReferences?.some((o) => o.uid === petset.metadata.uid)) continue;
+    state.patch(
+      'v1',
+      'Pod',
+      pod.metadata.namespace,
+      pod.metadata.name ?? '',
+      { metadata: { labels } },
+      { skipAdmission: true },
+    );
   }
 }
 

@@ -6,6 +6,7 @@
  * A denial answers 400 like the real API server does for a webhook that gives no status code
  * (kmodules' webhook runtime gives none), with the webhook's name in the message.
  */
+import { randomUUID } from 'node:crypto';
 import {
   SimApiError,
   type AdmissionHook,
@@ -35,9 +36,16 @@ function defaults(kind: EngineKind, db: KubeObject): KubeObject {
   if (spec.authSecret !== undefined)
     spec.authSecret = { kind: 'Secret', ...asRecord(spec.authSecret) };
   switch (kind) {
-    case 'MySQL':
-      spec.replicas ??= asRecord(spec.topology).mode ? 3 : 1;
+    case 'MySQL': {
+      const topology = asRecord(spec.topology);
+      spec.replicas ??= topology.mode ? 3 : 1;
+      if (topology.mode === 'GroupReplication') {
+        const group = asRecord(topology.group);
+        if (typeof group.name !== 'string' || group.name === '') group.name = randomUUID();
+        spec.topology = { ...topology, group };
+      }
       break;
+    }
     case 'MariaDB':
       spec.replicas ??= 1;
       if (asNumber(spec.replicas, 1) > 1 && spec.topology === undefined)
@@ -73,12 +81,10 @@ function engineRules(kind: EngineKind, spec: Record<string, unknown>): string | 
   switch (kind) {
     case 'MySQL': {
       const mode = asRecord(spec.topology).mode;
-      if (
-        (mode === 'GroupReplication' || mode === 'InnoDBCluster') &&
-        (replicas === undefined || replicas < 3 || replicas > 9)
-      ) {
-        return `accepted value of 'spec.replicas' for ${String(mode)} is in range [3, 9], got ${String(spec.replicas)}`;
-      }
+      if (spec.topology !== undefined && mode === undefined)
+        return `a valid 'spec.topology.mode' must be set for MySQL clustering`;
+      if (mode === 'GroupReplication' && (replicas === undefined || replicas < 3 || replicas > 9))
+        return `accepted value of 'spec.replicas' for group replication is in range [3, 9]`;
       return undefined;
     }
     case 'MongoDB':
@@ -163,7 +169,11 @@ export function databaseAdmission(state: ClusterState, kind: EngineKind): Admiss
         );
       }
     }
-    const rule = engineRules(kind, spec) ?? moreRules(kind, spec);
+    const distribution = text(
+      getPath(findVersion(state, kind, version), ['spec', 'distribution']),
+      'ElasticStack',
+    );
+    const rule = engineRules(kind, spec) ?? moreRules(kind, spec, { distribution });
     if (rule) throw denied(validator, rule);
     if (operation === 'CREATE' && needsStorage(kind, spec))
       throw denied(validator, `spec.storage can't be empty when spec.storageType is Durable`);

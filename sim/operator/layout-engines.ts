@@ -2,8 +2,9 @@
  * The layout of each engine (REFERENCE section 5): which PetSets and Services, with which labels,
  * roles and ports.
  */
-import { ES_NODE_SUFFIX, type EngineKind } from './engines';
+import { ES_NODE_SUFFIX, INIT_RESOURCES, SIDECAR_RESOURCES, type EngineKind } from './engines';
 import type { GroupPlan, Layout, ServicePlan } from './layout';
+import { mongoMembers, postgresArbiter } from './layout-members';
 import { group, mainContainer, svc, type Ctx } from './layout-parts';
 import { asNumber, asRecord, getPath } from './util';
 
@@ -27,6 +28,7 @@ function postgres(ctx: Ctx): Layout {
       { name: 'coordinator', port: 2380, targetPort: 2380 },
     ]),
   ];
+  const arbiter = postgresArbiter(ctx, replicas);
   if (replicas > 1)
     services.push(
       svc(
@@ -37,7 +39,7 @@ function postgres(ctx: Ctx): Layout {
         'standby',
       ),
     );
-  return { groups: [g], services };
+  return { groups: arbiter ? [g, arbiter] : [g], services };
 }
 
 function mysql(ctx: Ctx): Layout {
@@ -86,7 +88,13 @@ function mysql(ctx: Ctx): Layout {
           governingService: `${ctx.name}-router-pods`,
           containers: [
             {
-              ...mainContainer(ctx, routerPath, 'mysql-router', ctx.images.extra),
+              ...mainContainer(
+                ctx,
+                routerPath,
+                'mysql-router',
+                ctx.images.extra,
+                SIDECAR_RESOURCES,
+              ),
               ports: [
                 { name: 'rw', containerPort: 6446 },
                 { name: 'ro', containerPort: 6447 },
@@ -136,6 +144,17 @@ function mongodb(ctx: Ctx): Layout {
           'replication-mode-detector',
         ),
       );
+      groups.push(
+        ...mongoMembers(
+          ctx,
+          petset,
+          `${petset}-pods`,
+          {
+            'mongodb.kubedb.com/node.shard': petset,
+          },
+          ['spec', 'shardTopology', 'shard', 'storage'],
+        ),
+      );
     }
     const config = asRecord(sharded.configServer);
     const configName = `${ctx.name}-${prefix(config, 'configsvr')}`;
@@ -173,7 +192,7 @@ function mongodb(ctx: Ctx): Layout {
     services.push(
       svc(ctx.name, 27017, { ...ctx.base, 'mongodb.kubedb.com/node.mongos': mongosName }),
     );
-    for (const g of groups)
+    for (const g of groups.filter((x) => !/-(arbiter|hidden)$/.test(x.petset)))
       services.push(svc(g.governingService, 27017, { ...ctx.base, ...g.labels }, true, 'db'));
     return { groups, services };
   }
@@ -184,22 +203,9 @@ function mongodb(ctx: Ctx): Layout {
     { petset: ctx.name, replicas, roles: rs ? 'primary-standby' : 'none' },
     rs ? 'replication-mode-detector' : undefined,
   );
-  const groups = [g];
-  if (rs && ctx.spec.arbiter) {
-    groups.push(
-      group(
-        ctx,
-        {
-          petset: `${ctx.name}-arbiter`,
-          replicas: 1,
-          labels: { 'mongodb.kubedb.com/node.type': 'arbiter' },
-          templatePath: ['spec', 'arbiter', 'podTemplate'],
-        },
-        undefined,
-        false,
-      ),
-    );
-  }
+  const groups = rs
+    ? [g, ...mongoMembers(ctx, ctx.name, `${ctx.name}-pods`, {}, ['spec', 'storage'])]
+    : [g];
   return {
     groups,
     services: [
@@ -240,16 +246,18 @@ function mariadb(ctx: Ctx): Layout {
     const mxLabels = { 'mariadb.kubedb.com/component': 'maxscale' };
     groups.push(
       group(
-        ctx,
+        // MaxScale keeps its own PVCs `data-<db>-mx-N` unless topology.maxscale.storageType is Ephemeral.
+        { ...ctx, durable: mx.storageType !== 'Ephemeral' },
         {
           petset: `${ctx.name}-mx`,
+          storagePath: ['spec', 'topology', 'maxscale', 'storage'],
           replicas: asNumber(mx.replicas, 1),
           labels: mxLabels,
           templatePath: mxPath,
           governingService: `${ctx.name}-mx-pods`,
           containers: [
             {
-              ...mainContainer(ctx, mxPath, 'maxscale', ctx.images.extra),
+              ...mainContainer(ctx, mxPath, 'maxscale', ctx.images.extra, INIT_RESOURCES),
               ports: [
                 { name: 'db', containerPort: 3306 },
                 { name: 'ui', containerPort: 8989 },
@@ -259,7 +267,6 @@ function mariadb(ctx: Ctx): Layout {
           initContainers: [],
         },
         undefined,
-        false,
       ),
     );
     services.push(

@@ -55,6 +55,7 @@ export function mainContainer(
   templatePath: string[],
   name = ENGINES[ctx.kind].mainContainer,
   image = ctx.images.db,
+  defaults: Resources = defaultMainResources(ctx.kind, text(ctx.spec.version)),
 ): ContainerPlan {
   const info = ENGINES[ctx.kind];
   const ports =
@@ -72,10 +73,7 @@ export function mainContainer(
   return {
     name,
     image,
-    resources: mergeResources(
-      userResources(ctx.spec, templatePath, name),
-      defaultMainResources(ctx.kind, text(ctx.spec.version)),
-    ),
+    resources: mergeResources(userResources(ctx.spec, templatePath, name), defaults),
     ports,
   };
 }
@@ -119,6 +117,7 @@ export function group(
   return {
     labels: {},
     roles: 'none',
+    claimName: ctx.kind === 'MongoDB' ? 'datadir' : 'data',
     governingService: `${ctx.name}-pods`,
     initContainers: [
       {

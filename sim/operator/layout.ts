@@ -27,6 +27,8 @@ export interface GroupPlan {
   labels: Record<string, string>;
   roles: RoleMode;
   storage?: { size: string; storageClassName: string; accessModes: string[] };
+  /** The volumeClaimTemplate name: PVCs are `<claimName>-<pod>` (`datadir` for MongoDB). */
+  claimName: string;
   containers: ContainerPlan[];
   initContainers: ContainerPlan[];
   governingService: string;

@@ -3,7 +3,12 @@
  * the current catalog entry's update constraints, a volume can only grow, and scaling must respect
  * the engine's topology rules (MySQL group 3..9 and the like).
  */
-import type { AdmissionHook, ClusterState, KubeObject } from '../core/contract';
+import {
+  SimApiError,
+  type AdmissionHook,
+  type ClusterState,
+  type KubeObject,
+} from '../core/contract';
 import { findVersion, upgradeAllowed } from './catalog';
 import { denied } from './database-admission';
 import { DB_API, ENGINES, type EngineKind } from './engines';
@@ -88,6 +93,48 @@ function validateVolume(
   return undefined;
 }
 
+/** The group the real ops webhook names in its Invalid errors (its own spelling, per engine). */
+const OPS_GROUP: Record<EngineKind, string> = {
+  Postgres: 'Postgresopsrequests.kubedb.com',
+  MySQL: 'MySQLopsrequests.kubedb.com',
+  MongoDB: 'MongoDBopsrequests.kubedb.com',
+  MariaDB: 'MariaDBopsrequests.kubedb.com',
+  Redis: 'Redisopsrequests.kubedb.com',
+  RedisSentinel: 'RedisSentinelopsrequests.kubedb.com',
+  Elasticsearch: 'elasticsearchopsrequests.kubedb.com',
+};
+
+/** The StorageMigration checks of the ops webhook, in its order and words. */
+function storageMigrationProblem(
+  kind: EngineKind,
+  spec: Record<string, unknown>,
+  db: KubeObject,
+): string | undefined {
+  const migration = spec.migration;
+  if (migration === undefined || migration === null)
+    return 'spec.migration is required for StorageMigration type';
+  const m = asRecord(migration);
+  if (kind === 'MongoDB' || kind === 'Elasticsearch') {
+    if (Object.keys(m).length === 0)
+      return kind === 'MongoDB'
+        ? 'at least one component migration spec is required in spec.migration'
+        : 'at least one node migration spec is required in spec.migration';
+  } else if (typeof m.storageClassName !== 'string') {
+    return 'spec.migration.storageClassName is required';
+  }
+  if (spec.timeout === undefined || spec.timeout === null) {
+    // Postgres and Elasticsearch word it without the space after the comma.
+    const sep = kind === 'Postgres' || kind === 'Elasticsearch' ? ',' : ', ';
+    return `spec.timeout is required for Storage Migration ops request${sep}adjust timeout according to the size of your database`;
+  }
+  if (
+    ['Postgres', 'MariaDB', 'Redis'].includes(kind) &&
+    typeof getPath(db, ['spec', 'storage', 'storageClassName']) !== 'string'
+  )
+    return "db.Spec.Storage.StorageClassName can't be nil in the database yaml";
+  return undefined;
+}
+
 /** Builds the ops validating webhook for one engine. */
 export function opsAdmission(state: ClusterState, kind: EngineKind): AdmissionHook {
   const info = ENGINES[kind];
@@ -129,8 +176,18 @@ export function opsAdmission(state: ClusterState, kind: EngineKind): AdmissionHo
     ) {
       problem = `spec.verticalScaling names no component of this ${kind}`;
     }
-    if (type === 'StorageMigration' && spec.timeout === undefined)
-      problem = `spec.timeout is required for StorageMigration`;
+    if (type === 'StorageMigration') {
+      const invalid = storageMigrationProblem(kind, spec, db);
+      if (invalid) {
+        // The real webhook answers an Invalid status on the field spec.migration (422).
+        const name = text(object.metadata.name);
+        throw new SimApiError(
+          422,
+          'Invalid',
+          `admission webhook "${webhook}" denied the request: ${info.opsKind}.${OPS_GROUP[kind]} "${name}" is invalid: spec.migration: Invalid value: "${name}": ${invalid}`,
+        );
+      }
+    }
     if (problem) throw denied(webhook, problem);
   };
 }

@@ -116,11 +116,8 @@ export class OpsRun {
         namespace: this.namespace,
       })) {
         const name = pvc.metadata.name ?? '';
-        if (
-          !name.startsWith(`data-${group.petset}-`) ||
-          !/^\d+$/.test(name.slice(`data-${group.petset}-`.length))
-        )
-          continue;
+        const prefix = `${group.claimName}-${group.petset}-`;
+        if (!name.startsWith(prefix) || !/^\d+$/.test(name.slice(prefix.length))) continue;
         this.state.patch(
           'v1',
           'PersistentVolumeClaim',
@@ -147,7 +144,7 @@ export class OpsRun {
       if (!group.storagePath || (storagePath && !sameJson(group.storagePath, storagePath)))
         continue;
       for (let i = 0; i < group.replicas; i++) {
-        const name = `data-${group.petset}-${i}`;
+        const name = `${group.claimName}-${group.petset}-${i}`;
         if (!this.state.get('v1', 'PersistentVolumeClaim', this.namespace, name)) continue;
         this.state.patch(
           'v1',

@@ -3,6 +3,7 @@
  * failover, and the engine-specific types that change a spec field or only restart.
  */
 import { authSecretName } from './children';
+import { tlsSecretNames } from './children-extras';
 import { DB_API, ENGINES, baseLabels } from './engines';
 import type { Handler } from './ops-types';
 import { componentEntries } from './ops-components';
@@ -12,8 +13,22 @@ export const reconfigureTls: Handler = async (run, step, deps) => {
   const tls = asRecord(run.opsSpec.tls);
   const db = run.db();
   const name = db.metadata.name ?? '';
-  const labels = baseLabels(ENGINES[run.kind], name);
-  const certs = ['server', 'client'].map((alias) => `${name}-${alias}-cert`);
+  const labels = {
+    ...baseLabels(ENGINES[run.kind], name),
+    'app.kubernetes.io/component': 'database',
+  };
+  // The certificates of the TLS settings after the request (before, when it removes TLS).
+  const after = structuredClone(db);
+  const afterSpec = asRecord(after.spec);
+  after.spec = afterSpec;
+  if (tls.remove !== true)
+    afterSpec.tls = {
+      ...asRecord(afterSpec.tls),
+      ...(tls.issuerRef ? { issuerRef: tls.issuerRef } : {}),
+      ...(tls.certificates ? { certificates: tls.certificates } : {}),
+    };
+  if (run.kind === 'Elasticsearch' && tls.issuerRef) afterSpec.enableSSL = true;
+  const certs = tlsSecretNames(run.state, run.kind, after, run.layout(after));
   await step('Issuing', 'Issued the certificates', () => {
     for (const cert of certs) {
       const existing = run.state.get('v1', 'Secret', run.namespace, cert);

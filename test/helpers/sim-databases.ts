@@ -34,6 +34,8 @@ export interface EngineCase {
   services: (name: string) => string[];
   petsets: (name: string) => string[];
   roles?: [string, string];
+  /** The volumeClaimTemplate name: PVCs are `<claim>-<pod>` (default `data`; MongoDB `datadir`). */
+  claim?: string;
 }
 
 export const CASES: EngineCase[] = [
@@ -86,6 +88,7 @@ export const CASES: EngineCase[] = [
     services: (n) => [n, `${n}-pods`],
     petsets: (n) => [n],
     roles: ['primary', 'standby'],
+    claim: 'datadir',
   },
   {
     kind: 'MariaDB',

@@ -40,7 +40,8 @@ export const ENGINES: Engine[] = [
     key: 'postgres',
     spec: { version: '16.1', replicas: 3, storage },
     upgrade: { to: '16.4', image: ':16.4' },
-    scale: { block: { replicas: 4 }, pods: 4 },
+    // An odd count: with an even one KubeDB adds the raft arbiter pod `<db>-arbiter-0`.
+    scale: { block: { replicas: 5 }, pods: 5 },
     configuration: { applyConfig: { 'user.conf': 'max_connections = 200\n' } },
     configFile: 'user.conf',
   },

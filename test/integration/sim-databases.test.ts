@@ -87,7 +87,7 @@ describe.each(CASES)('$kind', (c) => {
     expect(pvcs).toEqual(
       c
         .pods(name)
-        .map((p) => `data-${p}`)
+        .map((p) => `${c.claim ?? 'data'}-${p}`)
         .sort(),
     );
   });

@@ -110,7 +110,9 @@ describe.each(ENGINES)('$kind OpsRequests', (e) => {
       tls: { issuerRef: { apiGroup: 'cert-manager.io', kind: 'Issuer', name: 'ca-issuer' } },
     });
     expect(db(e, namespace)?.spec).toMatchObject({ tls: { issuerRef: { name: 'ca-issuer' } } });
-    expect(sim.cluster.state.get('v1', 'Secret', namespace, 'db-server-cert')).toBeDefined();
+    // Elasticsearch has no `server` certificate: HTTP TLS is the `http` alias.
+    const cert = e.kind === 'Elasticsearch' ? 'db-http-cert' : 'db-server-cert';
+    expect(sim.cluster.state.get('v1', 'Secret', namespace, cert)?.type).toBe('kubernetes.io/tls');
   });
 
   it('RotateAuth changes the password and keeps the previous one', async () => {
