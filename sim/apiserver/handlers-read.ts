@@ -7,7 +7,7 @@ import { SimApiError, type KubeObject } from '../core/contract';
 import { notFound } from './cluster-state';
 import { acceptAs, type ResourceRequest } from './context';
 import { sendJson } from './http-util';
-import { podMetrics } from './metrics';
+import { podMetrics, realUsageOf } from './metrics';
 import type { Entry } from './object-store';
 import { toApiVersion } from './resource-types';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
@@ -34,7 +34,11 @@ export function handleGet(r: ResourceRequest): void {
     const pods = deps.registry.byPlural('', 'pods');
     const pod = pods && deps.state.getEntry(pods, info.namespace, info.name ?? '');
     if (!pod) throw notFound(type, info.name ?? '');
-    return sendJson(r.res, 200, podMetrics(pod.object, deps.seed, Date.now()));
+    return sendJson(
+      r.res,
+      200,
+      podMetrics(pod.object, deps.seed, Date.now(), realUsageOf(deps, pod.object)),
+    );
   }
   const entry = deps.state.mustGet(type, info.namespace, info.name ?? '');
   const as = acceptAs(r.accept);
@@ -117,7 +121,9 @@ export function handleList(r: ResourceRequest): void {
   const as = acceptAs(r.accept);
   if (type.virtual) {
     const now = Date.now();
-    const items = page.map((e) => podMetrics(e.object, deps.seed, now));
+    const items = page.map((e) =>
+      podMetrics(e.object, deps.seed, now, realUsageOf(deps, e.object)),
+    );
     return sendJson(r.res, 200, { kind: 'PodMetricsList', apiVersion, metadata, items });
   }
   if (as === 'Table') {

@@ -17,9 +17,11 @@ import {
 import { parseBody, readBody, sendError, sendJson, statusBody } from './http-util';
 import { openApiCoreV1, openApiRoot } from './openapi';
 import { crdOpenApi } from './openapi-crds';
+import { refreshRealUsage } from './metrics';
 import { handlePodStream, isPodStreamSubresource } from './pod-subresources';
 import type { PortForwards, UpgradeContext } from './portforward';
 import { parseResourcePath } from './request-info';
+import { handleServiceProxy, isServiceProxyPath } from './service-proxy';
 import { handleWatch } from './watch-stream';
 
 /** Handler for `/_sim/*` routes other than `/_sim/faults`. */
@@ -107,6 +109,7 @@ export function createRouter(
           injected.status !== 500 ? { 'Retry-After': String(injected.retryAfterSeconds) } : {},
         );
       }
+      if (isServiceProxyPath(path)) return await handleServiceProxy(req, res, path, deps);
       if (!info) return routeDiscovery(res, method, path, deps);
       const type = deps.registry.byPlural(info.group, info.plural);
       if (!type || !type.versions.includes(info.version)) throw notFoundPath();
@@ -161,6 +164,7 @@ export function createRouter(
           'the server does not allow this method on the requested resource',
         );
       }
+      if (type.virtual) await refreshRealUsage(deps, info.namespace);
       switch (verb) {
         case 'get':
           return handleGet(r);

@@ -27,7 +27,6 @@ import type {
 import type { EngineStarter, InstanceContext } from './engine';
 import {
   freePort,
-  groupUsage,
   isRoot,
   lookupUser,
   signalGroup,
@@ -35,6 +34,7 @@ import {
   waitExit,
   waitUntil,
 } from './process';
+import { processTreeMetrics } from './proc-metrics';
 
 export interface SupervisorOptions {
   /** Folder of the instance folders (`<namespace>/<pod>`). */
@@ -203,7 +203,8 @@ export class Supervisor implements DataPlane {
 
   metrics(namespace: string, pod: string): Promise<InstanceMetrics | undefined> {
     const pid = this.instances.get(`${namespace}/${pod}`)?.child?.pid;
-    return Promise.resolve(pid ? groupUsage(pid) : undefined);
+    // The server and its children (PostgreSQL backends), shared pages counted once (proc-metrics.ts).
+    return pid ? processTreeMetrics(pid) : Promise.resolve(undefined);
   }
 
   onChange(listener: (info: InstanceInfo) => void): () => void {
