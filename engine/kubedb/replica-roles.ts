@@ -15,6 +15,10 @@ export const ROLE_LABELS = [
   'kubedb.com/role-master',
   'kubedb.com/role-data',
   'kubedb.com/role-ingest',
+  // Not roles of the topology, but members outside `spec.replicas` (Postgres arbiter, MongoDB
+  // arbiter / hidden): kept so that ready counts can leave them out.
+  'kubedb.com/role',
+  'mongodb.kubedb.com/node.type',
 ] as const;
 
 const INSTANCE = 'app.kubernetes.io/instance';

@@ -91,6 +91,24 @@ describe('endpoint and replicas', () => {
       pod('a-sentinel-0', 'a-sentinel', true),
     ];
     expect(readyReplicasFromPods(pods, 'a')).toBe(2);
+    // The Postgres arbiter and MongoDB's arbiter / hidden members are not replicas.
+    const extra = (podName: string, labels: Record<string, string>): KubeObject => {
+      const p = pod(podName, 'a', true);
+      p.metadata.labels = { ...p.metadata.labels, ...labels };
+      return p;
+    };
+    expect(
+      readyReplicasFromPods(
+        [
+          ...pods,
+          extra('a-arbiter-0', { 'kubedb.com/role': 'arbiter' }),
+          extra('a-rs-arbiter-0', { 'mongodb.kubedb.com/node.type': 'arbiter' }),
+          extra('a-rs-hidden-0', { 'mongodb.kubedb.com/node.type': 'hidden' }),
+          extra('a-3', { 'kubedb.com/role': 'standby' }),
+        ],
+        'a',
+      ),
+    ).toBe(3);
     const petSets: KubeObject[] = [
       {
         apiVersion: 'apps.k8s.appscode.com/v1',

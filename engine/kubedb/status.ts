@@ -164,9 +164,20 @@ export function readyReplicasFromPods(pods: readonly KubeObject[], name: string)
     .filter(
       (pod) =>
         pod.metadata.labels?.['app.kubernetes.io/instance'] === name &&
-        !pod.metadata.deletionTimestamp,
+        !pod.metadata.deletionTimestamp &&
+        !isExtraMember(pod),
     )
     .filter(isReadyPod).length;
+}
+
+/**
+ * Pods KubeDB runs beside the data replicas, which `spec.replicas` does not count: the Postgres
+ * arbiter (`kubedb.com/role: arbiter`) and MongoDB's arbiter and hidden members (`node.type`).
+ */
+export function isExtraMember(pod: KubeObject): boolean {
+  const labels = pod.metadata.labels ?? {};
+  const nodeType = labels['mongodb.kubedb.com/node.type'];
+  return labels['kubedb.com/role'] === 'arbiter' || nodeType === 'arbiter' || nodeType === 'hidden';
 }
 
 /** Ready replicas summed over the PetSets of `name` (`<name>` and `<name>-<component>`, not the sentinel). */

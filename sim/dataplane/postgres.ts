@@ -4,8 +4,16 @@
  * `postgres` user, which owns the data directory. `extraSettings` is the hook for more `-c` settings
  * (WAL archiving for PITR).
  */
-import { chmodSync, chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { InstanceSpec } from '../core/data-plane';
 import { commandError, mib, pgString, type EngineStarter, type InstanceContext } from './engine';
 import { commandVersion, run } from './process';
@@ -26,6 +34,19 @@ let cachedVersion: string | undefined;
 
 function own(path: string, ctx: InstanceContext): void {
   if (ctx.runAs) chownSync(path, ctx.runAs.uid, ctx.runAs.gid);
+}
+
+/**
+ * When the server runs as another user (`postgres`, since PostgreSQL refuses root), every folder
+ * above its data dir must let that user pass through: a work dir under a `mkdtemp` folder (0700)
+ * would otherwise fail initdb with "Permission denied". Adds only the search bit (o+x), never read.
+ */
+function makeTraversable(path: string, ctx: InstanceContext): void {
+  if (!ctx.runAs) return;
+  for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
+    const mode = statSync(dir).mode & 0o7777;
+    if ((mode & 0o001) === 0) chmodSync(dir, mode | 0o001);
+  }
 }
 
 /** The PostgreSQL starter. */
@@ -63,6 +84,8 @@ export function postgresStarter(options: PostgresStarterOptions = {}): EngineSta
       mkdirSync(ctx.dataDir, { recursive: true, mode: 0o700 });
       chmodSync(ctx.dataDir, 0o700);
       own(ctx.dataDir, ctx);
+      makeTraversable(ctx.dataDir, ctx);
+      makeTraversable(join(ctx.home, 'x'), ctx);
       const pwfile = join(ctx.home, 'initdb.pw');
       writeFileSync(pwfile, `${ctx.spec.password}\n`, { mode: 0o600 });
       own(pwfile, ctx);
