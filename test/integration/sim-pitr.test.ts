@@ -2,17 +2,29 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ResticTarget } from '../../core/data-plane';
-import { prepareWalArchive } from './archive';
-import { takeBaseBackup } from './base-backup';
-import { psql, serverTime, type PgConnection } from './pg';
-import { restoreToTime } from './restore';
-import { createTestPostgres, ownedDir, postgresRunAs, type TestPostgres } from './testing';
-import { OutsideWindowError, readIndex, recoverableWindow, timeOf } from './window';
+import { createTestBucket, s3ForTests, type TestBucket } from '../helpers/s3';
+import type { ResticTarget } from '../../sim/core/data-plane';
+import { prepareWalArchive } from '../../sim/dataplane/pitr/archive';
+import { takeBaseBackup } from '../../sim/dataplane/pitr/base-backup';
+import { psql, serverTime, type PgConnection } from '../../sim/dataplane/pitr/pg';
+import { restoreToTime } from '../../sim/dataplane/pitr/restore';
+import {
+  createTestPostgres,
+  ownedDir,
+  postgresRunAs,
+  type TestPostgres,
+} from '../../sim/dataplane/pitr/testing';
+import {
+  OutsideWindowError,
+  readIndex,
+  recoverableWindow,
+  timeOf,
+} from '../../sim/dataplane/pitr/window';
 
 const HOST = 'demo.orders';
 let root = '';
 let target: ResticTarget;
+let bucket: TestBucket | undefined;
 let source: TestPostgres;
 const servers: TestPostgres[] = [];
 
@@ -44,11 +56,12 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'pitr-'));
   const runAs = await postgresRunAs();
   await ownedDir(root, runAs);
-  const repo = await ownedDir(join(root, 'repo'), runAs);
+  const s3 = s3ForTests();
+  bucket = await createTestBucket('pitr');
   target = {
-    repository: repo,
-    accessKeyId: 'unused',
-    secretAccessKey: 'unused-secret',
+    repository: `s3:${s3.endpoint}/${bucket.name}/archiver/demo/orders`,
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
     password: 'restic-pass-123',
   };
   let settings: Record<string, string> = {};
@@ -70,10 +83,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const server of servers) await server.stop();
+  await bucket?.cleanup();
   if (root && !process.env.PITR_KEEP) await rm(root, { recursive: true, force: true });
 });
 
-describe('PITR of a real PostgreSQL', () => {
+describe('PITR of a real PostgreSQL into Ceph S3', () => {
   let t2 = '';
   let beforeBase = '';
 
