@@ -9,7 +9,7 @@
  * the repository alone. Credentials live in an env file (mode 0600) outside the data directory, so
  * neither postgresql.conf, the server log nor a base backup carries them.
  */
-import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
+import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResticTarget } from '../../core/data-plane';
 import type { RunAs } from './exec';
@@ -34,24 +34,20 @@ function shellQuote(value: string): string {
   return `'${value.split("'").join(`'\\''`)}'`;
 }
 
-async function writeOwned(path: string, text: string, mode: number, runAs?: RunAs): Promise<void> {
-  await writeFile(path, text, { mode });
-  await chmod(path, mode);
-  if (runAs) await chown(path, runAs.uid, runAs.gid);
+function writeOwned(path: string, text: string, mode: number, runAs?: RunAs): void {
+  writeFileSync(path, text, { mode });
+  chmodSync(path, mode);
+  if (runAs) chownSync(path, runAs.uid, runAs.gid);
 }
 
 /** Writes the env file a script sources (restic's repository and credentials). */
-export async function writeEnvFile(
-  dir: string,
-  target: ResticTarget,
-  runAs?: RunAs,
-): Promise<string> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await chmod(dir, 0o700);
-  if (runAs) await chown(dir, runAs.uid, runAs.gid);
+export function writeEnvFile(dir: string, target: ResticTarget, runAs?: RunAs): string {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  if (runAs) chownSync(dir, runAs.uid, runAs.gid);
   const lines = Object.entries(resticEnv(target)).map(([k, v]) => `export ${k}=${shellQuote(v)}`);
   const path = join(dir, 'restic.env');
-  await writeOwned(path, `${lines.join('\n')}\n`, 0o600, runAs);
+  writeOwned(path, `${lines.join('\n')}\n`, 0o600, runAs);
   return path;
 }
 
@@ -79,18 +75,23 @@ exec ${RESTIC} backup --no-cache --quiet --stdin --stdin-filename "$2" --host ${
  * postgres starter passes them on the command line (`-c key=value`), not in a file of the data
  * directory, so a base backup restored elsewhere does not archive into this database's repository.
  */
-export async function prepareWalArchive(
-  options: WalArchiveOptions,
-): Promise<Record<string, string>> {
-  const envFile = await writeEnvFile(options.dir, options.target, options.runAs);
+export function prepareWalArchiveSync(options: WalArchiveOptions): Record<string, string> {
+  const envFile = writeEnvFile(options.dir, options.target, options.runAs);
   const script = join(options.dir, 'wal-push');
-  await writeOwned(script, pushScript(options, envFile), 0o700, options.runAs);
+  writeOwned(script, pushScript(options, envFile), 0o700, options.runAs);
   return {
     wal_level: 'replica',
     archive_mode: 'on',
     archive_command: `${script} %p %f`,
     archive_timeout: `${options.archiveTimeoutSeconds ?? 60}s`,
   };
+}
+
+/** `prepareWalArchiveSync` for async callers. */
+export async function prepareWalArchive(
+  options: WalArchiveOptions,
+): Promise<Record<string, string>> {
+  return prepareWalArchiveSync(options);
 }
 
 function fetchScript(envFile: string, indexFile: string): string {
@@ -118,11 +119,11 @@ export async function prepareWalFetch(
   index: ReadonlyMap<string, string>,
   runAs?: RunAs,
 ): Promise<string> {
-  const envFile = await writeEnvFile(dir, target, runAs);
+  const envFile = writeEnvFile(dir, target, runAs);
   const indexFile = join(dir, 'wal-index');
   const lines = [...index].map(([file, id]) => `${file} ${id}`);
-  await writeOwned(indexFile, `${lines.join('\n')}\n`, 0o600, runAs);
+  writeOwned(indexFile, `${lines.join('\n')}\n`, 0o600, runAs);
   const script = join(dir, 'wal-fetch');
-  await writeOwned(script, fetchScript(envFile, indexFile), 0o700, runAs);
+  writeOwned(script, fetchScript(envFile, indexFile), 0o700, runAs);
   return `${script} %f %p`;
 }

@@ -66,6 +66,7 @@ const RECOVERY_KEYS = [
   'recovery_target_action',
   'recovery_target_inclusive',
   'recovery_target_timeline',
+  'hot_standby',
 ];
 
 function pgTime(iso: string): string {
@@ -91,6 +92,8 @@ async function writeRecoverySettings(
     `recovery_target_inclusive = ${exclusive ? 'off' : 'on'}`,
     `recovery_target_action = 'promote'`,
     `recovery_target_timeline = 'latest'`,
+    // No connections until promoted: the data plane's start-up (ALTER ROLE) needs a primary.
+    `hot_standby = off`,
   ];
   await writeFile(autoConf, `${kept}\n${settings.join('\n')}\n`);
   await writeFile(join(dir, 'recovery.signal'), '');
