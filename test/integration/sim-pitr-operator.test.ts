@@ -26,15 +26,15 @@ let bucket: TestBucket;
 
 const b64 = (value: string): string => Buffer.from(value).toString('base64');
 
-function address(): string {
-  const pod = cluster.state.get('v1', 'Pod', NS, `${DB}-0`);
+function address(db: string): string {
+  const pod = cluster.state.get('v1', 'Pod', NS, `${db}-0`);
   const value = pod?.metadata.annotations?.['sim.kubedb.dev/direct-address'];
   if (!value) throw new Error('no direct address');
   return value;
 }
 
-const sql = (statement: string): Promise<string> =>
-  query('postgres', address(), credentials(cluster.state, NS, DB), statement);
+const sql = (statement: string, db = DB): Promise<string> =>
+  query('postgres', address(db), credentials(cluster.state, NS, db), statement);
 
 async function switchAndWaitArchived(): Promise<void> {
   const finished = await sql('SELECT pg_walfile_name(pg_switch_wal())');
@@ -64,13 +64,13 @@ function windowOf(snap: KubeObject | undefined): { start?: string; end?: string 
   return components.wal?.logStats ?? {};
 }
 
-function restoreSession(name: string, targetTime: string): KubeObject {
+function restoreSession(name: string, targetTime: string, into = DB): KubeObject {
   return {
     apiVersion: CORE_API,
     kind: 'RestoreSession',
     metadata: { name, namespace: NS },
     spec: {
-      target: { apiGroup: 'kubedb.com', kind: 'Postgres', name: DB, namespace: NS },
+      target: { apiGroup: 'kubedb.com', kind: 'Postgres', name: into, namespace: NS },
       dataSource: { repository: `${DB}-full`, snapshot: 'latest', pitr: { targetTime } },
       addon: { name: 'postgres-addon', tasks: [{ name: 'logical-backup-restore' }] },
     },
@@ -220,6 +220,30 @@ describe('PITR through the operators (real Postgres, Ceph S3)', () => {
       100,
     );
     expect(await sql("SELECT string_agg(label, ',' ORDER BY id) FROM marks")).toBe('t1,t2');
+  }, 300_000);
+
+  it('restores the archive into a new database created with waitForInitialRestore', async () => {
+    const copy = `${DB}-copy`;
+    const manifest = databaseManifest('Postgres', NS, copy);
+    cluster.state.create({
+      ...manifest,
+      spec: { ...(manifest.spec as object), init: { waitForInitialRestore: true } },
+    });
+    const began = Date.now();
+    cluster.state.create(restoreSession('into-copy', t2, copy));
+    const rs = await finished('into-copy');
+    expect(
+      getPath(rs, ['status', 'phase']),
+      JSON.stringify(getPath(rs, ['status', 'conditions'])),
+    ).toBe('Succeeded');
+    console.info(`PITR RestoreSession into a new database: ${Date.now() - began} ms`);
+    await waitFor(
+      () => phaseOf(cluster.state.get(DB_API, 'Postgres', NS, copy)) === 'Ready',
+      'the copy Ready',
+      60_000,
+      100,
+    );
+    expect(await sql("SELECT string_agg(label, ',' ORDER BY id) FROM marks", copy)).toBe('t1,t2');
   }, 300_000);
 
   it('fails a RestoreSession whose target time is outside the window, naming the window', async () => {
