@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import type { DataPlane, RealEngine } from '../core/data-plane';
 import type { EngineStarter } from './engine';
 import { mariadbStarter } from './mariadb';
+import { walArchiveSettings } from './pitr/hook';
 import { postgresStarter, type PostgresStarterOptions } from './postgres';
 import { redisStarter } from './redis';
 import { Supervisor, tempWorkDir } from './supervisor';
@@ -35,7 +36,7 @@ export function createDataPlane(options: DataPlaneOptions = {}): Supervisor & Da
   return new Supervisor({
     workDir,
     starters: {
-      postgres: postgresStarter(options.postgres),
+      postgres: postgresStarter({ extraSettings: walArchiveSettings, ...options.postgres }),
       mariadb: mariadbStarter(),
       redis: redisStarter(),
       ...options.starters,

@@ -27,6 +27,7 @@ import { createEventRecorder } from './events';
 import { createFailureReporter } from './failure-status';
 import { FaultRegistry, createOperatorFaults } from './faults';
 import { BackupController, CORE_API, STORAGE_API } from './kubestash-backup';
+import { PitrController } from './kubestash-pitr';
 import { RestoreController } from './kubestash-restore';
 import { opsAdmission } from './ops-admission';
 import { OpsController } from './ops-controller';
@@ -100,7 +101,21 @@ export function startOperator(state: ClusterState, options: OperatorOptions): Si
     nudgeDatabase: (kind, namespace, name) => queue.add(`db:${kind}/${namespace}/${name}`),
   });
   const backups = new BackupController(state, runtime, random, report);
-  const restores = new RestoreController(state, runtime, report);
+  const pitr = real
+    ? new PitrController(
+        state,
+        runtime,
+        real.dataPlane,
+        (object, error) => report(object, error, 'pitr'),
+        (db, pod) => real.specFor(db, pod),
+      )
+    : undefined;
+  const restores = new RestoreController(
+    state,
+    runtime,
+    report,
+    pitr ? (rs, db) => pitr.restore(rs, db) : undefined,
+  );
 
   const handle = (key: string): void => {
     const colon = key.indexOf(':');
@@ -241,6 +256,7 @@ export function startOperator(state: ClusterState, options: OperatorOptions): Si
     for (const obj of state.list(kind[1], kind[0])) route(obj, false);
   }
   backups.start();
+  pitr?.start();
 
   const faults = createOperatorFaults(registry, state, random, (namespace) =>
     nudgeAllPetSets(namespace),

@@ -33,6 +33,8 @@ export class RestoreController {
     private readonly state: ClusterState,
     private readonly runtime: Runtime,
     private readonly report: FailureReporter = () => undefined,
+    /** PITR of a real database (`dataSource.pitr`): resolves to the failure reason, if any. */
+    private readonly pitr?: (rs: KubeObject, db: KubeObject) => Promise<string | undefined>,
   ) {}
 
   reconcile(rs: KubeObject): void {
@@ -180,6 +182,11 @@ export class RestoreController {
         message: 'Restore executor has been ensured successfully',
       },
     );
+    const db = this.db(rs);
+    const pitrFailure =
+      this.pitr && db && getPath(rs, ['spec', 'dataSource', 'pitr', 'targetTime']) !== undefined
+        ? await this.pitr(rs, db)
+        : undefined;
     try {
       await this.runtime.sleep(RESTORE_MS, deadline.signal);
     } catch {
@@ -187,11 +194,13 @@ export class RestoreController {
       if (this.runtime.stopped) return;
     }
     cancel();
-    const failed = deadline.signal.aborted
-      ? 'restore timed out'
-      : !snapshot
-        ? `no succeeded snapshot found in repository ${String(getPath(rs, ['spec', 'dataSource', 'repository']))}`
-        : undefined;
+    const failed = pitrFailure
+      ? pitrFailure
+      : deadline.signal.aborted
+        ? 'restore timed out'
+        : !snapshot
+          ? `no succeeded snapshot found in repository ${String(getPath(rs, ['spec', 'dataSource', 'repository']))}`
+          : undefined;
     this.setDbConditions(rs, (c) =>
       setCondition(
         c,

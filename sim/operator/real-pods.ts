@@ -8,6 +8,7 @@
 import type { ClusterState, KubeObject, Unsubscribe } from '../core/contract';
 import type { DataPlane, InstanceInfo, InstanceSpec, RealEngine } from '../core/data-plane';
 import { DB_API, engineByPlural, type EngineKind } from './engines';
+import { resolveWalArchive } from './kubestash-pitr';
 import { asRecord, getPath, parseQuantity, text, unb64 } from './util';
 
 export const DATA_PLANE_ANNOTATION = 'sim.kubedb.dev/data-plane';
@@ -119,6 +120,15 @@ export class RealPods {
     };
   }
 
+  /** The instance spec of a database's primary pod (by name), or why it cannot be built yet. */
+  specFor(db: KubeObject, podName: string): InstanceSpec | string {
+    const kind = db.kind as EngineKind;
+    const engine = REAL_ENGINES[kind];
+    const pod = this.state.get('v1', 'Pod', db.metadata.namespace ?? '', podName);
+    if (!engine || !pod) return `no running pod ${podName}`;
+    return this.specOf(db, kind, engine, pod);
+  }
+
   /** The instance spec of a database's primary pod, or why it cannot be built yet. */
   private specOf(
     db: KubeObject,
@@ -147,6 +157,8 @@ export class RealPods {
     const containers = getPath(pod, ['spec', 'containers']);
     const main = Array.isArray(containers) ? asRecord(containers[0]) : {};
     const memory = parseQuantity(getPath(main, ['resources', 'limits', 'memory']));
+    const walArchive = resolveWalArchive(this.state, db);
+    if (typeof walArchive === 'string') return `real: ${walArchive}`;
     return {
       namespace,
       kind,
@@ -158,6 +170,7 @@ export class RealPods {
       password,
       initScripts: scripts,
       ...(Number.isFinite(memory) && memory > 0 ? { memoryLimitBytes: memory } : {}),
+      ...(walArchive ? { walArchive } : {}),
     };
   }
 }
