@@ -28,7 +28,7 @@ import { createFailureReporter } from './failure-status';
 import { FaultRegistry, createOperatorFaults } from './faults';
 import { BackupController, CORE_API, STORAGE_API } from './kubestash-backup';
 import { PitrController } from './kubestash-pitr';
-import { RestoreController } from './kubestash-restore';
+import { RestoreController, pitrRestore, restoreStrategies } from './kubestash-restore';
 import { opsAdmission } from './ops-admission';
 import { OpsController } from './ops-controller';
 import { PetSetController, PodRegistry } from './petset-controller';
@@ -100,7 +100,8 @@ export function startOperator(state: ClusterState, options: OperatorOptions): Si
     nudgePetSets: () => nudgeAllPetSets(),
     nudgeDatabase: (kind, namespace, name) => queue.add(`db:${kind}/${namespace}/${name}`),
   });
-  const backups = new BackupController(state, runtime, random, report);
+  const realBackups = options.dataPlane ? { dataPlane: options.dataPlane } : undefined;
+  const backups = new BackupController(state, runtime, random, report, realBackups);
   const pitr = real
     ? new PitrController(
         state,
@@ -114,7 +115,10 @@ export function startOperator(state: ClusterState, options: OperatorOptions): Si
     state,
     runtime,
     report,
-    pitr ? (rs, db) => pitr.restore(rs, db) : undefined,
+    realBackups,
+    pitr
+      ? [pitrRestore((rs, db) => pitr.restore(rs, db)), ...restoreStrategies]
+      : restoreStrategies,
   );
 
   const handle = (key: string): void => {

@@ -11,6 +11,7 @@ import type { ClusterState, KubeObject } from '../core/contract';
 import { CronSchedule } from './cron';
 import { DB_API, isEngineKind } from './engines';
 import { CORE_API, STORAGE_API, parseSize, ref, sessionsOf } from './kubestash-common';
+import type { RealBackupOptions } from './kubestash-real';
 import { BackupSessionRunner } from './kubestash-session';
 import type { FailureReporter } from './failure-status';
 import type { Runtime } from './runtime';
@@ -37,6 +38,7 @@ export class BackupController {
     private readonly runtime: Runtime,
     random: () => number,
     private readonly report: FailureReporter,
+    real?: RealBackupOptions,
   ) {
     this.simNow = Math.floor(Date.now() / 60_000) * 60_000;
     this.runner = new BackupSessionRunner(
@@ -45,6 +47,7 @@ export class BackupController {
       random,
       (storage) => this.reconcileStorage(storage),
       report,
+      real,
     );
   }
 

@@ -57,6 +57,32 @@ export function updateRepository(state: ClusterState, namespace: string, name: s
   state.updateStatus({ ...repo, status }, { skipAdmission: true });
 }
 
+/** The RetentionPolicy of one repository of a BackupConfiguration session, if it names one. */
+export function retentionPolicyOf(
+  state: ClusterState,
+  bc: KubeObject,
+  session: Record<string, unknown>,
+  namespace: string,
+  repoName: string,
+): KubeObject | undefined {
+  const backends = (
+    Array.isArray(getPath(bc, ['spec', 'backends']))
+      ? (getPath(bc, ['spec', 'backends']) as unknown[])
+      : []
+  ).map(asRecord);
+  const repo = (Array.isArray(session.repositories) ? session.repositories : [])
+    .map(asRecord)
+    .find((r) => r.name === repoName);
+  const policyRef = ref(backends.find((b) => b.name === repo?.backend)?.retentionPolicy);
+  if (!policyRef.name) return undefined;
+  return state.get(
+    STORAGE_API,
+    'RetentionPolicy',
+    policyRef.namespace ?? namespace,
+    policyRef.name,
+  );
+}
+
 /**
  * Applies each repository's retention policy (successful and failed snapshots to keep), deleting
  * older Snapshots; returns the session's retentionPolicy status entries.

@@ -7,6 +7,12 @@
 import type { ClusterState, KubeObject } from '../core/contract';
 import { DB_API, isEngineKind } from './engines';
 import { CORE_API, STORAGE_API } from './kubestash-backup';
+import {
+  isRealSnapshot,
+  realInstance,
+  realRestore,
+  type RealBackupOptions,
+} from './kubestash-real';
 import { derivePhase } from './phase';
 import type { FailureReporter } from './failure-status';
 import type { Runtime } from './runtime';
@@ -26,16 +32,111 @@ import {
 const RESTORE_MS = 5000;
 const DEFAULT_RESTORE_TIMEOUT_MS = 30 * 60_000;
 
+/** What a restore strategy sees. */
+export interface RestoreContext {
+  state: ClusterState;
+  runtime: Runtime;
+  rs: KubeObject;
+  /** The target database (it exists and accepts connections when a strategy runs). */
+  db: KubeObject | undefined;
+  /** The Snapshot `dataSource` names (`latest` resolved), if a succeeded one exists. */
+  snapshot: KubeObject | undefined;
+  /** Aborts on `restoreTimeout` and when the operator stops. */
+  signal: AbortSignal;
+  real?: RealBackupOptions;
+}
+
+export interface RestoreResult {
+  /** Why the restore failed (names the cause, no secret); absent: it succeeded. */
+  failed?: string;
+  durationMs?: number;
+  /** A short description of what was restored (e.g. bytes), for the component status. */
+  detail?: string;
+}
+
+/** One way to restore: the first strategy that `applies` runs (PITR may add its own first). */
+export interface RestoreStrategy {
+  name: string;
+  applies: (ctx: RestoreContext) => boolean;
+  run: (ctx: RestoreContext) => Promise<RestoreResult>;
+}
+
+/** A simulated database or snapshot: phases only, no data moves. */
+export const simulatedRestore: RestoreStrategy = {
+  name: 'simulated',
+  applies: () => true,
+  run: async (ctx) => {
+    await ctx.runtime.sleep(RESTORE_MS, ctx.signal);
+    return ctx.snapshot
+      ? {}
+      : {
+          failed: `no succeeded snapshot found in repository ${String(getPath(ctx.rs, ['spec', 'dataSource', 'repository']))}`,
+        };
+  },
+};
+
+/** A real snapshot into a database with a real process: the dump streamed back (psql, mariadb, RDB). */
+export const logicalRestore: RestoreStrategy = {
+  name: 'logical',
+  applies: (ctx) =>
+    !!ctx.real && isRealSnapshot(ctx.snapshot) && !!realInstance(ctx.real.dataPlane, ctx.db),
+  run: async (ctx) => {
+    const instance = realInstance(ctx.real?.dataPlane, ctx.db);
+    if (!ctx.real || !ctx.db || !ctx.snapshot || !instance) return { failed: 'no real target' };
+    const started = Date.now();
+    const { bytes } = await realRestore(
+      ctx.state,
+      ctx.real,
+      ctx.db,
+      instance,
+      ctx.snapshot,
+      getPath(ctx.rs, ['spec', 'dataSource', 'encryptionSecret']),
+      ctx.signal,
+    );
+    return {
+      durationMs: Date.now() - started,
+      detail: `${bytes} bytes from restic snapshot ${text(getPath(ctx.snapshot, ['spec', 'snapshotID'])).slice(0, 8)}`,
+    };
+  },
+};
+
+/**
+ * Point-in-time recovery (`dataSource.pitr.targetTime`) of a database, done by `restore`
+ * (sim/operator's PitrController): resolves to the failure reason, if any.
+ */
+export function pitrRestore(
+  restore: (rs: KubeObject, db: KubeObject) => Promise<string | undefined>,
+): RestoreStrategy {
+  return {
+    name: 'pitr',
+    applies: (ctx) =>
+      !!ctx.db && getPath(ctx.rs, ['spec', 'dataSource', 'pitr', 'targetTime']) !== undefined,
+    run: async (ctx) => {
+      if (!ctx.db) return { failed: 'no target' };
+      const started = Date.now();
+      const failed = await restore(ctx.rs, ctx.db);
+      return failed ? { failed } : { durationMs: Date.now() - started };
+    },
+  };
+}
+
+/** The strategies a RestoreController tries in order. */
+export const restoreStrategies: readonly RestoreStrategy[] = [logicalRestore, simulatedRestore];
+
 export class RestoreController {
   private readonly running = new Set<string>();
+  /** Tried in order; the first that applies restores. Add one in front with `unshift`. */
+  readonly strategies: RestoreStrategy[];
 
   constructor(
     private readonly state: ClusterState,
     private readonly runtime: Runtime,
     private readonly report: FailureReporter = () => undefined,
-    /** PITR of a real database (`dataSource.pitr`): resolves to the failure reason, if any. */
-    private readonly pitr?: (rs: KubeObject, db: KubeObject) => Promise<string | undefined>,
-  ) {}
+    private readonly real?: RealBackupOptions,
+    strategies: readonly RestoreStrategy[] = restoreStrategies,
+  ) {
+    this.strategies = [...strategies];
+  }
 
   reconcile(rs: KubeObject): void {
     const uid = rs.metadata.uid ?? '';
@@ -183,24 +284,33 @@ export class RestoreController {
       },
     );
     const db = this.db(rs);
-    const pitrFailure =
-      this.pitr && db && getPath(rs, ['spec', 'dataSource', 'pitr', 'targetTime']) !== undefined
-        ? await this.pitr(rs, db)
-        : undefined;
+    const ctx: RestoreContext = {
+      state: this.state,
+      runtime: this.runtime,
+      rs,
+      db,
+      snapshot,
+      signal: AbortSignal.any([deadline.signal, this.runtime.signal]),
+      ...(this.real ? { real: this.real } : {}),
+    };
+    const strategy = this.strategies.find((s) => s.applies(ctx)) ?? simulatedRestore;
+    let failed: string | undefined;
+    let restored: RestoreResult = {};
     try {
-      await this.runtime.sleep(RESTORE_MS, deadline.signal);
-    } catch {
-      cancel();
-      if (this.runtime.stopped) return;
+      restored = await strategy.run(ctx);
+      failed = restored.failed;
+    } catch (error) {
+      if (this.runtime.stopped) {
+        cancel();
+        return;
+      }
+      failed = deadline.signal.aborted
+        ? 'restore timed out'
+        : error instanceof Error
+          ? error.message
+          : String(error);
     }
     cancel();
-    const failed = pitrFailure
-      ? pitrFailure
-      : deadline.signal.aborted
-        ? 'restore timed out'
-        : !snapshot
-          ? `no succeeded snapshot found in repository ${String(getPath(rs, ['spec', 'dataSource', 'repository']))}`
-          : undefined;
     this.setDbConditions(rs, (c) =>
       setCondition(
         c,
@@ -228,7 +338,11 @@ export class RestoreController {
         components: {
           dump: failed
             ? { phase: 'Failed', error: failed }
-            : { phase: 'Succeeded', duration: formatGoDuration(RESTORE_MS) },
+            : {
+                phase: 'Succeeded',
+                duration: formatGoDuration(restored.durationMs ?? RESTORE_MS),
+                ...(restored.detail ? { restored: restored.detail } : {}),
+              },
         },
       },
       failed

@@ -7,12 +7,27 @@ import type { ClusterState, KubeObject } from '../core/contract';
 import { DB_API, isEngineKind } from './engines';
 import { CORE_API, STORAGE_API, ref, sessionsOf } from './kubestash-common';
 import type { FailureReporter } from './failure-status';
-import { applyRetention, updateRepository } from './kubestash-repository';
+import { ResticError } from '../dataplane/backup/restic';
+import {
+  SIMULATED_ANNOTATION,
+  isRealSnapshot,
+  realBackup,
+  realInstance,
+  realRetention,
+  resticForRepository,
+  type RealBackupOptions,
+} from './kubestash-real';
+import {
+  applyRetention,
+  retentionPolicyOf,
+  snapshotsOf,
+  updateRepository,
+} from './kubestash-repository';
+import { snapshotStatus, type SnapshotOutcome } from './kubestash-snapshot';
 import type { Runtime } from './runtime';
 import {
   asNumber,
   asRecord,
-  formatBytes,
   formatGoDuration,
   getConditions,
   getPath,
@@ -34,6 +49,7 @@ export class BackupSessionRunner {
     private readonly random: () => number,
     private readonly onStorageChanged: (storage: KubeObject) => void,
     private readonly report: FailureReporter = () => undefined,
+    private readonly real?: RealBackupOptions,
   ) {}
 
   /** Starts the run of a new BackupSession (once). */
@@ -148,28 +164,43 @@ export class BackupSessionRunner {
         message: 'Backup executor has been ensured successfully',
       },
     );
-    const failed = !db
+    let failed = !db
       ? `target ${kind} ${String(target.name)} not found`
       : !['Ready', 'Critical'].includes(dbPhase)
         ? `target ${kind} ${String(target.name)} is ${dbPhase || 'not provisioned'}`
         : undefined;
     for (const s of snapshots)
       this.createSnapshot(bs, s, sessionName, text(getPath(db, ['spec', 'version'])));
-    await this.runtime.sleep(BACKUP_MS * (0.8 + this.random() * 0.4));
+    const outcomes = await this.backUp(namespace, db, snapshots, failed);
     const time = nowIso();
     for (const s of snapshots) {
-      s.phase = failed ? 'Failed' : 'Succeeded';
-      this.finishSnapshot(namespace, s.name, failed, time, sessionName);
+      const outcome = outcomes.get(s.name);
+      s.phase = outcome?.kind === 'failed' ? 'Failed' : 'Succeeded';
+      this.finishSnapshot(namespace, s.name, outcome, time, sessionName);
       updateRepository(this.state, namespace, s.repository);
     }
+    const firstFailure = [...outcomes.values()].find((o) => o.kind === 'failed');
+    if (firstFailure?.kind === 'failed') failed = firstFailure.message;
     const duration = formatGoDuration((Date.now() - started) * this.runtime.speed);
     if (failed) {
       this.writeSession(
         bs,
         { phase: 'Failed', duration, snapshots },
-        { type: 'SnapshotsEnsured', status: 'False', reason: 'BackupFailed', message: failed },
+        {
+          type: 'SnapshotsEnsured',
+          status: 'False',
+          reason: firstFailure?.kind === 'failed' ? firstFailure.reason : 'BackupFailed',
+          message: failed,
+        },
       );
     } else {
+      if (realInstance(this.real?.dataPlane, db))
+        await this.realRetention(
+          bc,
+          session,
+          namespace,
+          snapshots.map((s) => s.repository),
+        );
       const retention = applyRetention(
         this.state,
         bc,
@@ -262,61 +293,110 @@ export class BackupSessionRunner {
     );
   }
 
+  /**
+   * Runs the backup of every repository: for real when the database runs a real process, else a
+   * simulated wait (the Snapshot is then marked as holding no data).
+   */
+  private async backUp(
+    namespace: string,
+    db: KubeObject | undefined,
+    snapshots: { name: string; repository: string }[],
+    failed: string | undefined,
+  ): Promise<Map<string, SnapshotOutcome>> {
+    const outcomes = new Map<string, SnapshotOutcome>();
+    const instance = failed ? undefined : realInstance(this.real?.dataPlane, db);
+    if (failed) {
+      await this.runtime.sleep(BACKUP_MS * (0.8 + this.random() * 0.4));
+      for (const s of snapshots)
+        outcomes.set(s.name, { kind: 'failed', reason: 'BackupFailed', message: failed });
+      return outcomes;
+    }
+    if (!instance || !this.real || !db) {
+      await this.runtime.sleep(BACKUP_MS * (0.8 + this.random() * 0.4));
+      for (const s of snapshots)
+        outcomes.set(s.name, {
+          kind: 'simulated',
+          bytes: Math.floor((5 + this.random() * 500) * 2 ** 20),
+          durationMs: BACKUP_MS,
+        });
+      return outcomes;
+    }
+    for (const s of snapshots) {
+      try {
+        const restic = resticForRepository(this.state, namespace, s.repository, this.real);
+        const tags = [`snapshot=${s.name}`, `kind=${db.kind}`, `db=${db.metadata.name ?? ''}`];
+        const backup = await realBackup(restic, instance, tags, this.real, this.runtime.signal);
+        const snap = this.state.get(STORAGE_API, 'Snapshot', namespace, s.name);
+        if (snap)
+          this.state.update(
+            { ...snap, spec: { ...asRecord(snap.spec), snapshotID: backup.snapshotId } },
+            { skipAdmission: true },
+          );
+        outcomes.set(s.name, { kind: 'real', backup });
+      } catch (error) {
+        if (this.runtime.stopped) throw error;
+        outcomes.set(s.name, {
+          kind: 'failed',
+          reason: error instanceof ResticError ? error.reason : 'BackupFailed',
+          message: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+    return outcomes;
+  }
+
+  /** Retention in restic first; then Snapshot objects whose restic snapshot is gone go too. */
+  private async realRetention(
+    bc: KubeObject,
+    session: Record<string, unknown>,
+    namespace: string,
+    repositories: string[],
+  ): Promise<void> {
+    if (!this.real) return;
+    for (const repoName of repositories) {
+      const policy = retentionPolicyOf(this.state, bc, session, namespace, repoName);
+      if (!policy) continue;
+      try {
+        const restic = resticForRepository(this.state, namespace, repoName, this.real);
+        const remaining = await realRetention(restic, policy, this.runtime.signal);
+        for (const snap of snapshotsOf(this.state, namespace, repoName)) {
+          if (!isRealSnapshot(snap) || getPath(snap, ['status', 'phase']) !== 'Succeeded') continue;
+          if (!remaining.has(text(getPath(snap, ['spec', 'snapshotID']))))
+            this.state.delete(STORAGE_API, 'Snapshot', namespace, snap.metadata.name ?? '', {
+              skipAdmission: true,
+            });
+        }
+      } catch (error) {
+        if (this.runtime.stopped) throw error;
+        this.report(bc, error);
+      }
+    }
+  }
+
   private finishSnapshot(
     namespace: string,
     name: string,
-    failed: string | undefined,
+    outcome: SnapshotOutcome | undefined,
     time: string,
     session: string,
   ): void {
     const snap = this.state.get(STORAGE_API, 'Snapshot', namespace, name);
-    if (!snap) return;
-    const bytes = Math.floor((5 + this.random() * 500) * 2 ** 20);
-    const size = formatBytes(bytes);
-    const component = failed
-      ? { driver: 'Restic', phase: 'Failed', error: failed }
-      : {
-          driver: 'Restic',
-          phase: 'Succeeded',
-          path: `repository/v1/${session}/dump`,
-          size,
-          duration: formatGoDuration(BACKUP_MS),
-          integrity: true,
-        };
-    const status = failed
-      ? {
-          phase: 'Failed',
-          snapshotTime: time,
-          totalComponents: 1,
-          components: { dump: component },
-          conditions: [
+    if (!snap || !outcome) return;
+    const status = snapshotStatus(outcome, time, session);
+    const marked =
+      outcome.kind === 'simulated'
+        ? this.state.update(
             {
-              type: 'SnapshotMetadataUploaded',
-              status: 'False',
-              reason: 'BackupFailed',
-              message: failed,
-              lastTransitionTime: time,
+              ...snap,
+              metadata: {
+                ...snap.metadata,
+                annotations: { ...snap.metadata.annotations, [SIMULATED_ANNOTATION]: 'true' },
+              },
             },
-          ],
-        }
-      : {
-          phase: 'Succeeded',
-          snapshotTime: time,
-          size,
-          integrity: true,
-          totalComponents: 1,
-          components: { dump: component },
-          conditions: [
-            {
-              type: 'SnapshotMetadataUploaded',
-              status: 'True',
-              reason: 'SnapshotMetadataUploadSucceeded',
-              message: 'Snapshot metadata uploaded',
-              lastTransitionTime: time,
-            },
-          ],
-        };
-    this.state.updateStatus({ ...snap, status }, { skipAdmission: true });
+            { skipAdmission: true },
+          )
+        : snap;
+    this.state.updateStatus({ ...marked, status }, { skipAdmission: true });
   }
 
   /** Keeps the newest `limit` finished sessions of one configuration session. */

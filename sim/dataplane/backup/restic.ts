@@ -73,7 +73,11 @@ const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 /** Maps restic's stderr to the cause a user can act on. */
 export function classify(stderr: string, timedOut = false): ResticFailure {
   const s = stderr.toLowerCase();
-  if (/invalidaccesskeyid|signaturedoesnotmatch|access denied|accessdenied|forbidden|403/.test(s))
+  if (
+    /invalidaccesskeyid|signaturedoesnotmatch|signature we calculated does not match|access key id you provided does not exist|access denied|accessdenied|forbidden/.test(
+      s,
+    )
+  )
     return 'WrongCredentials';
   if (/nosuchbucket|bucket does not exist|specified bucket does not exist/.test(s))
     return 'BucketNotFound';
