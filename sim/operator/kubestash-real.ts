@@ -121,7 +121,7 @@ export function resticForRepository(
   );
 }
 
-/** The real instance of a database object, when it runs one. */
+/** The real instance of a database object (in any state), when it has one. */
 export function realInstance(
   dataPlane: DataPlane | undefined,
   db: KubeObject | undefined,
@@ -132,7 +132,7 @@ export function realInstance(
     db.kind,
     db.metadata.name ?? '',
   );
-  return info && info.state === 'running' ? info : undefined;
+  return info;
 }
 
 /** Dumps the instance into the repository: stale locks removed, repository created if needed. */

@@ -80,6 +80,7 @@ export const logicalRestore: RestoreStrategy = {
   name: 'logical',
   applies: (ctx) =>
     !!ctx.real && isRealSnapshot(ctx.snapshot) && !!realInstance(ctx.real.dataPlane, ctx.db),
+  // A target whose process is not running fails in realRestore's client (connection refused).
   run: async (ctx) => {
     const instance = realInstance(ctx.real?.dataPlane, ctx.db);
     if (!ctx.real || !ctx.db || !ctx.snapshot || !instance) return { failed: 'no real target' };

@@ -322,6 +322,14 @@ export class BackupSessionRunner {
       return outcomes;
     }
     for (const s of snapshots) {
+      if (instance.state !== 'running') {
+        outcomes.set(s.name, {
+          kind: 'failed',
+          reason: 'DatabaseNotRunning',
+          message: `the database process of ${db.kind} ${db.metadata.name ?? ''} is ${instance.state}`,
+        });
+        continue;
+      }
       try {
         const restic = resticForRepository(this.state, namespace, s.repository, this.real);
         const tags = [`snapshot=${s.name}`, `kind=${db.kind}`, `db=${db.metadata.name ?? ''}`];

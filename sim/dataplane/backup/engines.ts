@@ -9,7 +9,7 @@
  * the roles; after a restore the target's own user gets its own password back.
  */
 import { existsSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import type { InstanceInfo, RealEngine } from '../../core/data-plane';
@@ -235,12 +235,26 @@ export async function restoreRedis(
   const file = (await redisConfig(instance, io, 'dbfilename')) || 'dump.rdb';
   const aof = (await redisConfig(instance, io, 'appendonly')) === 'yes';
   const aofDir = aof ? (await redisConfig(instance, io, 'appenddirname')) || 'appendonlydir' : '';
+  const aofName = aof
+    ? (await redisConfig(instance, io, 'appendfilename')) || 'appendonly.aof'
+    : '';
   const staged = join(dir, `${file}.restore-${Date.now()}`);
   try {
     await write(staged);
     await restart.stop();
+    if (aof) {
+      // With append-only persistence Redis loads the AOF, not dump.rdb: the snapshot becomes the
+      // base of a fresh multi-part AOF (an RDB-format base file and its manifest).
+      const aofPath = join(dir, aofDir);
+      await rm(aofPath, { recursive: true, force: true });
+      await mkdir(aofPath, { recursive: true });
+      await copyFile(staged, join(aofPath, `${aofName}.1.base.rdb`));
+      await writeFile(
+        join(aofPath, `${aofName}.manifest`),
+        `file ${aofName}.1.base.rdb seq 1 type b\n`,
+      );
+    }
     await rename(staged, join(dir, file));
-    if (aof) await rm(join(dir, aofDir), { recursive: true, force: true });
   } catch (error) {
     await rm(staged, { force: true });
     throw error;

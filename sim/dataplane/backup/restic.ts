@@ -215,6 +215,15 @@ export class Restic {
     await this.run(['unlock'], 'unlock repository', signal);
   }
 
+  /** The ids of the lock files in the repository (stale or live). */
+  async locks(signal?: AbortSignal): Promise<string[]> {
+    const out = await this.run(['list', 'locks', '--no-lock'], 'list locks', signal);
+    return out
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.length > 0);
+  }
+
   /** Every snapshot (optionally with all of `tags`), oldest first. */
   async snapshots(tags: string[] = [], signal?: AbortSignal): Promise<ResticSnapshot[]> {
     const args = ['snapshots', '--json', ...(tags.length ? ['--tag', tags.join(',')] : [])];

@@ -1,0 +1,134 @@
+/**
+ * kill -9 of the simulator during a real backup: its restic child dies with it (parent-death
+ * signal), so is every database process; the stale restic lock it leaves in S3 does not block the
+ * next run, which removes it (retention's `forget --prune` needs the exclusive lock).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pidsUnder } from '../../sim/dataplane/test-support';
+import { startSimCluster, type SimCluster } from '../../sim/index';
+import { waitFor } from '../../sim/operator/test-support';
+import { getPath } from '../../sim/operator/util';
+import {
+  ENC_PASSWORD,
+  backupConfiguration,
+  backupNow,
+  createDatabase,
+  finishedSession,
+  readyDatabase,
+  resticOf,
+  retention,
+  secret,
+  storage,
+} from '../helpers/backup-cluster';
+import { createBucket, startCephS3, type CephS3 } from '../helpers/backup-s3';
+
+const BUCKET = 'killed-backups';
+const REPO = 'victim-repo';
+let s3: CephS3;
+let dir: string;
+let child: ChildProcess | undefined;
+let cluster: SimCluster | undefined;
+
+/** restic processes whose repository is this suite's bucket. */
+function resticPids(): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').startsWith('restic')) continue;
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').includes(`/${BUCKET}/`))
+        out.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  s3 = await startCephS3();
+  createBucket(s3, BUCKET);
+  dir = mkdtempSync(join(tmpdir(), 'sim-backup-kill-'));
+}, 240_000);
+
+afterAll(async () => {
+  child?.kill('SIGKILL');
+  await cluster?.stop();
+  s3?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}, 120_000);
+
+describe('kill -9 of the simulator during a backup', () => {
+  it('leaves no restic or database process, and no lock that blocks the next run', async () => {
+    const simDir = join(dir, 'sim');
+    child = spawn('node_modules/.bin/tsx', ['test/helpers/backup-sim-child.ts'], {
+      env: {
+        ...process.env,
+        BK_S3_ENDPOINT: s3.endpoint,
+        BK_S3_BUCKET: BUCKET,
+        BK_REPO: REPO,
+        BK_DIR: simDir,
+        AWS_ACCESS_KEY_ID: s3.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (output += d));
+    await waitFor(
+      () => output.includes('backing-up'),
+      'the child simulator backing up',
+      240_000,
+      50,
+    );
+    await waitFor(() => resticPids().length > 0, 'a restic backup running', 60_000, 20);
+    const restic = resticOf(s3.endpoint, s3, BUCKET, REPO);
+    await waitFor(
+      async () => (await restic.locks()).length > 0,
+      'the lock of the running backup',
+      60_000,
+      100,
+    );
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child?.on('close', resolve));
+    await waitFor(() => resticPids().length === 0, 'restic gone with the simulator', 10_000, 50);
+    await waitFor(() => pidsUnder(simDir).length === 0, 'database processes gone', 20_000, 50);
+    expect(await restic.snapshots()).toEqual([]);
+    expect((await restic.locks()).length).toBeGreaterThan(0); // the stale lock of the killed run
+
+    cluster = await startSimCluster({
+      speed: 20,
+      dataPlane: 'real',
+      dataPlaneDir: join(dir, 'next'),
+    });
+    const state = cluster.state;
+    const NS = 'next';
+    state.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+    state.create(
+      secret(NS, 's3-keys', {
+        AWS_ACCESS_KEY_ID: s3.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      }),
+    );
+    state.create(secret(NS, 'restic-enc', { RESTIC_PASSWORD: ENC_PASSWORD }));
+    state.create(storage(NS, 's3', s3.endpoint, BUCKET, 's3-keys'));
+    state.create(retention(NS, 'keep-2', 1));
+    createDatabase(cluster, NS, 'Postgres', 'victim');
+    await readyDatabase(cluster, NS, 'Postgres', 'victim');
+    const started = Date.now();
+    state.create(backupConfiguration(NS, 'victim-bc', 'Postgres', 'victim', 's3', REPO));
+    const first = await finishedSession(cluster, NS, 'victim-bc', started);
+    expect(getPath(first, ['status', 'phase'])).toBe('Succeeded');
+    expect(getPath(await backupNow(cluster, NS, 'victim-bc'), ['status', 'phase'])).toBe(
+      'Succeeded',
+    );
+    // Retention (keep 1) pruned under the exclusive lock: the stale lock was removed first.
+    expect(getPath(first, ['status', 'retentionPolicy', 0, 'phase'])).toBe('Applied');
+    expect(await restic.snapshots()).toHaveLength(1);
+    expect(await restic.locks()).toEqual([]);
+  }, 600_000);
+});
