@@ -8,8 +8,10 @@
 import type { ClusterState, KubeObject } from '../core/contract';
 import type { DataPlane, InstanceInfo } from '../core/data-plane';
 import { Restic, ResticError } from '../dataplane/backup/restic';
+import type { RedisRestart } from '../dataplane/backup/engines';
 import { backupInstance, restoreInstance, type InstanceBackup } from '../dataplane/backup/run';
 import { STORAGE_API, ref } from './kubestash-common';
+import { retentionPolicyOf, snapshotsOf } from './kubestash-repository';
 import { asRecord, getPath, text, unb64 } from './util';
 
 /** Marks a Snapshot of a simulated database: it has phases but holds no data. */
@@ -175,6 +177,40 @@ export async function realRetention(
   return new Set((await restic.snapshots([], signal)).map((s) => s.id));
 }
 
+/** Retention in restic first; then Snapshot objects whose restic snapshot is gone go too. */
+export async function pruneRealSnapshots(
+  state: ClusterState,
+  real: RealBackupOptions | undefined,
+  run: {
+    bc: KubeObject;
+    session: Record<string, unknown>;
+    namespace: string;
+    repositories: string[];
+  },
+  signal: AbortSignal,
+  report: (error: unknown) => void,
+): Promise<void> {
+  if (!real) return;
+  const { bc, session, namespace } = run;
+  for (const repoName of run.repositories) {
+    const policy = retentionPolicyOf(state, bc, session, namespace, repoName);
+    if (!policy) continue;
+    try {
+      const restic = resticForRepository(state, namespace, repoName, real);
+      const remaining = await realRetention(restic, policy, signal);
+      for (const snap of snapshotsOf(state, namespace, repoName)) {
+        if (!isRealSnapshot(snap) || getPath(snap, ['status', 'phase']) !== 'Succeeded') continue;
+        if (!remaining.has(text(getPath(snap, ['spec', 'snapshotID']))))
+          state.delete(STORAGE_API, 'Snapshot', namespace, snap.metadata.name ?? '', {
+            skipAdmission: true,
+          });
+      }
+    } catch (error) {
+      report(error);
+    }
+  }
+}
+
 /** Restores a real Snapshot object's restic snapshot into the instance of `db`. */
 export async function realRestore(
   state: ClusterState,
@@ -198,22 +234,58 @@ export async function realRestore(
   const result = await restoreInstance(instance, restic, id, {
     timeoutMs: options.timeoutMs ?? 10 * 60_000,
     ...(signal ? { signal } : {}),
-    restart: {
-      stop: () => dataPlane.stop(instance.namespace, instance.pod),
-      start: () =>
-        dataPlane.ensure({
-          namespace: instance.namespace,
-          kind: instance.kind,
-          database: instance.database,
-          pod: instance.pod,
-          engine: instance.engine,
-          version: text(getPath(db, ['spec', 'version'])),
-          user: instance.user,
-          password: instance.password,
-        }),
-    },
+    restart: redisRestart(dataPlane, db, instance, signal),
   });
   return { bytes: result.bytes };
+}
+
+/**
+ * How a Redis restore restarts the process: where the data plane can crash a pod (it restarts it
+ * like a container) the files are swapped under the running server, which is then killed and
+ * comes back on them; otherwise it is stopped and ensured again.
+ */
+function redisRestart(
+  dataPlane: DataPlane,
+  db: KubeObject,
+  instance: InstanceInfo,
+  signal?: AbortSignal,
+): RedisRestart {
+  const { namespace, pod } = instance;
+  if (dataPlane.crash) {
+    const crash = dataPlane.crash.bind(dataPlane);
+    return {
+      stop: () => Promise.resolve(),
+      start: async () => {
+        const before = dataPlane.instance(namespace, pod)?.pid;
+        crash(namespace, pod);
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+          const now = dataPlane.instance(namespace, pod);
+          if (now?.state === 'running' && now.pid !== before) return now;
+          if (signal?.aborted) throw new Error('restore aborted');
+          if (Date.now() > deadline)
+            throw new Error(
+              `Redis ${namespace}/${pod} did not come back within 60 s after the restore`,
+            );
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      },
+    };
+  }
+  return {
+    stop: () => dataPlane.stop(namespace, pod),
+    start: () =>
+      dataPlane.ensure({
+        namespace,
+        kind: instance.kind,
+        database: instance.database,
+        pod,
+        engine: instance.engine,
+        version: text(getPath(db, ['spec', 'version'])),
+        user: instance.user,
+        password: instance.password,
+      }),
+  };
 }
 
 /** Whether a Snapshot object stands for real data in restic. */

@@ -10,19 +10,13 @@ import type { FailureReporter } from './failure-status';
 import { ResticError } from '../dataplane/backup/restic';
 import {
   SIMULATED_ANNOTATION,
-  isRealSnapshot,
+  pruneRealSnapshots,
   realBackup,
   realInstance,
-  realRetention,
   resticForRepository,
   type RealBackupOptions,
 } from './kubestash-real';
-import {
-  applyRetention,
-  retentionPolicyOf,
-  snapshotsOf,
-  updateRepository,
-} from './kubestash-repository';
+import { applyRetention, updateRepository } from './kubestash-repository';
 import { snapshotStatus, type SnapshotOutcome } from './kubestash-snapshot';
 import type { Runtime } from './runtime';
 import {
@@ -195,11 +189,12 @@ export class BackupSessionRunner {
       );
     } else {
       if (realInstance(this.real?.dataPlane, db))
-        await this.realRetention(
-          bc,
-          session,
-          namespace,
-          snapshots.map((s) => s.repository),
+        await pruneRealSnapshots(
+          this.state,
+          this.real,
+          { bc, session, namespace, repositories: snapshots.map((s) => s.repository) },
+          this.runtime.signal,
+          (error) => (this.runtime.stopped ? undefined : this.report(bc, error)),
         );
       const retention = applyRetention(
         this.state,
@@ -351,34 +346,6 @@ export class BackupSessionRunner {
       }
     }
     return outcomes;
-  }
-
-  /** Retention in restic first; then Snapshot objects whose restic snapshot is gone go too. */
-  private async realRetention(
-    bc: KubeObject,
-    session: Record<string, unknown>,
-    namespace: string,
-    repositories: string[],
-  ): Promise<void> {
-    if (!this.real) return;
-    for (const repoName of repositories) {
-      const policy = retentionPolicyOf(this.state, bc, session, namespace, repoName);
-      if (!policy) continue;
-      try {
-        const restic = resticForRepository(this.state, namespace, repoName, this.real);
-        const remaining = await realRetention(restic, policy, this.runtime.signal);
-        for (const snap of snapshotsOf(this.state, namespace, repoName)) {
-          if (!isRealSnapshot(snap) || getPath(snap, ['status', 'phase']) !== 'Succeeded') continue;
-          if (!remaining.has(text(getPath(snap, ['spec', 'snapshotID']))))
-            this.state.delete(STORAGE_API, 'Snapshot', namespace, snap.metadata.name ?? '', {
-              skipAdmission: true,
-            });
-        }
-      } catch (error) {
-        if (this.runtime.stopped) throw error;
-        this.report(bc, error);
-      }
-    }
   }
 
   private finishSnapshot(

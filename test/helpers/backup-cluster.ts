@@ -22,7 +22,7 @@ export function secret(ns: string, name: string, data: Record<string, string>): 
     kind: 'Secret',
     metadata: { name, namespace: ns },
     stringData: data,
-  } as KubeObject;
+  };
 }
 
 export function storage(

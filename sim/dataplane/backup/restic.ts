@@ -158,6 +158,7 @@ export class Restic {
     what: string,
     signal?: AbortSignal,
     input?: string,
+    env: Record<string, string> = this.env,
   ): Promise<string> {
     const abort = new AbortController();
     const onAbort = (): void => abort.abort();
@@ -166,7 +167,7 @@ export class Restic {
     let unreachable = false;
     try {
       return await runChild('restic', [...this.globalArgs(), ...args], {
-        env: this.env,
+        env,
         secrets: this.secrets,
         timeoutMs: this.timeoutMs,
         signal: abort.signal,
@@ -190,7 +191,11 @@ export class Restic {
   /** Whether the repository exists (its config can be read). */
   async exists(signal?: AbortSignal): Promise<boolean> {
     try {
-      await this.run(['cat', 'config'], 'open repository', signal);
+      // Without a region restic's S3 client asks for the bucket's location first, so a missing
+      // bucket is reported as such (with one, a HEAD of the config just answers 404), and `init`
+      // below never creates a bucket the BackupStorage names but nobody made.
+      const { AWS_DEFAULT_REGION: _region, ...withoutRegion } = this.env;
+      await this.run(['cat', 'config'], 'open repository', signal, undefined, withoutRegion);
       return true;
     } catch (error) {
       if (
