@@ -26,7 +26,7 @@ export const SIMULATED_CONDITION = {
 /** A problem with the objects of a real backup (a missing secret, key, field): names the field. */
 export class BackupConfigError extends ResticError {
   constructor(message: string) {
-    super('ResticFailed', message);
+    super('InvalidConfiguration', message);
     this.name = 'BackupConfigError';
   }
 }

@@ -18,7 +18,7 @@ import {
 } from './kubestash-real';
 import { applyRetention, updateRepository } from './kubestash-repository';
 import { snapshotStatus, type SnapshotOutcome } from './kubestash-snapshot';
-import type { Runtime } from './runtime';
+import { StoppedError, type Runtime } from './runtime';
 import {
   asNumber,
   asRecord,
@@ -337,7 +337,7 @@ export class BackupSessionRunner {
           );
         outcomes.set(s.name, { kind: 'real', backup });
       } catch (error) {
-        if (this.runtime.stopped) throw error;
+        if (this.runtime.stopped) throw new StoppedError();
         outcomes.set(s.name, {
           kind: 'failed',
           reason: error instanceof ResticError ? error.reason : 'BackupFailed',

@@ -17,6 +17,7 @@ export type ResticFailure =
   | 'RepositoryLocked'
   | 'Timeout'
   | 'DumpFailed'
+  | 'InvalidConfiguration'
   | 'ResticFailed';
 
 /** A restic failure with a reason naming its cause; the message holds no secret. */
@@ -97,6 +98,7 @@ const EXPLAIN: Record<ResticFailure, string> = {
   RepositoryLocked: 'the repository is locked by another restic process',
   Timeout: 'restic did not finish in time',
   DumpFailed: 'the database dump failed',
+  InvalidConfiguration: 'the backup objects are incomplete',
   ResticFailed: 'restic failed',
 };
 
