@@ -14,7 +14,7 @@ export interface CephS3 {
   stop: () => void;
 }
 
-/** Starts a private Ceph RGW (mon + memstore OSD + radosgw). */
+/** Starts a private Ceph RGW (mon + memstore OSD + radosgw); tests use test/helpers/s3.ts. */
 export async function startCephS3(): Promise<CephS3> {
   const url = new URL('../../scripts/lib/ceph-rgw.mjs', import.meta.url).href;
   const mod = (await import(url)) as {
@@ -23,7 +23,7 @@ export async function startCephS3(): Promise<CephS3> {
   return mod.startCephRgw({ memstoreBytes: 2 * 2 ** 30 });
 }
 
-/** Creates a bucket (restic's S3 backend makes a missing bucket on `init`). */
+/** Creates a bucket (restic's S3 backend makes a missing bucket on `init`); for the bench. */
 export function createBucket(s3: CephS3, bucket: string): void {
   const r = spawnSync('restic', ['--no-cache', 'init'], {
     env: {

@@ -4,7 +4,7 @@
  * next run, which removes it (retention's `forget --prune` needs the exclusive lock).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,11 +24,12 @@ import {
   secret,
   storage,
 } from '../helpers/backup-cluster';
-import { createBucket, startCephS3, type CephS3 } from '../helpers/backup-s3';
+import { createTestBucket, s3ForTests, type TestBucket, type TestS3 } from '../helpers/s3';
 
-const BUCKET = 'killed-backups';
+let BUCKET = '';
 const REPO = 'victim-repo';
-let s3: CephS3;
+let bucket: TestBucket | undefined;
+let s3: TestS3;
 let dir: string;
 let child: ChildProcess | undefined;
 let cluster: SimCluster | undefined;
@@ -50,15 +51,18 @@ function resticPids(): number[] {
 }
 
 beforeAll(async () => {
-  s3 = await startCephS3();
-  createBucket(s3, BUCKET);
+  s3 = s3ForTests();
+  bucket = await createTestBucket('killed-backups');
+  BUCKET = bucket.name;
   dir = mkdtempSync(join(tmpdir(), 'sim-backup-kill-'));
+  // The data plane runs PostgreSQL as the postgres user: it must reach the data dirs below.
+  chmodSync(dir, 0o755);
 }, 240_000);
 
 afterAll(async () => {
   child?.kill('SIGKILL');
   await cluster?.stop();
-  s3?.stop();
+  await bucket?.cleanup().catch(() => undefined);
   if (dir) rmSync(dir, { recursive: true, force: true });
 }, 120_000);
 

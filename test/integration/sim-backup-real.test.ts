@@ -30,11 +30,21 @@ import {
   storage,
   type Kind,
 } from '../helpers/backup-cluster';
-import { S3Relay, createBucket, startCephS3, type CephS3 } from '../helpers/backup-s3';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { S3Relay } from '../helpers/backup-s3';
+import {
+  createTestBucket,
+  s3Client,
+  s3ForTests,
+  type TestBucket,
+  type TestS3,
+} from '../helpers/s3';
 
 const NS = 'backups';
-const BUCKET = 'kubedb-backups';
-let s3: CephS3;
+let BUCKET = '';
+const MISSING = `not-created-${Date.now().toString(36)}`;
+let bucket: TestBucket | undefined;
+let s3: TestS3;
 let relay: S3Relay;
 let cluster: SimCluster;
 let workDir: string;
@@ -77,8 +87,9 @@ function snapshotsOfRepo(repo: string): KubeObject[] {
 }
 
 beforeAll(async () => {
-  s3 = await startCephS3();
-  createBucket(s3, BUCKET);
+  s3 = s3ForTests();
+  bucket = await createTestBucket('kubedb-backups');
+  BUCKET = bucket.name;
   relay = new S3Relay(s3.endpoint);
   await relay.open();
   workDir = mkdtempSync(join(tmpdir(), 'sim-backup-real-'));
@@ -93,7 +104,7 @@ beforeAll(async () => {
   state.create(secret(NS, 'restic-enc', { RESTIC_PASSWORD: ENC_PASSWORD }));
   state.create(storage(NS, 's3', s3.endpoint, BUCKET, 's3-keys'));
   state.create(storage(NS, 's3-wrong', s3.endpoint, BUCKET, 's3-wrong'));
-  state.create(storage(NS, 's3-nobucket', s3.endpoint, 'not-created-yet', 's3-keys'));
+  state.create(storage(NS, 's3-nobucket', s3.endpoint, MISSING, 's3-keys'));
   state.create(storage(NS, 's3-relay', relay.endpoint, BUCKET, 's3-keys'));
   state.create(retention(NS, 'keep-2', 2));
 }, 240_000);
@@ -101,7 +112,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster?.stop();
   await relay?.cut();
-  s3?.stop();
+  await bucket?.cleanup().catch(() => undefined);
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 }, 120_000);
 
@@ -140,14 +151,14 @@ describe.each(['Postgres', 'MariaDB', 'Redis'] as Kind[])('%s: backup and restor
     await sql(cluster, NS, kind, db, DELETE[kind]);
     expect(await checksum(kind, db)).not.toBe(before);
     const inPlace = await restoreLatest(cluster, NS, kind, db, repo);
-    expect(getPath(inPlace, ['status', 'phase'])).toBe('Succeeded');
+    expect(getPath(inPlace, ['status', 'phase']), JSON.stringify(inPlace.status)).toBe('Succeeded');
     await readyDatabase(cluster, NS, kind, db);
     expect(await checksum(kind, db)).toBe(before);
 
     const copy = `${kind.toLowerCase()}-copy`;
     createDatabase(cluster, NS, kind, copy, true);
     const intoNew = await restoreLatest(cluster, NS, kind, copy, repo);
-    expect(getPath(intoNew, ['status', 'phase'])).toBe('Succeeded');
+    expect(getPath(intoNew, ['status', 'phase']), JSON.stringify(intoNew.status)).toBe('Succeeded');
     await readyDatabase(cluster, NS, kind, copy);
     expect(await checksum(kind, copy)).toBe(before);
     expect(getPath(cluster.state.get(DB, kind, NS, copy), ['spec', 'init', 'initialized'])).toBe(
@@ -221,7 +232,7 @@ describe('failures', () => {
       'BucketNotFound',
     );
     expect(getPath(session, ['status', 'phase'])).toBe('Failed');
-    createBucket(s3, 'not-created-yet');
+    await s3Client().send(new CreateBucketCommand({ Bucket: MISSING }));
     expect(getPath(await backupNow(cluster, NS, 'pg-nobucket'), ['status', 'phase'])).toBe(
       'Succeeded',
     );
