@@ -265,7 +265,7 @@ function redisRestart(
           if (signal?.aborted) throw new Error('restore aborted');
           if (Date.now() > deadline)
             throw new Error(
-              `Redis ${namespace}/${pod} did not come back within 60 s after the restore`,
+              `Redis ${namespace}/${pod} did not come back within 60 s after the restore (${now?.state ?? 'gone'}${now?.message ? `: ${now.message}` : ''})`,
             );
           await new Promise((resolve) => setTimeout(resolve, 100));
         }

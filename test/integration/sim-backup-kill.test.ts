@@ -69,7 +69,8 @@ afterAll(async () => {
 describe('kill -9 of the simulator during a backup', () => {
   it('leaves no restic or database process, and no lock that blocks the next run', async () => {
     const simDir = join(dir, 'sim');
-    child = spawn('node_modules/.bin/tsx', ['test/helpers/backup-sim-child.ts'], {
+    // node itself (with tsx's loader) is the simulator process, so SIGKILL hits it, not a wrapper.
+    child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/backup-sim-child.ts'], {
       env: {
         ...process.env,
         BK_S3_ENDPOINT: s3.endpoint,

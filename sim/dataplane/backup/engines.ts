@@ -8,7 +8,8 @@
  * target's own accounts (its `<name>-auth` secret) with the source's. PostgreSQL's dump does carry
  * the roles; after a restore the target's own user gets its own password back.
  */
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
@@ -114,8 +115,7 @@ export async function startDump(instance: InstanceInfo, io: EngineIo): Promise<D
     // No user database: an empty but valid dump.
     if (!databases.length) command = 'true';
   } else {
-    command = 'redis-cli';
-    args = [...redisArgs(instance), '--rdb', '-'];
+    return redisDump(instance, io);
   }
   const run = startChild(command, args, opts);
   run.child.stdin?.end();
@@ -128,6 +128,30 @@ export async function startDump(instance: InstanceInfo, io: EngineIo): Promise<D
   const stream = run.child.stdout;
   if (!stream) throw new Error(`${name} has no stdout`);
   return { stream, done, filename: DUMP_FILE[instance.engine], kill: run.kill };
+}
+
+/**
+ * Redis: `redis-cli --rdb` into a temporary file, then that file. (Written to stdout, a diskless
+ * transfer keeps its 40-byte EOF mark after the RDB, which Redis refuses as an AOF base.)
+ */
+async function redisDump(instance: InstanceInfo, io: EngineIo): Promise<DumpStream> {
+  const tmp = join(
+    io.tmpDir ?? tmpdir(),
+    `rdb-${instance.namespace}-${instance.pod}-${Date.now()}.rdb`,
+  );
+  try {
+    await runChild('redis-cli', [...redisArgs(instance), '--rdb', tmp], options(instance, io));
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
+  const stream = createReadStream(tmp);
+  const done = new Promise<{ ok: boolean; message?: string }>((resolve) => {
+    stream.on('error', (error) => resolve({ ok: false, message: error.message }));
+    stream.on('end', () => resolve({ ok: true }));
+  });
+  stream.on('close', () => void rm(tmp, { force: true }));
+  return { stream, done, filename: DUMP_FILE.redis, kill: () => stream.destroy() };
 }
 
 function ident(value: string): string {
