@@ -118,15 +118,28 @@ describe('PodMetrics of real pods', () => {
     const env = { PATH: '/usr/bin:/bin', PGPASSWORD: pg.info.password };
     const conn = ['-h', '127.0.0.1', '-p', String(pg.info.port), '-U', 'postgres'];
     await run('pgbench', ['-i', '-q', '-s', '1', ...conn, 'postgres'], { env });
-    // Idle for a moment: the rate over a window without load.
-    const idleStart = Date.now();
+    // Idle for a while (pgbench -i's own backends and the checkpoint after it are done), then the
+    // rate over a window without load.
     await podMetrics('orders-0');
-    await waitFor(() => Date.now() - idleStart > 1500, 'an idle second', 3000);
+    let last = Date.now();
+    await waitFor(() => Date.now() - last > 2500, 'a quiet moment', 4000);
+    await podMetrics('orders-0');
+    last = Date.now();
+    await waitFor(() => Date.now() - last > 1500, 'an idle window', 3000);
     const idle = nanocores((await podMetrics('orders-0')).containers[0]?.usage.cpu ?? '');
-    await run('pgbench', ['-S', '-T', '3', '-c', '2', '-j', '1', '-n', ...conn, 'postgres'], {
-      env,
-    });
+    // Sample while the load runs, so the window holds live backends' CPU, not a reaped child's.
+    const load = run(
+      'pgbench',
+      ['-S', '-T', '6', '-c', '2', '-j', '1', '-n', ...conn, 'postgres'],
+      { env },
+    );
+    last = Date.now();
+    await waitFor(() => Date.now() - last > 1500, 'the load to start', 3000);
+    await podMetrics('orders-0');
+    last = Date.now();
+    await waitFor(() => Date.now() - last > 2500, 'a loaded window', 4000);
     const loaded = await podMetrics('orders-0');
+    await load;
     const busy = nanocores(loaded.containers[0]?.usage.cpu ?? '');
     expect(busy).toBeGreaterThan(idle * 2);
     expect(busy).toBeGreaterThan(20_000_000); // pgbench keeps the server well above 20m
