@@ -68,6 +68,8 @@ export const ConfigSchema = z.object({
    */
   watchStaleAfterMs: z.coerce.number().int().min(1_000).max(1_200_000).optional(),
   /** How often pod CPU and memory are sampled from metrics.k8s.io. */
+  /** Bearer token a Prometheus scraper presents at GET /metrics (besides signed-in admins). */
+  metricsToken: z.string().min(16).optional(),
   metricsIntervalMs: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
   /** The reconciler's periodic pass over every database. */
   reconcileIntervalMs: z.coerce.number().int().min(1_000).max(86_400_000).default(300_000),
@@ -183,6 +185,7 @@ const ENV_KEYS = {
   DBAAS_WATCH_STALE_AFTER_MS: 'watchStaleAfterMs',
   DBAAS_RECONCILE_INTERVAL_MS: 'reconcileIntervalMs',
   DBAAS_METRICS_INTERVAL_MS: 'metricsIntervalMs',
+  DBAAS_METRICS_TOKEN: 'metricsToken',
   DBAAS_INSTANCE_ID: 'instanceId',
   DBAAS_LEADER_LEASE_MS: 'leaderLeaseMs',
   DBAAS_REDIS_PREFIX: 'redisPrefix',

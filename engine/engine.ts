@@ -8,6 +8,8 @@ import { databaseRoutes, versionRoutes } from './api/routes/databases';
 import { databaseDetailRoutes } from './api/routes/database-views';
 import { databaseChangeRoutes, eventRoutes, operationRoutes } from './api/routes/operations';
 import { providerRoutes } from './api/routes/providers';
+import { metricsRoutes } from './api/routes/metrics';
+import { EngineMetrics } from './metrics/registry';
 import { systemClock, type Clock } from './base/clock';
 import { DisposableStack } from './base/disposable';
 import type { EngineConfig } from './config';
@@ -270,6 +272,13 @@ export async function createEngine(
         },
       },
     ];
+    const metrics = new EngineMetrics({
+      store,
+      queueCounts: () => queue.counts(),
+      subscribe: (listener) => events.subscribe((event) => listener(event)),
+      now: () => clock.now(),
+    });
+    resources.defer(() => metrics.close());
     const api = await buildApi({
       logger,
       rendererDir: config.rendererDir,
@@ -282,6 +291,7 @@ export async function createEngine(
         ...eventRoutes(services),
         ...versionRoutes(services),
         ...identityRoutes(identity),
+        ...metricsRoutes({ metrics, scrapeToken: config.metricsToken }),
       ],
       auth: {
         authenticateBearer: (token) => identity.sessions.authenticate(token),
@@ -312,6 +322,10 @@ export async function createEngine(
         probes,
         role: () => leadership.role,
       },
+    });
+    api.addHook('onResponse', async (request, reply) => {
+      const route = request.routeOptions.url ?? 'unmatched';
+      metrics.observeHttp(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
     });
     resources.defer(() => api.close());
 
