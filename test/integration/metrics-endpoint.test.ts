@@ -4,6 +4,7 @@ import {
   startClusters,
   startTestEngine,
   TEST_ADMIN_PASSWORD,
+  waitFor,
   type TestEngine,
 } from '../helpers/engine';
 
@@ -111,5 +112,13 @@ describe('GET /metrics', () => {
     expect(pg(before)).toBe(0);
     expect(pg(after)).toBe(1);
     expect([...after.keys()].some((k) => k.includes('databaseId'))).toBe(false);
-  });
+    // The create operation settles: the operations counter and its histogram move.
+    const settled = await waitFor(async () => {
+      const s = await scrape();
+      return sum(s, 'dbaas_operations_total', 'outcome="succeeded"') >= 1 ? s : null;
+    }, 'the create operation to be counted');
+    expect(sum(settled, 'dbaas_operation_duration_seconds_count', 'outcome="succeeded"')).toBe(
+      sum(settled, 'dbaas_operations_total', 'outcome="succeeded"'),
+    );
+  }, 60_000);
 });
