@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { buildApi } from './api/app';
 import type { ReadinessProbe } from './api/routes/health';
 import { databaseRoutes, versionRoutes } from './api/routes/databases';
+import { restoreRoutes } from './api/routes/restore';
 import { databaseDetailRoutes } from './api/routes/database-views';
 import { databaseChangeRoutes, eventRoutes, operationRoutes } from './api/routes/operations';
 import { providerRoutes } from './api/routes/providers';
@@ -279,6 +280,7 @@ export async function createEngine(
         ...databaseDetailRoutes(services),
         ...databaseChangeRoutes(services),
         ...operationRoutes(services),
+        ...restoreRoutes(services),
         ...eventRoutes(services),
         ...versionRoutes(services),
         ...identityRoutes(identity),

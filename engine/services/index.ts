@@ -9,6 +9,7 @@ import type { EventBus } from './events';
 import { OperationAbort } from './operation-abort';
 import { OperationService } from './operations';
 import { ProviderService } from './providers';
+import { RestoreService } from './restore';
 import { TenancyService } from './tenancy';
 import { VersionService } from './versions';
 
@@ -43,6 +44,7 @@ export interface Services {
   versions: VersionService;
   events: EventBus;
   tenancy: TenancyService;
+  restore: RestoreService;
 }
 
 export function createServices(
@@ -52,7 +54,9 @@ export function createServices(
   const providers = new ProviderService(context);
   const operations = new OperationService(context, infrastructure.queue, infrastructure.events);
   const tenancy = new TenancyService(context);
+  const restore = new RestoreService(context, providers, operations, tenancy);
   return {
+    restore,
     providers,
     operations,
     databases: new DatabaseService(context, providers, operations, tenancy),

@@ -1,0 +1,242 @@
+/**
+ * Restores through the HTTP API against a real data plane and a real S3 (the run's Ceph RGW): a
+ * PostgreSQL created through the engine is backed up by KubeStash objects the engine's builders
+ * make, rows are deleted, `POST /databases/:id/restore` in place brings them back (checksum), the
+ * same into a new database that stays Provisioning until the restore succeeded; an in-place restore
+ * of a running database without `replace` is a 409, a dry run previews the RestoreSession, and a
+ * restore of a snapshot that is not there is a 422 naming `backupId`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RestoreStartedResponse } from '../../engine/api/contracts-backup';
+import type { Database, Operation } from '../../engine/domain';
+import {
+  backupNames,
+  buildBackupConfiguration,
+  buildBackupSession,
+  buildBackupStorage,
+  buildEncryptionSecret,
+  buildRetentionPolicy,
+  buildS3Secret,
+} from '../../engine/kubedb/kubestash';
+import type { KubeObject } from '../../sim/core/contract';
+import { crdsDirForTests } from '../../sim/apiserver/testing';
+import { startSimCluster, type SimCluster } from '../../sim/index';
+import { sql } from '../helpers/backup-cluster';
+import { createBody } from '../helpers/databases';
+import { startTestEngine, waitFor, type TestEngine } from '../helpers/engine';
+import { createTestBucket, s3ForTests, type TestBucket } from '../helpers/s3';
+
+const CORE = 'core.kubestash.com/v1alpha1';
+const WRITE =
+  'CREATE TABLE items (id int PRIMARY KEY, v text); INSERT INTO items SELECT g, md5(g::text) FROM generate_series(1, 3000) g;';
+const CHECKSUM =
+  "SELECT count(*) || ':' || md5(string_agg(id || '=' || v, ',' ORDER BY id)) FROM items";
+
+let cluster: SimCluster;
+let t: TestEngine;
+let dir: string;
+let bucket: TestBucket;
+let providerId: string;
+let source: Database;
+
+async function operationDone(id: string, ms = 180_000): Promise<Operation> {
+  return waitFor(
+    async () => {
+      const op = (await t.request<Operation>('GET', `/api/v1/operations/${id}`)).body;
+      return ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(op.status) ? op : undefined;
+    },
+    `operation ${id} to finish`,
+    ms,
+  );
+}
+
+/** What h14-api's policy service applies: storage, keys, retention, encryption, configuration. */
+function applyBackupPolicy(database: Database): void {
+  const s3 = s3ForTests();
+  const storage = {
+    id: 'st1',
+    name: 'ceph',
+    type: 's3' as const,
+    bucket: bucket.name,
+    endpoint: s3.endpoint,
+    region: s3.region,
+    prefix: 'restore-test',
+    vaultRef: 'unused',
+    revision: 1,
+    createdAt: '',
+    updatedAt: '',
+  };
+  const ns = database.namespace;
+  const objects: KubeObject[] = [
+    buildS3Secret(storage, ns, s3) as KubeObject,
+    buildBackupStorage(storage, ns) as KubeObject,
+    buildRetentionPolicy(7, ns) as KubeObject,
+    buildEncryptionSecret(database, 'restic-password-of-the-restore-test') as KubeObject,
+    buildBackupConfiguration(database, {
+      schedule: '0 3 1 1 *',
+      retentionDays: 7,
+      storage,
+    }) as KubeObject,
+  ];
+  for (const object of objects) cluster.state.create(object);
+}
+
+/**
+ * A backup taken after the rows were written: the one "Backup now" starts, or (when the simulator's
+ * scheduler already runs one, and skips ours) that one. Answers the snapshot name.
+ */
+async function backupNow(database: Database): Promise<string> {
+  const after = Date.now();
+  cluster.state.create(
+    buildBackupSession(database, {
+      operationId: `backup-${after}`,
+      unixSeconds: after / 1000,
+    }) as KubeObject,
+  );
+  const done = await waitFor(
+    () =>
+      cluster.state
+        .list(CORE, 'BackupSession', { namespace: database.namespace })
+        .map((s) => s.status as { phase?: string; snapshots?: { name: string }[] } | undefined)
+        .find((s) => s?.phase === 'Succeeded' && s.snapshots?.[0]?.name),
+    `a succeeded BackupSession of ${database.name}`,
+    120_000,
+  );
+  return done.snapshots![0]!.name;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'restore-real-'));
+  bucket = await createTestBucket('restore');
+  cluster = await startSimCluster({
+    name: 'real-1',
+    crdsDir: crdsDirForTests(),
+    speed: 50,
+    dataPlane: 'real',
+    dataPlaneDir: join(dir, 'data'),
+  });
+  t = await startTestEngine();
+  const provider = await t.request<{ id: string }>('POST', '/api/v1/providers', {
+    name: 'real-1',
+    kubeconfig: cluster.kubeconfig,
+    region: 'eu-west',
+  });
+  expect(provider.status, provider.text).toBe(201);
+  providerId = provider.body.id;
+  const created = await t.request<{ database: Database; operation: Operation }>(
+    'POST',
+    '/api/v1/databases',
+    createBody({ name: 'orders', engine: 'postgres', version: '15.5', providerId }),
+  );
+  expect(created.status, created.text).toBe(202);
+  source = created.body.database;
+  expect((await operationDone(created.body.operation.id)).status).toBe('SUCCEEDED');
+  await waitFor(
+    async () =>
+      (await t.request<Database>('GET', `/api/v1/databases/${source.id}`)).body.status ===
+      'RUNNING',
+    'the source database RUNNING',
+    90_000,
+  );
+  await sql(cluster, source.namespace, 'Postgres', source.name, WRITE);
+  applyBackupPolicy(source);
+}, 240_000);
+
+afterAll(async () => {
+  await t?.stop();
+  await cluster?.stop();
+  await bucket?.cleanup().catch(() => undefined);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}, 120_000);
+
+describe('POST /api/v1/databases/:id/restore on real data', () => {
+  let before = '';
+  let snapshot = '';
+
+  it('restores in place with replace: true: the deleted rows are back', async () => {
+    before = await sql(cluster, source.namespace, 'Postgres', source.name, CHECKSUM);
+    expect(before).toMatch(/^3000:/);
+    snapshot = await backupNow(source);
+    expect(snapshot).not.toBe('');
+    await sql(cluster, source.namespace, 'Postgres', source.name, 'DELETE FROM items WHERE id % 3 = 0'); // prettier-ignore
+    expect(await sql(cluster, source.namespace, 'Postgres', source.name, CHECKSUM)).toMatch(/^2000:/); // prettier-ignore
+
+    const refused = await t.request('POST', `/api/v1/databases/${source.id}/restore`, {
+      target: { inPlace: true },
+    });
+    expect(refused.status, refused.text).toBe(409);
+    expect(refused.text).toMatch(/replace/);
+
+    const preview = await t.request<{ manifests: KubeObject[] }>(
+      'POST',
+      `/api/v1/databases/${source.id}/restore?dryRun=true`,
+      { backupId: snapshot, target: { inPlace: true, replace: true } },
+    );
+    expect(preview.status, preview.text).toBe(200);
+    expect(preview.body.manifests.map((m) => m.kind)).toEqual(['RestoreSession']);
+    expect(cluster.state.list(CORE, 'RestoreSession')).toHaveLength(0);
+
+    const missing = await t.request('POST', `/api/v1/databases/${source.id}/restore`, {
+      backupId: 'no-such-snapshot',
+      target: { inPlace: true, replace: true },
+    });
+    expect(missing.status, missing.text).toBe(422);
+    expect(missing.text).toMatch(/backupId/);
+
+    const started = await t.request<RestoreStartedResponse>(
+      'POST',
+      `/api/v1/databases/${source.id}/restore`,
+      { backupId: snapshot, target: { inPlace: true, replace: true } },
+    );
+    expect(started.status, started.text).toBe(202);
+    const op = await operationDone(started.body.operation.id);
+    expect(op.status, JSON.stringify(op.error)).toBe('SUCCEEDED');
+    expect(op.steps.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['apply RestoreSession', 'wait for KubeStash', 'wait for Ready']),
+    );
+    expect(await sql(cluster, source.namespace, 'Postgres', source.name, CHECKSUM)).toBe(before);
+    const sessions = cluster.state.list(CORE, 'RestoreSession', {
+      namespace: source.namespace,
+    });
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]!.spec).toMatchObject({ dataSource: { snapshot } });
+  }, 300_000);
+
+  it('restores into a new database that becomes RUNNING only after the restore', async () => {
+    const started = await t.request<RestoreStartedResponse>(
+      'POST',
+      `/api/v1/databases/${source.id}/restore`,
+      { target: { newName: 'orders-copy', project: 'copies' } },
+    );
+    expect(started.status, started.text).toBe(202);
+    const copy = started.body.database!;
+    expect(copy.name).toBe('orders-copy');
+    expect(copy.namespace).not.toBe(source.namespace);
+    const live = await waitFor(
+      () => cluster.state.get('kubedb.com/v1', 'Postgres', copy.namespace, copy.name),
+      'the new database object',
+      60_000,
+    );
+    expect(live.spec).toMatchObject({ init: { waitForInitialRestore: true } });
+    const op = await operationDone(started.body.operation.id);
+    expect(op.status, JSON.stringify(op.error)).toBe('SUCCEEDED');
+    expect(await sql(cluster, copy.namespace, 'Postgres', copy.name, CHECKSUM)).toBe(before);
+    await waitFor(
+      async () =>
+        (await t.request<Database>('GET', `/api/v1/databases/${copy.id}`)).body.status ===
+        'RUNNING',
+      'the new database RUNNING',
+      60_000,
+    );
+    // The source is untouched and still has its rows.
+    expect(await sql(cluster, source.namespace, 'Postgres', source.name, CHECKSUM)).toBe(before);
+    const dup = await t.request('POST', `/api/v1/databases/${source.id}/restore`, {
+      target: { newName: 'orders-copy', project: 'copies' },
+    });
+    expect(dup.status, dup.text).toBe(409);
+    expect(backupNames(source).repository).toBe('orders-repo');
+  }, 300_000);
+});
