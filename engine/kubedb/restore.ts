@@ -31,6 +31,8 @@ export interface RestoreParams {
   wasPaused?: boolean;
   /** The restore point's time (for the RPO and the console). */
   pointTime?: string;
+  /** PITR with an archiver: the time KubeStash recovers to (RFC 3339). */
+  targetTime?: string;
 }
 
 /** One restorable point of a repository. */
@@ -89,9 +91,15 @@ export function snapshotSelector(database: Pick<RestoreDatabase, 'name'>): strin
 export function buildOperationRestoreSession(
   source: RestoreDatabase,
   target: RestoreDatabase,
-  restore: { operationId: string; snapshot: string },
+  restore: { operationId: string; snapshot: string; targetTime?: string },
 ): KubeObject {
-  return buildRestoreSession(source, target, restore);
+  const session = buildRestoreSession(source, target, restore);
+  if (!restore.targetTime) return session;
+  const spec = session.spec as { dataSource: Record<string, unknown> };
+  return {
+    ...session,
+    spec: { ...spec, dataSource: { ...spec.dataSource, pitr: { targetTime: restore.targetTime } } },
+  };
 }
 
 /** The RestoreSessions an operation made (there must never be more than one). */

@@ -239,4 +239,51 @@ describe('POST /api/v1/databases/:id/restore on real data', () => {
     expect(dup.status, dup.text).toBe(409);
     expect(backupNames(source).repository).toBe('orders-repo');
   }, 300_000);
+
+  it('shows RPO, the last restore as RTO, the window; a target time outside it is a 422', async () => {
+    const view = await t.request<{
+      points: { name: string; time: string }[];
+      recoverableWindow: { from: string; to: string; source: string };
+      rpoSeconds: number;
+      rtoSeconds: number;
+      objectives: { rpoSeconds: number; rtoSeconds: number; breached: string[] };
+    }>('GET', `/api/v1/databases/${source.id}/recovery`);
+    expect(view.status, view.text).toBe(200);
+    expect(view.body.points.map((p) => p.name)).toContain(snapshot);
+    expect(view.body.recoverableWindow.source).toBe('snapshots');
+    expect(view.body.rpoSeconds).toBeGreaterThanOrEqual(0);
+    expect(view.body.rpoSeconds).toBeLessThan(3600);
+    // The in-place restore above took seconds: that is the RTO, within the 4 h objective.
+    expect(view.body.rtoSeconds).toBeGreaterThan(0);
+    expect(view.body.rtoSeconds).toBeLessThan(600);
+    expect(view.body.objectives).toEqual({ rpoSeconds: 3600, rtoSeconds: 14400, breached: [] });
+
+    const { from, to } = view.body.recoverableWindow;
+    const early = new Date(Date.parse(from) - 3600_000).toISOString();
+    const outside = await t.request('POST', `/api/v1/databases/${source.id}/restore`, {
+      pitr: { targetTime: early },
+      target: { newName: 'orders-early' },
+    });
+    expect(outside.status, outside.text).toBe(422);
+    expect(outside.text).toContain(`${from} .. ${to}`);
+    expect(outside.text).toContain('pitr.targetTime');
+
+    // Inside the window: a preview restores the newest snapshot at or before the target.
+    const inside = await t.request<{ manifests: KubeObject[] }>(
+      'POST',
+      `/api/v1/databases/${source.id}/restore?dryRun=true`,
+      { pitr: { targetTime: to }, target: { newName: 'orders-pitr' } },
+    );
+    expect(inside.status, inside.text).toBe(200);
+    const session = inside.body.manifests.find((m) => m.kind === 'RestoreSession')!;
+    expect(session.spec).toMatchObject({ dataSource: { snapshot: view.body.points.at(-1)!.name } });
+
+    const both = await t.request('POST', `/api/v1/databases/${source.id}/restore`, {
+      backupId: snapshot,
+      pitr: { targetTime: to },
+      target: { inPlace: true, replace: true },
+    });
+    expect(both.status, both.text).toBe(400);
+    expect(both.text).toMatch(/not both/);
+  }, 60_000);
 });

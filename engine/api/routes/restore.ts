@@ -25,5 +25,14 @@ export function restoreRoutes(services: Services): RouteSpec[] {
           grant,
         }),
     }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/databases/:id/recovery',
+      permission: 'databases:read',
+      summary:
+        'Restorable points, the recoverable window, RPO now, RTO of the last restore and the objectives (RPO < 1 h, RTO < 4 h) with breaches',
+      params: IdParamsSchema,
+      handler: ({ params, grant }) => services.restore.recovery(params.id, grant),
+    }),
   ];
 }

@@ -9,6 +9,7 @@ import { namespaceFor, type Database, type DatabaseSpec, type Operation } from '
 import type { ClusterClient } from '../../kube';
 import { buildDesiredManifests } from '../../kubedb/manifests';
 import {
+  KUBESTASH_CORE_API,
   KUBESTASH_STORAGE_API,
   buildOperationRestoreSession,
   restorePoints,
@@ -24,9 +25,25 @@ import type { OperationService } from '../operations';
 import type { ProviderService } from '../providers';
 import type { TenancyService } from '../tenancy';
 import { parseInput } from '../validation';
+import { ARCHIVER_API, archiverKind, archiverName, supportsPitr } from '../../kubedb/archiver';
+import {
+  assertInWindow,
+  assertPitrSupported,
+  pointAtOrBefore,
+  recoveryView,
+  windowOf,
+  type RecoveryView,
+} from './recovery';
 import { isInPlace, RestoreBodySchema, type RestoreBody } from './request';
 
 export { RestoreBodySchema } from './request';
+export { OBJECTIVES, pitrManifests, type RecoveryView } from './recovery';
+
+/** The snapshot chosen, and the PITR target time when there is an archiver to replay to it. */
+interface Chosen {
+  point: RestorePoint;
+  targetTime?: string;
+}
 
 /** The answer of a restore: its operation, and the new database when restoring into one. */
 export interface RestoreStarted {
@@ -62,6 +79,27 @@ export class RestoreService {
     return restorePoints(database, page.items);
   }
 
+  /** The database's archiver, when PITR is set up for it. */
+  async archiver(database: Database, client?: ClusterClient): Promise<KubeObject | null> {
+    if (!supportsPitr(database.engine)) return null;
+    const cluster = client ?? (await this.clientOf(database.providerId));
+    return cluster
+      .get(ARCHIVER_API, archiverKind(database.engine), database.namespace, archiverName(database))
+      .catch(() => null);
+  }
+
+  /** RPO, RTO, objectives, points and the recoverable window (`GET /databases/:id/recovery`). */
+  async recovery(id: string, grant?: Grant): Promise<RecoveryView> {
+    const database = await this.context.store.databases.get(id);
+    grant?.assertAllowed('database', id, database.domain, database.project);
+    const client = await this.clientOf(database.providerId);
+    const [points, archiver] = await Promise.all([
+      this.points(database, client),
+      this.archiver(database, client),
+    ]);
+    return recoveryView(this.context.store, database, points, archiver, this.context.now());
+  }
+
   async restore(
     id: string,
     input: unknown,
@@ -75,7 +113,7 @@ export class RestoreService {
       throw new ConflictError(`database ${source.name} is being deleted`);
     const body = parseInput(RestoreBodySchema, input);
     const client = await this.clientOf(source.providerId);
-    const point = await this.choosePoint(source, body, client);
+    const { point, targetTime } = await this.choosePoint(source, body, client);
     if (isInPlace(body.target)) {
       const paused = source.halted || source.status === 'PAUSED';
       if (!paused && body.target.replace !== true) {
@@ -89,9 +127,10 @@ export class RestoreService {
         sourceId: source.id,
         snapshot: point.name,
         pointTime: point.time,
+        ...(targetTime ? { targetTime } : {}),
         ...(paused ? { wasPaused: true } : {}),
       };
-      if (options.dryRun) return { manifests: [this.preview(source, source, point)] };
+      if (options.dryRun) return { manifests: [this.preview(source, source, params)] };
       const operation = await this.operations.submit(
         source,
         'restore',
@@ -100,16 +139,29 @@ export class RestoreService {
       );
       return { operation };
     }
-    return this.restoreIntoNew(source, body.target, point, options);
+    return this.restoreIntoNew(
+      source,
+      body.target,
+      { point, ...(targetTime ? { targetTime } : {}) },
+      options,
+    );
   }
 
   private async restoreIntoNew(
     source: Database,
     target: { newName: string; project?: string | undefined; providerId?: string | undefined },
-    point: RestorePoint,
+    chosen: Chosen,
     options: RestoreOptions,
   ): Promise<RestoreStarted | { manifests: KubeObject[] }> {
     const { store } = this.context;
+    const { point, targetTime } = chosen;
+    const params: RestoreParams = {
+      mode: 'new',
+      sourceId: source.id,
+      snapshot: point.name,
+      pointTime: point.time,
+      ...(targetTime ? { targetTime } : {}),
+    };
     const domain = source.domain;
     const project = target.project ?? source.project;
     if (options.grant && !options.grant.canAct(domain, project))
@@ -146,7 +198,7 @@ export class RestoreService {
       return {
         manifests: [
           ...buildDesiredManifests({ ...spec, waitForInitialRestore: true }),
-          this.preview(source, spec, point),
+          this.preview(source, spec, params),
         ],
       };
     }
@@ -169,12 +221,6 @@ export class RestoreService {
       createdAt: now,
       updatedAt: now,
     });
-    const params: RestoreParams = {
-      mode: 'new',
-      sourceId: source.id,
-      snapshot: point.name,
-      pointTime: point.time,
-    };
     const operation = await this.operations.submit(
       database,
       'restore',
@@ -187,11 +233,12 @@ export class RestoreService {
   private preview(
     source: Pick<DatabaseSpec, 'id' | 'name' | 'engine' | 'namespace' | 'domain' | 'project'>,
     target: Pick<DatabaseSpec, 'id' | 'name' | 'engine' | 'namespace' | 'domain' | 'project'>,
-    point: RestorePoint,
+    params: RestoreParams,
   ): KubeObject {
     return buildOperationRestoreSession(source, target, {
       operationId: 'dry-run',
-      snapshot: point.name,
+      snapshot: params.snapshot,
+      ...(params.targetTime ? { targetTime: params.targetTime } : {}),
     });
   }
 
@@ -200,17 +247,24 @@ export class RestoreService {
     source: Database,
     body: RestoreBody,
     client: ClusterClient,
-  ): Promise<RestorePoint> {
+  ): Promise<Chosen> {
     const points = await this.points(source, client);
-    if (body.pitr)
-      throw new EngineError(
-        'UNSUPPORTED',
-        `point-in-time restore of ${source.engine} database ${source.name} is not available: no archiver runs for it`,
-        { details: [{ path: 'pitr', rule: 'archiver', message: 'no PITR archiver' }] },
-      );
+    if (body.pitr) {
+      assertPitrSupported(source.engine, 'pitr');
+      const archiver = await this.archiver(source, client);
+      const window = windowOf(points, archiver);
+      assertInWindow(source, body.pitr.targetTime, window);
+      // The base: the newest snapshot at or before the target; with an archiver KubeStash replays
+      // the WAL up to the target time, without one the snapshot itself is the restored point.
+      const point = pointAtOrBefore(points, body.pitr.targetTime) ?? points[0];
+      if (!point) assertInWindow(source, body.pitr.targetTime, null);
+      return {
+        point: point!,
+        ...(window?.source === 'archiver' ? { targetTime: body.pitr.targetTime } : {}),
+      };
+    }
     if (body.backupId) {
-      const backup = await this.context.store.backups.find(body.backupId);
-      const wanted = backup && backup.databaseId === source.id ? backup.snapshot : body.backupId;
+      const wanted = await this.snapshotOf(source, body.backupId, client);
       const point = points.find((p) => p.name === wanted);
       if (!point)
         throw unprocessable(
@@ -218,7 +272,7 @@ export class RestoreService {
           'restorable',
           `backup ${body.backupId} is not a succeeded snapshot of database ${source.name}`,
         );
-      return point;
+      return { point };
     }
     const newest = points.at(-1);
     if (!newest)
@@ -227,7 +281,23 @@ export class RestoreService {
         'restorable',
         `database ${source.name} has no succeeded snapshot to restore`,
       );
-    return newest;
+    return { point: newest };
+  }
+
+  /** A backup id (stored backup, or BackupSession name) as the Snapshot name it produced. */
+  private async snapshotOf(
+    source: Database,
+    backupId: string,
+    client: ClusterClient,
+  ): Promise<string> {
+    const backup = await this.context.store.backups.find(backupId);
+    if (backup && backup.databaseId === source.id && backup.snapshot) return backup.snapshot;
+    const session = await client
+      .get(KUBESTASH_CORE_API, 'BackupSession', source.namespace, backupId)
+      .catch(() => null);
+    const snapshots = (session?.status as { snapshots?: { name?: string }[] } | undefined)
+      ?.snapshots;
+    return snapshots?.[0]?.name ?? backupId;
   }
 
   private async clientOf(providerId: string): Promise<ClusterClient> {
