@@ -6,6 +6,7 @@ import { buildApi } from './api/app';
 import type { ReadinessProbe } from './api/routes/health';
 import { databaseRoutes, versionRoutes } from './api/routes/databases';
 import { restoreRoutes } from './api/routes/restore';
+import { drillRoutes } from './api/routes/drills';
 import { databaseDetailRoutes } from './api/routes/database-views';
 import { databaseChangeRoutes, eventRoutes, operationRoutes } from './api/routes/operations';
 import { providerRoutes } from './api/routes/providers';
@@ -281,6 +282,7 @@ export async function createEngine(
         ...databaseChangeRoutes(services),
         ...operationRoutes(services),
         ...restoreRoutes(services),
+        ...drillRoutes(services),
         ...eventRoutes(services),
         ...versionRoutes(services),
         ...identityRoutes(identity),

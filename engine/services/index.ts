@@ -10,6 +10,7 @@ import { OperationAbort } from './operation-abort';
 import { OperationService } from './operations';
 import { ProviderService } from './providers';
 import { RestoreService } from './restore';
+import { DrillService } from './drills';
 import { TenancyService } from './tenancy';
 import { VersionService } from './versions';
 
@@ -45,6 +46,7 @@ export interface Services {
   events: EventBus;
   tenancy: TenancyService;
   restore: RestoreService;
+  drills: DrillService;
 }
 
 export function createServices(
@@ -55,11 +57,13 @@ export function createServices(
   const operations = new OperationService(context, infrastructure.queue, infrastructure.events);
   const tenancy = new TenancyService(context);
   const restore = new RestoreService(context, providers, operations, tenancy);
+  const databases = new DatabaseService(context, providers, operations, tenancy);
   return {
     restore,
+    drills: new DrillService(context, databases, restore),
     providers,
     operations,
-    databases: new DatabaseService(context, providers, operations, tenancy),
+    databases,
     tenancy,
     databaseChanges: new DatabaseChanges(context, providers, operations),
     operationAbort: new OperationAbort(context, providers, operations),

@@ -286,4 +286,55 @@ describe('POST /api/v1/databases/:id/restore on real data', () => {
     expect(both.status, both.text).toBe(400);
     expect(both.text).toMatch(/not both/);
   }, 60_000);
+
+  it('runs a restore drill: passes, records its RTO and deletes the scratch database', async () => {
+    const created = await t.request<{ id: string; runs: unknown[] }>(
+      'POST',
+      '/api/v1/restore-drills',
+      {
+        databaseId: source.id,
+        schedule: '0 4 * * 0',
+        verify: { sql: 'SELECT count(*) FROM items' },
+      },
+    );
+    expect(created.status, created.text).toBe(201);
+    const bad = await t.request('POST', '/api/v1/restore-drills', { schedule: '0 4 * * 0' });
+    expect(bad.status, bad.text).toBe(400);
+    expect(bad.text).toMatch(/databaseId or project/);
+    const run = await waitFor(
+      async () => {
+        const drill = await t.request<{ runs: DrillRunView[] }>(
+          'GET',
+          `/api/v1/restore-drills/${created.body.id}`,
+        );
+        return drill.body.runs[0];
+      },
+      'the first drill run',
+      240_000,
+    );
+    expect(run.passed, run.message).toBe(true);
+    expect(run.rtoSeconds).not.toBeNull();
+    expect(run.rtoSeconds!).toBeGreaterThanOrEqual(0);
+    expect(run.message).toMatch(/phase-only/);
+    await waitFor(
+      async () => {
+        const scratch = await t.request<Database>(
+          'GET',
+          `/api/v1/databases/${run.scratchDatabaseId}`,
+        );
+        return scratch.status === 404 || scratch.body.status === 'DELETED' ? true : undefined;
+      },
+      'the scratch database deleted',
+      120_000,
+    );
+    const list = await t.request<{ items: { id: string }[] }>('GET', '/api/v1/restore-drills');
+    expect(list.body.items.map((d) => d.id)).toContain(created.body.id);
+  }, 300_000);
 });
+
+interface DrillRunView {
+  passed: boolean | null;
+  rtoSeconds: number | null;
+  message: string;
+  scratchDatabaseId?: string;
+}

@@ -190,6 +190,14 @@ describe('documented and actual success statuses', () => {
           };
         },
       ],
+      [
+        'POST /api/v1/restore-drills',
+        () => ({
+          url: '/api/v1/restore-drills',
+          body: { databaseId: ids.database, schedule: '0 4 * * 0' },
+          check: (r) => expect(r.body.runs).toEqual([]),
+        }),
+      ],
       ['DELETE /api/v1/databases/{id}', () => ({ url: `/api/v1/databases/${ids.database}` })],
       [
         'DELETE /api/v1/domains/{domain}/projects/{project}',

@@ -55,6 +55,8 @@ interface RestoreOptions {
   dryRun?: boolean;
   actor?: string;
   grant?: Grant;
+  /** Settings of a new target that differ from the source's (a drill's scratch database). */
+  targetOverrides?: Partial<Pick<DatabaseSpec, 'deletionPolicy' | 'labels'>>;
 }
 
 function unprocessable(path: string, rule: string, message: string): EngineError {
@@ -193,6 +195,7 @@ export class RestoreService {
       project,
       namespace: namespaceFor(domain, project),
       halted: false,
+      ...options.targetOverrides,
     };
     if (options.dryRun) {
       return {
