@@ -7,6 +7,7 @@ import type { ReadinessProbe } from './api/routes/health';
 import { databaseRoutes, versionRoutes } from './api/routes/databases';
 import { restoreRoutes } from './api/routes/restore';
 import { drillRoutes } from './api/routes/drills';
+import { estateRoutes } from './api/routes/estate';
 import { databaseDetailRoutes } from './api/routes/database-views';
 import { databaseChangeRoutes, eventRoutes, operationRoutes } from './api/routes/operations';
 import { providerRoutes } from './api/routes/providers';
@@ -283,6 +284,7 @@ export async function createEngine(
         ...operationRoutes(services),
         ...restoreRoutes(services),
         ...drillRoutes(services),
+        ...estateRoutes(services),
         ...eventRoutes(services),
         ...versionRoutes(services),
         ...identityRoutes(identity),

@@ -11,6 +11,7 @@ import { OperationService } from './operations';
 import { ProviderService } from './providers';
 import { RestoreService } from './restore';
 import { DrillService } from './drills';
+import { EstateService } from './estate';
 import { TenancyService } from './tenancy';
 import { VersionService } from './versions';
 
@@ -47,6 +48,7 @@ export interface Services {
   tenancy: TenancyService;
   restore: RestoreService;
   drills: DrillService;
+  estate: EstateService;
 }
 
 export function createServices(
@@ -61,6 +63,7 @@ export function createServices(
   return {
     restore,
     drills: new DrillService(context, databases, restore),
+    estate: new EstateService(context, providers),
     providers,
     operations,
     databases,

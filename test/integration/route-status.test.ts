@@ -205,6 +205,27 @@ describe('documented and actual success statuses', () => {
       ],
       ['DELETE /api/v1/domains/{domain}', () => ({ url: '/api/v1/domains/st' })],
       [
+        'POST /api/v1/backup-estate/cleanup',
+        () => {
+          // A Repository nothing writes to is an orphan.
+          cluster.state.create({
+            apiVersion: 'storage.kubestash.com/v1alpha1',
+            kind: 'Repository',
+            metadata: { name: 'st-orphan-repo', namespace: 'acme-status' },
+            spec: { storageRef: { name: 'none' }, path: '/orphan' },
+          });
+          return {
+            url: '/api/v1/backup-estate/cleanup',
+            body: {
+              providerId: ids.provider,
+              namespace: 'acme-status',
+              kind: 'Repository',
+              name: 'st-orphan-repo',
+            },
+          };
+        },
+      ],
+      [
         'POST /api/v1/providers#second',
         () => ({
           url: '/api/v1/providers',
