@@ -5,6 +5,9 @@ import type { Logger } from 'pino';
 import { buildApi } from './api/app';
 import type { ReadinessProbe } from './api/routes/health';
 import { databaseRoutes, versionRoutes } from './api/routes/databases';
+import { restoreRoutes } from './api/routes/restore';
+import { drillRoutes } from './api/routes/drills';
+import { estateRoutes } from './api/routes/estate';
 import { databaseDetailRoutes } from './api/routes/database-views';
 import { databaseChangeRoutes, eventRoutes, operationRoutes } from './api/routes/operations';
 import { providerRoutes } from './api/routes/providers';
@@ -288,6 +291,9 @@ export async function createEngine(
         ...databaseDetailRoutes(services),
         ...databaseChangeRoutes(services),
         ...operationRoutes(services),
+        ...restoreRoutes(services),
+        ...drillRoutes(services),
+        ...estateRoutes(services),
         ...eventRoutes(services),
         ...versionRoutes(services),
         ...identityRoutes(identity),

@@ -7,6 +7,7 @@ import { buildOpsRequestForOperation, readOpsRequestStatus, type OpsProgress } f
 import { KUBEDB_API_VERSION, type KubeObject } from '../kubedb/types';
 import { specOf } from '../services/databases';
 import type { LoopContext } from './context';
+import { executeRestore } from './restore-executors';
 
 /** What an executor may report while it works. */
 export interface ExecutionReporter {
@@ -269,8 +270,9 @@ export async function execute(execution: Execution): Promise<void> {
     case 'restart':
     case 'rotate-credentials':
       return runOpsRequest(execution, operation.type, operation.params, operation.id);
-    case 'backup':
     case 'restore':
+      return executeRestore(execution);
+    case 'backup':
       throw new EngineError('UNSUPPORTED', `${operation.type} operations are not available yet`, {
         terminal: true,
       });

@@ -9,6 +9,9 @@ import type { EventBus } from './events';
 import { OperationAbort } from './operation-abort';
 import { OperationService } from './operations';
 import { ProviderService } from './providers';
+import { RestoreService } from './restore';
+import { DrillService } from './drills';
+import { EstateService } from './estate';
 import { TenancyService } from './tenancy';
 import { VersionService } from './versions';
 
@@ -43,6 +46,9 @@ export interface Services {
   versions: VersionService;
   events: EventBus;
   tenancy: TenancyService;
+  restore: RestoreService;
+  drills: DrillService;
+  estate: EstateService;
 }
 
 export function createServices(
@@ -52,10 +58,15 @@ export function createServices(
   const providers = new ProviderService(context);
   const operations = new OperationService(context, infrastructure.queue, infrastructure.events);
   const tenancy = new TenancyService(context);
+  const restore = new RestoreService(context, providers, operations, tenancy);
+  const databases = new DatabaseService(context, providers, operations, tenancy);
   return {
+    restore,
+    drills: new DrillService(context, databases, restore),
+    estate: new EstateService(context, providers),
     providers,
     operations,
-    databases: new DatabaseService(context, providers, operations, tenancy),
+    databases,
     tenancy,
     databaseChanges: new DatabaseChanges(context, providers, operations),
     operationAbort: new OperationAbort(context, providers, operations),

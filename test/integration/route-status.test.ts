@@ -161,12 +161,70 @@ describe('documented and actual success statuses', () => {
         'POST /api/v1/operations/{id}/abort',
         () => ({ url: `/api/v1/operations/${ids.rotate}/abort` }),
       ],
+      [
+        'POST /api/v1/databases/{id}/restore',
+        () => {
+          // A succeeded (simulated) Snapshot of the database's repository to restore from.
+          const snapshot = cluster.state.create(
+            {
+              apiVersion: 'storage.kubestash.com/v1alpha1',
+              kind: 'Snapshot',
+              metadata: {
+                name: 'st-db-repo-sample',
+                namespace: 'acme-status',
+                labels: { 'kubestash.com/repo-name': 'st-db-repo' },
+                annotations: { 'sim.kubedb.dev/simulated-backup': 'true' },
+              },
+              spec: { repository: 'st-db-repo', session: 'scheduled' },
+            },
+            { skipAdmission: true },
+          );
+          cluster.state.updateStatus(
+            { ...snapshot, status: { phase: 'Succeeded', snapshotTime: new Date().toISOString() } },
+            { skipAdmission: true },
+          );
+          return {
+            url: `/api/v1/databases/${ids.database}/restore`,
+            body: { target: { newName: 'st-copy' } },
+            check: (r) => expect((r.body.database as { name: string }).name).toBe('st-copy'),
+          };
+        },
+      ],
+      [
+        'POST /api/v1/restore-drills',
+        () => ({
+          url: '/api/v1/restore-drills',
+          body: { databaseId: ids.database, schedule: '0 4 * * 0' },
+          check: (r) => expect(r.body.runs).toEqual([]),
+        }),
+      ],
       ['DELETE /api/v1/databases/{id}', () => ({ url: `/api/v1/databases/${ids.database}` })],
       [
         'DELETE /api/v1/domains/{domain}/projects/{project}',
         () => ({ url: '/api/v1/domains/st/projects/p' }),
       ],
       ['DELETE /api/v1/domains/{domain}', () => ({ url: '/api/v1/domains/st' })],
+      [
+        'POST /api/v1/backup-estate/cleanup',
+        () => {
+          // A Repository nothing writes to is an orphan.
+          cluster.state.create({
+            apiVersion: 'storage.kubestash.com/v1alpha1',
+            kind: 'Repository',
+            metadata: { name: 'st-orphan-repo', namespace: 'acme-status' },
+            spec: { storageRef: { name: 'none' }, path: '/orphan' },
+          });
+          return {
+            url: '/api/v1/backup-estate/cleanup',
+            body: {
+              providerId: ids.provider,
+              namespace: 'acme-status',
+              kind: 'Repository',
+              name: 'st-orphan-repo',
+            },
+          };
+        },
+      ],
       [
         'POST /api/v1/providers#second',
         () => ({

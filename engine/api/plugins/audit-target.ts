@@ -10,6 +10,8 @@ const KINDS: Record<string, string> = {
   domains: 'domain',
   backups: 'backup',
   'backup-storages': 'backup-storage',
+  'restore-drills': 'restore-drill',
+  'backup-estate': 'backup-estate',
 };
 
 /** Looks up the name of an object by kind and id; null when there is none (any more). */

@@ -1,0 +1,172 @@
+/**
+ * The restore operation: prepare the target (a new database applied with
+ * `init.waitForInitialRestore`, or a paused one resumed), apply one RestoreSession whose name
+ * derives from the operation id (server-side apply: a retry or a resumed daemon re-applies the same
+ * object, never a second one), follow it to the end, wait for the target to be Ready, and put a
+ * paused database back. A failure names KubeStash's reason; the source database is never touched.
+ */
+import { delay } from '../base/clock';
+import { EngineError } from '../base/errors';
+import { ENGINE_KINDS } from '../domain';
+import { FIELD_MANAGER } from '../kube';
+import { buildDatabaseManifest, buildDesiredManifests } from '../kubedb/manifests';
+import {
+  KUBESTASH_CORE_API,
+  buildOperationRestoreSession,
+  readRestoreSession,
+  restoreSessionSelector,
+  type RestoreParams,
+} from '../kubedb/restore';
+import { KUBEDB_API_VERSION } from '../kubedb/types';
+import { specOf } from '../services/databases';
+import type { Execution } from './executors';
+
+const WAIT = { minMs: 100, maxMs: 2_000, deadlineMs: 60 * 60_000 };
+
+async function waitUntil<T>(
+  execution: Execution,
+  what: string,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
+  const { clock, store } = execution.context;
+  const deadline = clock.now() + WAIT.deadlineMs;
+  let pause = WAIT.minMs;
+  for (;;) {
+    if ((await store.operations.find(execution.operation.id))?.status === 'CANCELLED')
+      throw new EngineError('CONFLICT', 'the operation was aborted', { terminal: true });
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (clock.now() >= deadline)
+      throw new EngineError('UNAVAILABLE', `timed out waiting for ${what}`, { terminal: true });
+    await delay(pause, execution.signal, clock);
+    pause = Math.min(WAIT.maxMs, pause * 2);
+  }
+}
+
+async function livePhase(execution: Execution): Promise<string | null> {
+  const { client, database } = execution;
+  const live = await client.get(
+    KUBEDB_API_VERSION,
+    ENGINE_KINDS[database.engine],
+    database.namespace,
+    database.name,
+    execution.signal,
+  );
+  if (!live) return null;
+  return String((live.status as { phase?: string } | undefined)?.phase ?? '');
+}
+
+async function waitForPhase(execution: Execution, phases: readonly string[]): Promise<void> {
+  await waitUntil(
+    execution,
+    `${execution.database.name} to be ${phases.join(' or ')}`,
+    async () => {
+      const phase = await livePhase(execution);
+      return phase && phases.includes(phase) ? true : undefined;
+    },
+  );
+}
+
+async function setHalted(execution: Execution, halted: boolean): Promise<void> {
+  await execution.client.apply(buildDatabaseManifest({ ...specOf(execution.database), halted }), {
+    fieldManager: FIELD_MANAGER,
+    force: true,
+    signal: execution.signal,
+  });
+}
+
+function paramsOf(execution: Execution): RestoreParams {
+  const params = execution.operation.params as Partial<RestoreParams>;
+  if ((params.mode !== 'in-place' && params.mode !== 'new') || !params.sourceId || !params.snapshot)
+    throw new EngineError('INTERNAL', 'the restore operation lacks its mode, source or snapshot', {
+      terminal: true,
+    });
+  return params as RestoreParams;
+}
+
+/** Executes a `restore` operation (see the module comment). */
+export async function executeRestore(execution: Execution): Promise<void> {
+  const { client, database, report, operation, context } = execution;
+  const params = paramsOf(execution);
+  const source = await context.store.databases.get(params.sourceId);
+
+  if (params.mode === 'new') {
+    await report.step('create target', `${database.name} waits for its initial restore`);
+    for (const manifest of buildDesiredManifests({
+      ...specOf(database),
+      waitForInitialRestore: true,
+    })) {
+      await client.apply(manifest, {
+        fieldManager: FIELD_MANAGER,
+        force: true,
+        signal: execution.signal,
+      });
+    }
+  } else if (params.wasPaused) {
+    await report.step('resume for restore');
+    await setHalted(execution, false);
+    await waitForPhase(execution, ['Ready', 'Critical']);
+  }
+  await report.progress(20, 'target prepared');
+
+  const session = buildOperationRestoreSession(specOf(source), specOf(database), {
+    operationId: operation.id,
+    snapshot: params.snapshot,
+  });
+  const existing = await client.list(KUBESTASH_CORE_API, 'RestoreSession', {
+    namespace: session.metadata.namespace,
+    labelSelector: restoreSessionSelector(operation.id),
+    signal: execution.signal,
+  });
+  const other = existing.items.find((item) => item.metadata.name !== session.metadata.name);
+  if (other)
+    throw new EngineError(
+      'CONFLICT',
+      `RestoreSession ${other.metadata.name} already belongs to this operation`,
+      { terminal: true },
+    );
+  await report.step('apply RestoreSession', session.metadata.name);
+  await client.apply(session, {
+    fieldManager: FIELD_MANAGER,
+    force: true,
+    signal: execution.signal,
+  });
+  await report.opsRequest(session.metadata.name);
+
+  await report.step('wait for KubeStash', `snapshot ${params.snapshot}`);
+  let lastPhase = '';
+  const done = await waitUntil(execution, `RestoreSession ${session.metadata.name}`, async () => {
+    const live = await client.get(
+      KUBESTASH_CORE_API,
+      'RestoreSession',
+      session.metadata.namespace,
+      session.metadata.name,
+      execution.signal,
+    );
+    if (!live)
+      throw new EngineError('UNAVAILABLE', `RestoreSession ${session.metadata.name} disappeared`, {
+        terminal: false,
+      });
+    const status = readRestoreSession(live);
+    if (status.phase !== lastPhase) {
+      lastPhase = status.phase;
+      await report.progress(status.phase === 'Running' ? 50 : 30, `KubeStash: ${status.phase}`);
+    }
+    return status.done ? status : undefined;
+  });
+  if (!done.succeeded)
+    throw new EngineError(
+      'UNPROCESSABLE',
+      `KubeStash failed the restore of snapshot ${params.snapshot} into ${database.name}: ${done.reason ?? done.phase}`,
+      { terminal: true },
+    );
+
+  await report.step('wait for Ready', database.name);
+  await report.progress(80, `restored${done.duration ? ` in ${done.duration}` : ''}`);
+  await waitForPhase(execution, ['Ready']);
+  if (params.mode === 'in-place' && params.wasPaused) {
+    await report.step('pause again');
+    await setHalted(execution, true);
+    await waitForPhase(execution, ['Halted']);
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * The backup estate: every KubeStash BackupStorage, BackupConfiguration, Repository and Snapshot on
+ * every cluster (also the ones the engine did not create), with the database each protects, the
+ * orphans (a snapshot whose database is gone, a repository no configuration writes to) and the
+ * unprotected databases (no configuration, no succeeded backup, or one older than the schedule
+ * allows). An orphan is removed with `POST /backup-estate/cleanup`.
+ */
+import { z } from 'zod';
+import { EngineError } from '../../base/errors';
+import type { Database } from '../../domain';
+import type { ClusterClient } from '../../kube';
+import { KUBESTASH_CORE_API, KUBESTASH_STORAGE_API, REPO_NAME_LABEL } from '../../kubedb/restore';
+import {
+  DATABASE_ID_LABEL,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  type KubeObject,
+} from '../../kubedb/types';
+import type { Grant } from '../auth/access';
+import type { ServiceContext } from '../context';
+import type { ProviderService } from '../providers';
+import { parseInput } from '../validation';
+
+type Kind = 'BackupStorage' | 'BackupConfiguration' | 'Repository' | 'Snapshot';
+const KINDS: { kind: Kind; apiVersion: string }[] = [
+  { kind: 'BackupStorage', apiVersion: KUBESTASH_STORAGE_API },
+  { kind: 'BackupConfiguration', apiVersion: KUBESTASH_CORE_API },
+  { kind: 'Repository', apiVersion: KUBESTASH_STORAGE_API },
+  { kind: 'Snapshot', apiVersion: KUBESTASH_STORAGE_API },
+];
+
+export interface EstateItem {
+  providerId: string;
+  namespace: string;
+  kind: Kind;
+  name: string;
+  databaseId?: string;
+  managed: boolean;
+  orphan?: string;
+}
+
+export interface Estate {
+  items: EstateItem[];
+  unprotected: { databaseId: string; name: string; reason: string }[];
+}
+
+export const CleanupBodySchema = z.object({
+  providerId: z.string({ error: 'providerId must be a string' }).min(1).max(63),
+  namespace: z.string({ error: 'namespace must be a string' }).min(1).max(63),
+  kind: z.enum(['Snapshot', 'Repository'], { error: 'kind must be Snapshot or Repository' }),
+  name: z.string({ error: 'name must be a string' }).min(1).max(253),
+});
+
+function rec(value: unknown): Record<string, unknown> {
+  return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+}
+function str(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+/** The longest gap a five-field cron schedule allows between two runs, roughly, in ms. */
+export function scheduleIntervalMs(schedule: string): number {
+  const [minute = '*', hour = '*', dom = '*', , dow = '*'] = schedule.trim().split(/\s+/);
+  if (minute === '*' || minute.startsWith('*/')) return 60 * 60_000;
+  if (hour === '*' || hour.includes('/') || hour.includes(',')) return 60 * 60_000;
+  if (dom !== '*') return 31 * 24 * 3600_000;
+  if (dow !== '*') return 7 * 24 * 3600_000;
+  return 24 * 3600_000;
+}
+
+export class EstateService {
+  constructor(
+    private readonly context: ServiceContext,
+    private readonly providers: ProviderService,
+  ) {}
+
+  async estate(providerId?: string, grant?: Grant): Promise<Estate> {
+    const { store } = this.context;
+    const providers = (await store.providers.list()).items.filter(
+      (p) => !providerId || p.id === providerId,
+    );
+    const databases = (await store.databases.list({}, { limit: 1000 })).items.filter(
+      (d) => d.status !== 'DELETED' && (!grant || grant.canAct(d.domain, d.project)),
+    );
+    const items: EstateItem[] = [];
+    const unprotected: Estate['unprotected'] = [];
+    for (const provider of providers) {
+      const client = await this.providers.clientFor(provider);
+      const objects = await this.objects(client);
+      const here = databases.filter((d) => d.providerId === provider.id);
+      items.push(...this.classify(provider.id, objects, here));
+      unprotected.push(...this.unprotected(objects, here));
+    }
+    return { items, unprotected };
+  }
+
+  /** Deletes an orphan Snapshot or Repository, after checking it still is one. */
+  async cleanup(input: unknown, options: { dryRun?: boolean; grant?: Grant } = {}) {
+    const body = parseInput(CleanupBodySchema, input);
+    const estate = await this.estate(body.providerId, options.grant);
+    const item = estate.items.find(
+      (i) => i.namespace === body.namespace && i.kind === body.kind && i.name === body.name,
+    );
+    if (!item)
+      throw new EngineError(
+        'NOT_FOUND',
+        `${body.kind} ${body.namespace}/${body.name} was not found`,
+      );
+    if (!item.orphan) {
+      const message = `${body.kind} ${body.namespace}/${body.name} is not an orphan`;
+      throw new EngineError('CONFLICT', message, {
+        details: [{ path: 'name', rule: 'orphan', message }],
+      });
+    }
+    if (!options.dryRun) {
+      const client = await this.providers.clientFor(
+        await this.context.store.providers.get(body.providerId),
+      );
+      await client.delete(KUBESTASH_STORAGE_API, body.kind, body.namespace, body.name);
+    }
+    return { deleted: item, dryRun: options.dryRun === true };
+  }
+
+  private async objects(client: ClusterClient): Promise<Map<Kind, KubeObject[]>> {
+    const map = new Map<Kind, KubeObject[]>();
+    for (const { kind, apiVersion } of KINDS) {
+      const page = await client
+        .listAll(apiVersion, kind)
+        .catch(() => ({ items: [] as KubeObject[] }));
+      map.set(kind, page.items);
+    }
+    return map;
+  }
+
+  private classify(
+    providerId: string,
+    objects: Map<Kind, KubeObject[]>,
+    databases: Database[],
+  ): EstateItem[] {
+    const byId = new Map(databases.map((d) => [d.id, d]));
+    const byName = new Map(databases.map((d) => [`${d.namespace}/${d.name}`, d]));
+    const configurations = objects.get('BackupConfiguration') ?? [];
+    const written = new Set(
+      configurations.flatMap((bc) =>
+        (Array.isArray(rec(bc.spec).sessions) ? (rec(bc.spec).sessions as unknown[]) : [])
+          .flatMap((s) =>
+            Array.isArray(rec(s).repositories) ? (rec(s).repositories as unknown[]) : [],
+          )
+          .map((r) => `${bc.metadata.namespace}/${str(rec(r).name)}`),
+      ),
+    );
+    const repoApp = new Map(
+      (objects.get('Repository') ?? []).map((r) => [
+        `${r.metadata.namespace}/${r.metadata.name}`,
+        rec(rec(r.spec).appRef),
+      ]),
+    );
+    const items: EstateItem[] = [];
+    for (const { kind } of KINDS) {
+      for (const object of objects.get(kind) ?? []) {
+        const namespace = object.metadata.namespace ?? '';
+        const labels = object.metadata.labels ?? {};
+        const spec = rec(object.spec);
+        const app =
+          kind === 'BackupConfiguration'
+            ? rec(spec.target)
+            : kind === 'Snapshot'
+              ? Object.keys(rec(spec.appRef)).length > 0
+                ? rec(spec.appRef)
+                : (repoApp.get(`${namespace}/${str(labels[REPO_NAME_LABEL] ?? spec.repository)}`) ??
+                  {})
+              : rec(spec.appRef);
+        const appKey = str(app.name) ? `${str(app.namespace) || namespace}/${str(app.name)}` : '';
+        const labelled = labels[DATABASE_ID_LABEL];
+        const database =
+          (labelled ? byId.get(labelled) : undefined) ?? (appKey ? byName.get(appKey) : undefined);
+        let orphan: string | undefined;
+        if (kind === 'Snapshot' && !database && (labelled || appKey))
+          orphan = `its database ${appKey || labelled} is gone`;
+        if (kind === 'Repository' && !written.has(`${namespace}/${object.metadata.name}`))
+          orphan = 'no BackupConfiguration writes to it';
+        items.push({
+          providerId,
+          namespace,
+          kind,
+          name: object.metadata.name,
+          ...(database ? { databaseId: database.id } : labelled ? { databaseId: labelled } : {}),
+          managed: labels[MANAGED_BY_LABEL] === MANAGED_BY_VALUE || !!labelled,
+          ...(orphan ? { orphan } : {}),
+        });
+      }
+    }
+    return items;
+  }
+
+  private unprotected(
+    objects: Map<Kind, KubeObject[]>,
+    databases: Database[],
+  ): Estate['unprotected'] {
+    const now = this.context.now().getTime();
+    const result: Estate['unprotected'] = [];
+    for (const database of databases) {
+      const bc = (objects.get('BackupConfiguration') ?? []).find((o) => {
+        const target = rec(rec(o.spec).target);
+        return o.metadata.namespace === database.namespace && str(target.name) === database.name;
+      });
+      if (!bc) {
+        result.push({
+          databaseId: database.id,
+          name: database.name,
+          reason: 'no backup configuration',
+        });
+        continue;
+      }
+      const times = (objects.get('Snapshot') ?? [])
+        .filter((s) => s.metadata.namespace === database.namespace)
+        .filter((s) => str(rec(rec(s.spec).appRef).name) === database.name)
+        .filter((s) => rec(s.status).phase === 'Succeeded')
+        .map((s) =>
+          Date.parse(str(rec(s.status).snapshotTime) || (s.metadata.creationTimestamp ?? '')),
+        )
+        .sort((a, b) => a - b);
+      const newest = times.at(-1);
+      const sessions = rec(bc.spec).sessions;
+      const schedule = str(
+        rec(rec(Array.isArray(sessions) ? sessions[0] : undefined).scheduler).schedule,
+      );
+      const allowed = scheduleIntervalMs(schedule || '0 0 * * *') * 1.5 + 3600_000;
+      if (newest === undefined)
+        result.push({
+          databaseId: database.id,
+          name: database.name,
+          reason: 'no succeeded backup yet',
+        });
+      else if (now - newest > allowed)
+        result.push({
+          databaseId: database.id,
+          name: database.name,
+          reason: `newest backup is ${Math.round((now - newest) / 3600_000)} h old; schedule "${schedule}" allows ${Math.round(allowed / 3600_000)} h`,
+        });
+    }
+    return result;
+  }
+}
