@@ -1,0 +1,2 @@
+export { BackupsPanel } from './BackupsPanel';
+export { BackupStoragesPanel } from './BackupStoragesPanel';
