@@ -90,6 +90,7 @@ export function BackupStoragesPanel({ client }: { client: ApiClient }) {
         if (failure instanceof ApiError && failure.status === 409 && storage.usedBy.length > 0)
           throw new Error(
             `${storage.name} is used by ${storage.usedBy.map((u) => u.name).join(', ')}: ${failure.message}`,
+            { cause: failure },
           );
         throw failure;
       }

@@ -12,7 +12,7 @@ import {
   useOfflineReason,
 } from '../../ui';
 import { phaseWhy, versionText } from '../../model/progress';
-import { BackupsPanel } from '../backups/BackupsPanel';
+import { BackupsTab } from '../backups/BackupsTab';
 import { ActionsBar } from './detail/ActionsBar';
 import { CredentialsPanel } from './detail/CredentialsPanel';
 import { DriftPanel } from './detail/DriftPanel';
@@ -204,7 +204,7 @@ function DatabaseDetailScreen({ id }: { id: string }) {
         disabledReason={disabledReason}
         onApplied={applied}
       />
-      <BackupsPanel
+      <BackupsTab
         key={`backups-${database.id}`}
         database={database}
         client={client}
