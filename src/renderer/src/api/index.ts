@@ -56,3 +56,4 @@ export function createApiClient(
   });
   return { client: createHttpClient('', fetchImpl, session, onStreamState), session };
 }
+export * from './backups';

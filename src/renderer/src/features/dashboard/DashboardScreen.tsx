@@ -11,7 +11,7 @@ import {
 } from 'recharts';
 import { useFleetStore } from '../../stores';
 import { DatabaseStatusBadge, EmptyState, StatusBadge, href, kubedbText, navigate } from '../../ui';
-import { operationsPerDay, summarise } from './fleet-summary';
+import { backupCounts, operationsPerDay, summarise } from './fleet-summary';
 
 /** The fleet at a glance: statuses, engines, clusters and their health, what needs attention, operations, events. */
 export function DashboardScreen({
@@ -24,6 +24,10 @@ export function DashboardScreen({
   const operations = useFleetStore((s) => s.operations);
   const feed = useFleetStore((s) => s.feed);
   const summary = useMemo(() => summarise(databases.values()), [databases]);
+  const backups = useMemo(
+    () => backupCounts(databases.values(), operations.values()),
+    [databases, operations],
+  );
   const perDay = useMemo(() => operationsPerDay(operations.values()), [operations]);
   const go = (patch: { status?: string; engine?: string; providerId?: string }): void => {
     onFilter(patch);
@@ -50,6 +54,18 @@ export function DashboardScreen({
             {summary.total}
           </span>
           databases
+        </div>
+        <div className="card">
+          <span className="card-n" data-testid="dash-no-backup">
+            {backups.withoutBackup}
+          </span>
+          without a backup policy
+        </div>
+        <div className="card">
+          <span className="card-n" data-testid="dash-backup-failed">
+            {backups.failed}
+          </span>
+          with a failed last backup
         </div>
         {Object.entries(summary.byStatus).map(([status, n]) => (
           <button

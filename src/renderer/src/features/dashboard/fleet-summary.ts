@@ -63,3 +63,27 @@ export function operationsPerDay(
   }
   return [...out.values()];
 }
+
+/**
+ * Backup counts of the dashboard: live databases without a backup policy, and those whose latest
+ * backup operation failed.
+ */
+export function backupCounts(
+  databases: Iterable<Database>,
+  operations: Iterable<Operation>,
+): { withoutBackup: number; failed: number } {
+  const latest = new Map<string, Operation>();
+  for (const op of operations) {
+    if (op.type !== 'backup') continue;
+    const seen = latest.get(op.databaseId);
+    if (!seen || seen.createdAt < op.createdAt) latest.set(op.databaseId, op);
+  }
+  let withoutBackup = 0;
+  let failed = 0;
+  for (const db of databases) {
+    if (db.status === 'DELETED' || db.status === 'DELETING') continue;
+    if (db.backup === null) withoutBackup += 1;
+    if (latest.get(db.id)?.status === 'FAILED') failed += 1;
+  }
+  return { withoutBackup, failed };
+}

@@ -12,6 +12,7 @@ import {
   useOfflineReason,
 } from '../../ui';
 import { phaseWhy, versionText } from '../../model/progress';
+import { BackupsTab } from '../backups/BackupsTab';
 import { ActionsBar } from './detail/ActionsBar';
 import { CredentialsPanel } from './detail/CredentialsPanel';
 import { DriftPanel } from './detail/DriftPanel';
@@ -202,6 +203,12 @@ function DatabaseDetailScreen({ id }: { id: string }) {
         client={client}
         disabledReason={disabledReason}
         onApplied={applied}
+      />
+      <BackupsTab
+        key={`backups-${database.id}`}
+        database={database}
+        client={client}
+        disabledReason={disabledReason}
       />
       <OperationsPanel databaseId={database.id} />
       <Suspense fallback={<p>Loading charts…</p>}>

@@ -1,5 +1,6 @@
 import type { ApiClient, DesktopSettingsClient } from '../../api';
 import type { SettingsView } from '../../../../shared/ipc';
+import { BackupStoragesPanel } from '../backups/BackupStoragesPanel';
 import { HealthPanel } from '../health';
 import { usePreferencesStore, type ThemeChoice } from '../../stores';
 import { EngineSettingsForm } from './EngineSettingsForm';
@@ -36,6 +37,7 @@ export function SettingsScreen({
         </form>
         <HealthPanel client={client} />
       </div>
+      <BackupStoragesPanel client={client} />
       {settings ? (
         <EngineSettingsForm settings={settings} onApplied={onBackendChanged} />
       ) : (

@@ -1,0 +1,3 @@
+export { BackupsPanel } from './BackupsPanel';
+export { BackupStoragesPanel } from './BackupStoragesPanel';
+export { BackupsTab } from './BackupsTab';
