@@ -19,6 +19,33 @@ export const CronScheduleSchema = z.string({ error: 'schedule must be a string' 
   { error: 'schedule must be a five-field cron expression such as "0 2 * * *"' },
 );
 
+function keepCount(field: string) {
+  return z
+    .number({ error: `retention.${field} must be a number` })
+    .int({ error: `retention.${field} must be an integer` })
+    .min(1, { error: `retention.${field} must be at least 1` })
+    .max(LIMITS.backupRetentionDays.max, {
+      error: `retention.${field} must be at most ${LIMITS.backupRetentionDays.max}`,
+    })
+    .optional();
+}
+
+/** restic/KubeStash keep-* retention; at least one count. */
+export const BackupRetentionSchema = z
+  .strictObject(
+    {
+      keepLast: keepCount('keepLast'),
+      keepDaily: keepCount('keepDaily'),
+      keepWeekly: keepCount('keepWeekly'),
+      keepMonthly: keepCount('keepMonthly'),
+    },
+    { error: 'retention must be an object of keepLast, keepDaily, keepWeekly, keepMonthly' },
+  )
+  .refine((value) => Object.values(value).some((count) => count !== undefined), {
+    error: 'retention must give at least one of keepLast, keepDaily, keepWeekly, keepMonthly',
+  });
+export type BackupRetentionCounts = z.infer<typeof BackupRetentionSchema>;
+
 /** A database's scheduled-backup policy (`PUT /databases/:id/backup-policy`, and `backup` on create). */
 export const BackupPolicySchema = z.object({
   schedule: CronScheduleSchema,
@@ -30,6 +57,12 @@ export const BackupPolicySchema = z.object({
       error: `retentionDays must be at most ${LIMITS.backupRetentionDays.max}`,
     })
     .default(LIMITS.backupRetentionDays.default),
+  /** restic keep-* counts; when given they replace `retentionDays` in the RetentionPolicy. */
+  retention: BackupRetentionSchema.optional(),
+  /** Point-in-time recovery (continuous archiving), for engines that support it. */
+  pitr: z.boolean({ error: 'pitr must be true or false' }).optional(),
+  /** Scheduling stopped (the BackupConfiguration is paused); snapshots stay. */
+  paused: z.boolean({ error: 'paused must be true or false' }).optional(),
   storageId: IdSchema,
 });
 export type BackupPolicy = z.infer<typeof BackupPolicySchema>;
