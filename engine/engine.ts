@@ -7,6 +7,7 @@ import type { ReadinessProbe } from './api/routes/health';
 import { databaseRoutes, versionRoutes } from './api/routes/databases';
 import { databaseDetailRoutes } from './api/routes/database-views';
 import { databaseChangeRoutes, eventRoutes, operationRoutes } from './api/routes/operations';
+import { backupRoutes } from './api/routes/backups';
 import { providerRoutes } from './api/routes/providers';
 import { systemClock, type Clock } from './base/clock';
 import { DisposableStack } from './base/disposable';
@@ -231,6 +232,7 @@ export async function createEngine(
           services.providers.clientFor(await store.providers.get(providerId)),
         fence: () => leadership.fence(),
         audit: (entry) => identity.audit.record(entry),
+        applyBackupPolicy: (databaseId) => services.backups.policies.apply(databaseId),
         cachedOpsRequest: (providerId, kind, namespace, name) =>
           loopsRef.current?.syncOf(providerId)?.cachedOpsRequest(kind, namespace, name),
       },
@@ -250,6 +252,7 @@ export async function createEngine(
       },
     });
     loopsRef.current = loops;
+    services.backups.backups.objectsOf = (providerId) => loops.backupsOf(providerId);
     const probes: ReadinessProbe[] = [
       {
         name: 'store',
@@ -279,6 +282,7 @@ export async function createEngine(
         ...databaseDetailRoutes(services),
         ...databaseChangeRoutes(services),
         ...operationRoutes(services),
+        ...backupRoutes(services),
         ...eventRoutes(services),
         ...versionRoutes(services),
         ...identityRoutes(identity),

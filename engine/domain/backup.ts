@@ -80,6 +80,20 @@ export const BackupStorageSchema = z.object({
   endpoint: z.string().url({ error: 'endpoint must be a URL' }),
   region: z.string().max(64).default(''),
   prefix: z.string().max(512).default(''),
+  /** Path-style addressing (`endpoint/bucket/key`), as Ceph RGW and MinIO on an IP need. */
+  forcePathStyle: z.boolean().default(true),
+  /** The default retention of policies that give none; null: the engine's default. */
+  retentionDays: z
+    .number()
+    .int()
+    .min(1)
+    .max(LIMITS.backupRetentionDays.max)
+    .nullable()
+    .default(null),
+  /** The access key id's last four characters (not secret), so an admin can tell keys apart. */
+  accessKeyIdHint: z.string().max(4).default(''),
+  /** Clusters the storage has been materialised on. */
+  providerIds: z.array(z.string()).default([]),
   /** The vault key under which `accessKeyId` and `secretAccessKey` are kept. */
   vaultRef: z.string().min(1),
   ...RecordMetaShape,
@@ -94,8 +108,18 @@ export const CreateBackupStorageRequestSchema = z.object({
   endpoint: z.string().url({ error: 'endpoint must be a URL' }),
   region: z.string().max(64).default(''),
   prefix: z.string().max(512).default(''),
-  accessKeyId: z.string().min(1, { error: 'accessKeyId must not be empty' }),
-  secretAccessKey: z.string().min(1, { error: 'secretAccessKey must not be empty' }),
+  forcePathStyle: z.boolean({ error: 'forcePathStyle must be true or false' }).default(true),
+  retentionDays: z
+    .number({ error: 'retentionDays must be a number' })
+    .int({ error: 'retentionDays must be an integer' })
+    .min(1, { error: 'retentionDays must be at least 1' })
+    .max(LIMITS.backupRetentionDays.max, {
+      error: `retentionDays must be at most ${LIMITS.backupRetentionDays.max}`,
+    })
+    .nullable()
+    .default(null),
+  accessKeyId: z.string().min(1, { error: 'accessKeyId must not be empty' }).max(256),
+  secretAccessKey: z.string().min(1, { error: 'secretAccessKey must not be empty' }).max(256),
 });
 export type CreateBackupStorageRequest = z.infer<typeof CreateBackupStorageRequestSchema>;
 

@@ -238,7 +238,7 @@ export class OperationRunner {
 
 /** Refuses an operation type the runner cannot execute, before it is queued. */
 export function assertExecutable(type: OperationType): void {
-  if (type === 'backup' || type === 'restore') {
+  if (type === 'restore') {
     throw new EngineError('UNSUPPORTED', `${type} operations are not available yet`);
   }
 }

@@ -13,7 +13,7 @@ import type {
   BackupPolicyResponse,
   BackupStorageResponse,
   StorageTestResponse,
-} from '../../api/contracts-backup';
+} from '../../domain/backup-views';
 import type { BackupStorage, Operation } from '../../domain';
 import type { Grant } from '../auth/access';
 
