@@ -144,8 +144,12 @@ describe('the executors', () => {
     expect(live()).toBeUndefined();
   });
 
-  it('refuses backups and restores as not available yet, terminally', async () => {
+  it('refuses a backup of a database with no backup policy, and restores, terminally', async () => {
     await expect(execute(execution('backup').run)).rejects.toMatchObject({
+      code: 'UNPROCESSABLE',
+      terminal: true,
+    });
+    await expect(execute(execution('restore').run)).rejects.toMatchObject({
       code: 'UNSUPPORTED',
       terminal: true,
     });
