@@ -9,7 +9,7 @@ import { FIELD_MANAGER } from '../kube';
 import { backupNames, buildBackupSession, readSessionStatus } from '../kubedb/kubestash';
 import type { KubeObject } from '../kubedb/types';
 import { specOf } from '../services/databases';
-import { CORE_API, failureOf } from '../services/backups/items';
+import { CORE_API, STORAGE_API, failureOf } from '../services/backups/items';
 import type { Execution } from './executors';
 
 const WAIT = { minMs: 100, maxMs: 2_000, databaseMs: 30 * 60_000, sessionMs: 6 * 3600_000 };
@@ -47,20 +47,23 @@ export async function runBackup(execution: Execution): Promise<void> {
     throw new EngineError('UNSUPPORTED', 'this engine cannot apply backup policies', {
       terminal: true,
     });
-  await report.step('wait for the database');
-  database = await until(
-    execution,
-    `database ${database.name} to be ready`,
-    WAIT.databaseMs,
-    async () => {
-      const current = await context.store.databases.get(database.id);
-      if (current.status === 'DELETED' || current.status === 'DELETING')
-        throw new EngineError('CONFLICT', `database ${current.name} is being deleted`, {
-          terminal: true,
-        });
-      return ['Ready', 'Critical'].includes(current.phase) ? current : undefined;
-    },
-  );
+  // The first backup (a create with `backup`) waits for the database; later ones let KubeStash judge.
+  if (operation.params.first === true) {
+    await report.step('wait for the database');
+    database = await until(
+      execution,
+      `database ${database.name} to be ready`,
+      WAIT.databaseMs,
+      async () => {
+        const current = await context.store.databases.get(database.id);
+        if (current.status === 'DELETED' || current.status === 'DELETING')
+          throw new EngineError('CONFLICT', `database ${current.name} is being deleted`, {
+            terminal: true,
+          });
+        return ['Ready', 'Critical'].includes(current.phase) ? current : undefined;
+      },
+    );
+  }
   await report.step('apply the backup configuration');
   await context.applyBackupPolicy(database.id);
   const names = backupNames(database);
@@ -110,15 +113,41 @@ export async function runBackup(execution: Execution): Promise<void> {
         session.metadata.name,
         signal,
       );
-      if (!live)
-        throw new EngineError('UNAVAILABLE', `BackupSession ${session.metadata.name} disappeared`);
+      // KubeStash prunes finished sessions beyond the history limit: the Snapshot then tells.
+      if (!live) return fromSnapshot(execution, session.metadata.name);
       const status = readSessionStatus(live);
-      return status.done ? { live, status } : undefined;
+      return status.done ? { live, status, reason: undefined } : undefined;
     },
   );
   if (!done.status.succeeded) {
-    const reason = failureOf(done.live) ?? `the BackupSession ended ${done.status.phase}`;
+    const reason =
+      done.reason ?? failureOf(done.live) ?? `the BackupSession ended ${done.status.phase}`;
     throw new EngineError('UNAVAILABLE', `backup ${session.metadata.name} failed: ${reason}`);
   }
   await report.progress(100, done.status.snapshot ? `snapshot ${done.status.snapshot}` : null);
+}
+
+/** The result of a pruned session, from its Snapshot (`<repository>-<session>`). */
+async function fromSnapshot(
+  execution: Execution,
+  sessionName: string,
+): Promise<
+  | { live: KubeObject; status: ReturnType<typeof readSessionStatus>; reason: string | undefined }
+  | undefined
+> {
+  const { client, database, signal } = execution;
+  const name = `${backupNames(database).repository}-${sessionName}`;
+  const snapshot = await client.get(STORAGE_API, 'Snapshot', database.namespace, name, signal);
+  if (!snapshot)
+    throw new EngineError(
+      'UNAVAILABLE',
+      `BackupSession ${sessionName} disappeared with no snapshot`,
+    );
+  const phase = (snapshot.status as { phase?: string } | undefined)?.phase ?? 'Pending';
+  if (!['Succeeded', 'Failed'].includes(phase)) return undefined;
+  return {
+    live: snapshot,
+    status: { phase, done: true, succeeded: phase === 'Succeeded', snapshot: name },
+    reason: phase === 'Failed' ? failureOf(undefined, snapshot) : undefined,
+  };
 }

@@ -120,7 +120,12 @@ export class BackupStorages implements BackupStorageService {
     input: unknown,
     options: BackupActOptions = {},
   ): Promise<BackupStorageResponse> {
-    const patch = parseInput(PatchStorageSchema, input);
+    const parsed = parseInput(PatchStorageSchema, input);
+    // Only what the caller gave: the create schema's defaults must not overwrite stored values.
+    const given = new Set(Object.keys((input ?? {})));
+    const patch = Object.fromEntries(
+      Object.entries(parsed).filter(([key]) => given.has(key)),
+    ) as typeof parsed;
     const { store, vault } = this.context;
     const current = await store.backupStorages.get(id);
     if (patch.name && patch.name !== current.name)
