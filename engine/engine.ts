@@ -10,6 +10,7 @@ import { drillRoutes } from './api/routes/drills';
 import { estateRoutes } from './api/routes/estate';
 import { databaseDetailRoutes } from './api/routes/database-views';
 import { databaseChangeRoutes, eventRoutes, operationRoutes } from './api/routes/operations';
+import { backupRoutes } from './api/routes/backups';
 import { providerRoutes } from './api/routes/providers';
 import { metricsRoutes } from './api/routes/metrics';
 import { EngineMetrics } from './metrics/registry';
@@ -236,6 +237,7 @@ export async function createEngine(
           services.providers.clientFor(await store.providers.get(providerId)),
         fence: () => leadership.fence(),
         audit: (entry) => identity.audit.record(entry),
+        applyBackupPolicy: (databaseId) => services.backups.policies.apply(databaseId),
         cachedOpsRequest: (providerId, kind, namespace, name) =>
           loopsRef.current?.syncOf(providerId)?.cachedOpsRequest(kind, namespace, name),
       },
@@ -255,6 +257,7 @@ export async function createEngine(
       },
     });
     loopsRef.current = loops;
+    services.backups.backups.objectsOf = (providerId) => loops.backupsOf(providerId);
     const probes: ReadinessProbe[] = [
       {
         name: 'store',
@@ -294,6 +297,7 @@ export async function createEngine(
         ...restoreRoutes(services),
         ...drillRoutes(services),
         ...estateRoutes(services),
+        ...backupRoutes(services),
         ...eventRoutes(services),
         ...versionRoutes(services),
         ...identityRoutes(identity),

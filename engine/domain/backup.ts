@@ -19,6 +19,33 @@ export const CronScheduleSchema = z.string({ error: 'schedule must be a string' 
   { error: 'schedule must be a five-field cron expression such as "0 2 * * *"' },
 );
 
+function keepCount(field: string) {
+  return z
+    .number({ error: `retention.${field} must be a number` })
+    .int({ error: `retention.${field} must be an integer` })
+    .min(1, { error: `retention.${field} must be at least 1` })
+    .max(LIMITS.backupRetentionDays.max, {
+      error: `retention.${field} must be at most ${LIMITS.backupRetentionDays.max}`,
+    })
+    .optional();
+}
+
+/** restic/KubeStash keep-* retention; at least one count. */
+export const BackupRetentionSchema = z
+  .strictObject(
+    {
+      keepLast: keepCount('keepLast'),
+      keepDaily: keepCount('keepDaily'),
+      keepWeekly: keepCount('keepWeekly'),
+      keepMonthly: keepCount('keepMonthly'),
+    },
+    { error: 'retention must be an object of keepLast, keepDaily, keepWeekly, keepMonthly' },
+  )
+  .refine((value) => Object.values(value).some((count) => count !== undefined), {
+    error: 'retention must give at least one of keepLast, keepDaily, keepWeekly, keepMonthly',
+  });
+export type BackupRetentionCounts = z.infer<typeof BackupRetentionSchema>;
+
 /** A database's scheduled-backup policy (`PUT /databases/:id/backup-policy`, and `backup` on create). */
 export const BackupPolicySchema = z.object({
   schedule: CronScheduleSchema,
@@ -30,6 +57,12 @@ export const BackupPolicySchema = z.object({
       error: `retentionDays must be at most ${LIMITS.backupRetentionDays.max}`,
     })
     .default(LIMITS.backupRetentionDays.default),
+  /** restic keep-* counts; when given they replace `retentionDays` in the RetentionPolicy. */
+  retention: BackupRetentionSchema.optional(),
+  /** Point-in-time recovery (continuous archiving), for engines that support it. */
+  pitr: z.boolean({ error: 'pitr must be true or false' }).optional(),
+  /** Scheduling stopped (the BackupConfiguration is paused); snapshots stay. */
+  paused: z.boolean({ error: 'paused must be true or false' }).optional(),
   storageId: IdSchema,
 });
 export type BackupPolicy = z.infer<typeof BackupPolicySchema>;
@@ -47,6 +80,20 @@ export const BackupStorageSchema = z.object({
   endpoint: z.string().url({ error: 'endpoint must be a URL' }),
   region: z.string().max(64).default(''),
   prefix: z.string().max(512).default(''),
+  /** Path-style addressing (`endpoint/bucket/key`), as Ceph RGW and MinIO on an IP need. */
+  forcePathStyle: z.boolean().default(true),
+  /** The default retention of policies that give none; null: the engine's default. */
+  retentionDays: z
+    .number()
+    .int()
+    .min(1)
+    .max(LIMITS.backupRetentionDays.max)
+    .nullable()
+    .default(null),
+  /** The access key id's last four characters (not secret), so an admin can tell keys apart. */
+  accessKeyIdHint: z.string().max(4).default(''),
+  /** Clusters the storage has been materialised on. */
+  providerIds: z.array(z.string()).default([]),
   /** The vault key under which `accessKeyId` and `secretAccessKey` are kept. */
   vaultRef: z.string().min(1),
   ...RecordMetaShape,
@@ -61,8 +108,18 @@ export const CreateBackupStorageRequestSchema = z.object({
   endpoint: z.string().url({ error: 'endpoint must be a URL' }),
   region: z.string().max(64).default(''),
   prefix: z.string().max(512).default(''),
-  accessKeyId: z.string().min(1, { error: 'accessKeyId must not be empty' }),
-  secretAccessKey: z.string().min(1, { error: 'secretAccessKey must not be empty' }),
+  forcePathStyle: z.boolean({ error: 'forcePathStyle must be true or false' }).default(true),
+  retentionDays: z
+    .number({ error: 'retentionDays must be a number' })
+    .int({ error: 'retentionDays must be an integer' })
+    .min(1, { error: 'retentionDays must be at least 1' })
+    .max(LIMITS.backupRetentionDays.max, {
+      error: `retentionDays must be at most ${LIMITS.backupRetentionDays.max}`,
+    })
+    .nullable()
+    .default(null),
+  accessKeyId: z.string().min(1, { error: 'accessKeyId must not be empty' }).max(256),
+  secretAccessKey: z.string().min(1, { error: 'secretAccessKey must not be empty' }).max(256),
 });
 export type CreateBackupStorageRequest = z.infer<typeof CreateBackupStorageRequestSchema>;
 

@@ -54,5 +54,21 @@ export interface ProviderHealthEvent {
   data: { id: string; name: string; health: ProviderHealth };
 }
 
+/** `backup.status`: a backup (BackupSession or its Snapshot) of a database changed. */
+export interface BackupStatusEvent {
+  type: 'backup.status';
+  data: {
+    databaseId: string;
+    /** The BackupSession name (the backup's id). */
+    id: string;
+    phase: string;
+    snapshot: string | null;
+    size: string | null;
+    error?: string;
+    updatedAt: string;
+  };
+}
+
 /** Every event the engine publishes to the console (server-sent events, IPC). Never a secret. */
-export type EngineEvent = DatabaseStatusEvent | OperationProgressEvent | ProviderHealthEvent;
+export type EngineEvent =
+  DatabaseStatusEvent | OperationProgressEvent | ProviderHealthEvent | BackupStatusEvent;

@@ -17,3 +17,4 @@ export * from './audit';
 export * from './auth';
 export * from './validation';
 export type * from './events';
+export type * from './backup-views';

@@ -37,9 +37,24 @@ export function backupStorageNames(storage: Pick<BackupStorage, 'name'>) {
   return { backupStorage: `dbaas-${storage.name}`, secret: `dbaas-${storage.name}-s3` };
 }
 
-/** Name of the shared RetentionPolicy for a number of days. */
-export function retentionPolicyName(retentionDays: number): string {
-  return `dbaas-keep-${retentionDays}d`;
+/** restic keep-* counts of a policy (instead of a number of days). */
+export interface RetentionCounts {
+  keepLast?: number;
+  keepDaily?: number;
+  keepWeekly?: number;
+  keepMonthly?: number;
+}
+
+/** Name of the shared RetentionPolicy for a number of days, or for keep-* counts. */
+export function retentionPolicyName(retentionDays: number, counts?: RetentionCounts): string {
+  if (!counts) return `dbaas-keep-${retentionDays}d`;
+  const parts = [
+    counts.keepLast ? `l${counts.keepLast}` : '',
+    counts.keepDaily ? `d${counts.keepDaily}` : '',
+    counts.keepWeekly ? `w${counts.keepWeekly}` : '',
+    counts.keepMonthly ? `m${counts.keepMonthly}` : '',
+  ].filter(Boolean);
+  return `dbaas-keep-${parts.join('-')}`;
 }
 
 function managedLabels(extra: Record<string, string> = {}): Record<string, string> {
@@ -83,7 +98,10 @@ export function buildEncryptionSecret(database: Database, password: string): Kub
 }
 
 /** A KubeStash BackupStorage for an S3 bucket, usable only from its own namespace. */
-export function buildBackupStorage(storage: BackupStorage, namespace: string): KubeObject {
+export function buildBackupStorage(
+  storage: Pick<BackupStorage, 'name' | 'endpoint' | 'bucket' | 'region' | 'prefix'>,
+  namespace: string,
+): KubeObject {
   const names = backupStorageNames(storage);
   return {
     apiVersion: STORAGE_API,
@@ -108,14 +126,30 @@ export function buildBackupStorage(storage: BackupStorage, namespace: string): K
 }
 
 /** A RetentionPolicy keeping successful snapshots for `retentionDays` (at most one a day) and the last 2 failures. */
-export function buildRetentionPolicy(retentionDays: number, namespace: string): KubeObject {
+export function buildRetentionPolicy(
+  retentionDays: number,
+  namespace: string,
+  counts?: RetentionCounts,
+): KubeObject {
+  const successful = counts
+    ? {
+        ...(counts.keepLast ? { last: counts.keepLast } : {}),
+        ...(counts.keepDaily ? { daily: counts.keepDaily } : {}),
+        ...(counts.keepWeekly ? { weekly: counts.keepWeekly } : {}),
+        ...(counts.keepMonthly ? { monthly: counts.keepMonthly } : {}),
+      }
+    : { daily: retentionDays };
   return {
     apiVersion: STORAGE_API,
     kind: 'RetentionPolicy',
-    metadata: { name: retentionPolicyName(retentionDays), namespace, labels: managedLabels() },
+    metadata: {
+      name: retentionPolicyName(retentionDays, counts),
+      namespace,
+      labels: managedLabels(),
+    },
     spec: {
-      maxRetentionPeriod: `${retentionDays}d`,
-      successfulSnapshots: { daily: retentionDays },
+      ...(counts ? {} : { maxRetentionPeriod: `${retentionDays}d` }),
+      successfulSnapshots: successful,
       failedSnapshots: { last: 2 },
       usagePolicy: { allowedNamespaces: { from: 'Same' } },
     },
@@ -131,6 +165,7 @@ export function buildBackupConfiguration(
   policy: {
     schedule: string;
     retentionDays: number;
+    retention?: RetentionCounts;
     storage: Pick<BackupStorage, 'name'>;
     paused?: boolean;
   },
@@ -156,7 +191,7 @@ export function buildBackupConfiguration(
         {
           name: BACKUP_BACKEND_NAME,
           storageRef: ref(backupStorageNames(policy.storage).backupStorage),
-          retentionPolicy: ref(retentionPolicyName(policy.retentionDays)),
+          retentionPolicy: ref(retentionPolicyName(policy.retentionDays, policy.retention)),
         },
       ],
       sessions: [

@@ -29,6 +29,8 @@ export interface LoopContext {
     namespace: string,
     name: string,
   ): KubeObject | undefined;
+  /** Applies a database's backup policy (KubeStash objects + Secrets from the vault); backups need it. */
+  applyBackupPolicy?(databaseId: string): Promise<void>;
   /** The audit trail, for what a loop decides on its own (a drift adopted into the desired state). */
   audit?(entry: AuditEntry): Promise<unknown>;
 }

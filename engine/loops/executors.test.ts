@@ -144,9 +144,14 @@ describe('the executors', () => {
     expect(live()).toBeUndefined();
   });
 
-  it('refuses backups and restores as not available yet, terminally', async () => {
+  it('refuses, terminally, a backup of a database with no backup policy and a restore without its source', async () => {
     await expect(execute(execution('backup').run)).rejects.toMatchObject({
-      code: 'UNSUPPORTED',
+      code: 'UNPROCESSABLE',
+      terminal: true,
+    });
+    await expect(execute(execution('restore').run)).rejects.toMatchObject({
+      code: 'INTERNAL',
+      message: expect.stringMatching(/lacks its mode, source or snapshot/),
       terminal: true,
     });
   });

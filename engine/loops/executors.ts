@@ -6,6 +6,7 @@ import { buildDatabaseManifest, buildDesiredManifests } from '../kubedb/manifest
 import { buildOpsRequestForOperation, readOpsRequestStatus, type OpsProgress } from '../kubedb/ops';
 import { KUBEDB_API_VERSION, type KubeObject } from '../kubedb/types';
 import { specOf } from '../services/databases';
+import { runBackup } from './backup-executors';
 import type { LoopContext } from './context';
 import { executeRestore } from './restore-executors';
 
@@ -270,11 +271,9 @@ export async function execute(execution: Execution): Promise<void> {
     case 'restart':
     case 'rotate-credentials':
       return runOpsRequest(execution, operation.type, operation.params, operation.id);
+    case 'backup':
+      return runBackup(execution);
     case 'restore':
       return executeRestore(execution);
-    case 'backup':
-      throw new EngineError('UNSUPPORTED', `${operation.type} operations are not available yet`, {
-        terminal: true,
-      });
   }
 }

@@ -3,6 +3,7 @@ import type { Provider } from '../domain';
 import type { OperationQueue } from '../queue';
 import type { Services } from '../services';
 import { allProviders } from '../services/placement';
+import { BackupWatch } from './backup-watch';
 import type { LoopContext } from './context';
 import type { Leadership } from './leadership';
 import { MetricsSampler } from './metrics-sampler';
@@ -27,6 +28,8 @@ export interface Loops extends Disposable {
   start(): Promise<void>;
   /** The status sync of a provider, while it runs. */
   syncOf(providerId: string): ProviderStatusSync | undefined;
+  /** The BackupSession/Snapshot watch caches of a provider, while its sync runs. */
+  backupsOf(providerId: string): BackupWatch | undefined;
   readonly reconciler: Reconciler;
   readonly metrics: MetricsSampler;
   /** Starts or stops provider syncs to match the registry (new and removed clusters). */
@@ -51,6 +54,12 @@ export function createLoops(deps: {
     intervalMs: options.reconcileIntervalMs,
   });
   const syncs = new Map<string, ProviderStatusSync>();
+  const backupWatches = new Map<string, BackupWatch>();
+  const stopBackupWatch = async (id: string): Promise<void> => {
+    const watch = backupWatches.get(id);
+    backupWatches.delete(id);
+    await watch?.dispose();
+  };
   const metrics = new MetricsSampler(
     context,
     {
@@ -84,6 +93,15 @@ export function createLoops(deps: {
     });
     syncs.set(provider.id, sync);
     sync.start();
+    const backups = new BackupWatch(
+      context,
+      provider,
+      client,
+      (ns, name) => sync.databaseIdFor(ns, name),
+      options.statusSync.watch,
+    );
+    backupWatches.set(provider.id, backups);
+    backups.start();
   };
 
   const refreshProviders = async (): Promise<void> => {
@@ -94,6 +112,7 @@ export function createLoops(deps: {
       if (!ids.has(id)) {
         syncs.delete(id);
         await sync.dispose();
+        await stopBackupWatch(id);
       }
     }
     for (const provider of providers) {
@@ -126,6 +145,7 @@ export function createLoops(deps: {
     await queue.stop();
     for (const sync of syncs.values()) await sync.dispose();
     syncs.clear();
+    for (const id of [...backupWatches.keys()]) await stopBackupWatch(id);
   };
 
   return {
@@ -135,6 +155,7 @@ export function createLoops(deps: {
       return running;
     },
     syncOf: (id) => syncs.get(id),
+    backupsOf: (id) => backupWatches.get(id),
     refreshProviders: () => (transition = transition.then(refreshProviders)),
     async start() {
       subscriptions.push(

@@ -10,7 +10,7 @@ import {
 } from '../../test/helpers/loops';
 import { ClusterClient } from '../kube';
 import { KUBEDB_API_VERSION } from '../kubedb/types';
-import { OperationRunner, assertExecutable } from './operation-runner';
+import { OperationRunner } from './operation-runner';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -110,10 +110,5 @@ describe('OperationRunner', () => {
     expect((await h.store.operations.get(operation.id)).status).toBe('FAILED');
     expect(await runner.handle(job(2), new AbortController().signal)).toEqual({ outcome: 'done' });
     expect(cluster.requests).toEqual([]);
-  });
-
-  it('refuses operation types it cannot execute before they are queued', () => {
-    expect(() => assertExecutable('backup')).toThrow(/not available yet/);
-    expect(() => assertExecutable('create')).not.toThrow();
   });
 });

@@ -1,10 +1,9 @@
-import { EngineError, isEngineError } from '../base/errors';
+import { isEngineError } from '../base/errors';
 import {
   isTerminalOperationStatus,
   type Database,
   type Operation,
   type OperationStep,
-  type OperationType,
   type PreviousDesiredState,
 } from '../domain';
 import { mapDatabaseStatus, statusDuring } from '../kubedb/status';
@@ -233,12 +232,5 @@ export class OperationRunner {
     if (operation.type === 'create') return { ...base, status: 'FAILED' };
     const mapped = mapDatabaseStatus({ phase: database.phase || null });
     return { ...base, status: mapped.failing ? 'FAILED' : mapped.status };
-  }
-}
-
-/** Refuses an operation type the runner cannot execute, before it is queued. */
-export function assertExecutable(type: OperationType): void {
-  if (type === 'backup' || type === 'restore') {
-    throw new EngineError('UNSUPPORTED', `${type} operations are not available yet`);
   }
 }

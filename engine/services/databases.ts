@@ -4,6 +4,7 @@ import {
   DEFAULT_LIMITS,
   checkDatabaseLimits,
   namespaceFor,
+  type BackupPolicy,
   type CreateDatabaseRequest,
   type Database,
   type DatabaseSpec,
@@ -65,6 +66,8 @@ export function specOf(database: Database): DatabaseSpec {
  */
 export class DatabaseService {
   private readonly views: DatabaseViews;
+  /** Checks `backup` on create (the storage exists, its default retention); set by createServices. */
+  backupPolicies?: { parse(input: unknown): Promise<BackupPolicy> };
 
   constructor(
     private readonly context: ServiceContext,
@@ -96,6 +99,10 @@ export class DatabaseService {
         `a database named ${request.name} already exists in ${request.domain}/${request.project}`,
       );
     }
+    const backup = request.backup
+      ? ((await this.backupPolicies?.parse((input as { backup?: unknown }).backup)) ??
+        request.backup)
+      : null;
     const provider = await chooseProvider(store, request);
     const client = await this.providers.clientFor(provider);
     await this.checkVersion(client, request);
@@ -134,7 +141,7 @@ export class DatabaseService {
       drift: [],
       activeOperationId: null,
       statusReason: null,
-      backup: request.backup ?? null,
+      backup,
       lastSyncedAt: null,
       revision: 1,
       createdAt: now,
@@ -142,6 +149,8 @@ export class DatabaseService {
     });
     try {
       const operation = await this.operations.submit(database, 'create', {}, options.actor);
+      // The policy is applied with the database, and the first backup taken, once it is RUNNING.
+      if (backup) await this.operations.submit(database, 'backup', { first: true }, options.actor);
       return { database, operation };
     } catch (error) {
       // The queue refused: the record must not stay PENDING with nothing to move it.

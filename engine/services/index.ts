@@ -1,5 +1,9 @@
 /** The use cases the API calls. Built once by the composition root from the service context. */
 import type { OperationQueue } from '../queue';
+import { Backups } from './backups/backups';
+import type { BackupServices } from './backups';
+import { BackupPolicies } from './backups/policies';
+import { BackupStorages } from './backups/storages';
 import type { ServiceContext } from './context';
 import { DatabaseChanges } from './database-changes';
 import { DatabaseObservations } from './database-observations';
@@ -16,6 +20,8 @@ import { TenancyService } from './tenancy';
 import { VersionService } from './versions';
 
 export type { ServiceContext } from './context';
+export type * from './backups';
+export type { BackupObjectsSource } from './backups/backups';
 export type { ChangeResult } from './database-changes';
 export type { CreateResult, DryRunResult } from './databases';
 export type { Credentials, ManifestView } from './database-reads';
@@ -49,6 +55,8 @@ export interface Services {
   restore: RestoreService;
   drills: DrillService;
   estate: EstateService;
+  /** Backup storages, policies and backups (engine/services/backups). */
+  backups: BackupServices & { backups: Backups };
 }
 
 export function createServices(
@@ -59,7 +67,11 @@ export function createServices(
   const operations = new OperationService(context, infrastructure.queue, infrastructure.events);
   const tenancy = new TenancyService(context);
   const restore = new RestoreService(context, providers, operations, tenancy);
+  const storages = new BackupStorages(context, providers);
+  const backups = new Backups(context, providers, operations);
+  const policies = new BackupPolicies(context, providers, storages, () => backups);
   const databases = new DatabaseService(context, providers, operations, tenancy);
+  databases.backupPolicies = policies;
   return {
     restore,
     drills: new DrillService(context, databases, restore),
@@ -67,6 +79,7 @@ export function createServices(
     providers,
     operations,
     databases,
+    backups: { storages, policies, backups },
     tenancy,
     databaseChanges: new DatabaseChanges(context, providers, operations),
     operationAbort: new OperationAbort(context, providers, operations),

@@ -198,6 +198,47 @@ describe('documented and actual success statuses', () => {
           check: (r) => expect(r.body.runs).toEqual([]),
         }),
       ],
+      [
+        'POST /api/v1/backup-storages',
+        () => ({
+          url: '/api/v1/backup-storages',
+          body: {
+            name: 'st',
+            bucket: 'st-bucket',
+            endpoint: 'http://127.0.0.1:9',
+            accessKeyId: 'st-key',
+            secretAccessKey: 'st-secret',
+          },
+          check: remember('storage', (b) => b.id),
+        }),
+      ],
+      [
+        'PATCH /api/v1/backup-storages/{id}',
+        () => ({ url: `/api/v1/backup-storages/${ids.storage}`, body: { prefix: 'p' } }),
+      ],
+      [
+        'POST /api/v1/backup-storages/{id}/test',
+        () => ({ url: `/api/v1/backup-storages/${ids.storage}/test` }),
+      ],
+      [
+        'PUT /api/v1/databases/{id}/backup-policy',
+        () => ({
+          url: `/api/v1/databases/${ids.database}/backup-policy`,
+          body: { storageId: ids.storage, schedule: '0 2 * * *' },
+        }),
+      ],
+      [
+        'POST /api/v1/databases/{id}/backups',
+        () => ({ url: `/api/v1/databases/${ids.database}/backups` }),
+      ],
+      [
+        'DELETE /api/v1/databases/{id}/backup-policy',
+        () => ({ url: `/api/v1/databases/${ids.database}/backup-policy` }),
+      ],
+      [
+        'DELETE /api/v1/backup-storages/{id}',
+        () => ({ url: `/api/v1/backup-storages/${ids.storage}` }),
+      ],
       ['DELETE /api/v1/databases/{id}', () => ({ url: `/api/v1/databases/${ids.database}` })],
       [
         'DELETE /api/v1/domains/{domain}/projects/{project}',

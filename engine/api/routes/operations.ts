@@ -159,6 +159,7 @@ function visibilityFor(services: Services, grant: Grant): (event: EngineEvent) =
       case 'database.status':
         return grant.canSee(event.data.domain, event.data.project);
       case 'operation.progress':
+      case 'backup.status':
         return canSeeDatabase(event.data.databaseId);
       case 'provider.health':
         return true;

@@ -5,7 +5,8 @@ import type { Store } from '../../store';
  * An operation is named after what it does to which database ("scale of orders").
  */
 export function createAuditTargetNamer(
-  store: Pick<Store, 'databases' | 'providers' | 'operations' | 'users' | 'apiKeys'>,
+  store: Pick<Store, 'databases' | 'providers' | 'operations' | 'users' | 'apiKeys'> &
+    Partial<Pick<Store, 'backupStorages'>>,
 ): (kind: string, id: string) => Promise<string | null> {
   return async (kind, id) => {
     switch (kind) {
@@ -15,6 +16,8 @@ export function createAuditTargetNamer(
         return (await store.providers.find(id))?.name ?? null;
       case 'user':
         return (await store.users.find(id))?.username ?? null;
+      case 'backup-storage':
+        return (await store.backupStorages?.find(id))?.name ?? null;
       case 'api-key':
         return (await store.apiKeys.find(id))?.name ?? null;
       case 'operation': {

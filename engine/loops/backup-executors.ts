@@ -1,0 +1,153 @@
+/**
+ * The `backup` operation: applies the database's backup policy (idempotent), creates a KubeStash
+ * BackupSession and follows it to the end. A failed session fails the attempt (retried by the
+ * queue with backoff, up to the operation's attempts); the last failure carries KubeStash's reason.
+ */
+import { delay } from '../base/clock';
+import { EngineError } from '../base/errors';
+import { FIELD_MANAGER } from '../kube';
+import { backupNames, buildBackupSession, readSessionStatus } from '../kubedb/kubestash';
+import type { KubeObject } from '../kubedb/types';
+import { specOf } from '../services/databases';
+import { CORE_API, STORAGE_API, failureOf } from '../services/backups/items';
+import type { Execution } from './executors';
+
+const WAIT = { minMs: 100, maxMs: 2_000, databaseMs: 30 * 60_000, sessionMs: 6 * 3600_000 };
+
+async function until<T>(
+  execution: Execution,
+  what: string,
+  deadlineMs: number,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
+  const { clock } = execution.context;
+  const deadline = clock.now() + deadlineMs;
+  let pause = WAIT.minMs;
+  for (;;) {
+    const current = await execution.context.store.operations.find(execution.operation.id);
+    if (current?.status === 'CANCELLED')
+      throw new EngineError('CONFLICT', 'the operation was aborted', { terminal: true });
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (clock.now() >= deadline)
+      throw new EngineError('UNAVAILABLE', `timed out waiting for ${what}`, { terminal: true });
+    await delay(pause, execution.signal, clock);
+    pause = Math.min(WAIT.maxMs, pause * 2);
+  }
+}
+
+export async function runBackup(execution: Execution): Promise<void> {
+  const { context, client, operation, report, signal } = execution;
+  let database = execution.database;
+  if (!database.backup)
+    throw new EngineError('UNPROCESSABLE', `database ${database.name} has no backup policy`, {
+      terminal: true,
+    });
+  if (!context.applyBackupPolicy)
+    throw new EngineError('UNSUPPORTED', 'this engine cannot apply backup policies', {
+      terminal: true,
+    });
+  // The first backup (a create with `backup`) waits for the database; later ones let KubeStash judge.
+  if (operation.params.first === true) {
+    await report.step('wait for the database');
+    database = await until(
+      execution,
+      `database ${database.name} to be ready`,
+      WAIT.databaseMs,
+      async () => {
+        const current = await context.store.databases.get(database.id);
+        if (current.status === 'DELETED' || current.status === 'DELETING')
+          throw new EngineError('CONFLICT', `database ${current.name} is being deleted`, {
+            terminal: true,
+          });
+        return ['Ready', 'Critical'].includes(current.phase) ? current : undefined;
+      },
+    );
+  }
+  await report.step('apply the backup configuration');
+  await context.applyBackupPolicy(database.id);
+  const names = backupNames(database);
+  const configuration = await until(
+    execution,
+    `BackupConfiguration ${names.backupConfiguration} to be ready`,
+    WAIT.databaseMs,
+    async () => {
+      const live = await client.get(
+        CORE_API,
+        'BackupConfiguration',
+        database.namespace,
+        names.backupConfiguration,
+        signal,
+      );
+      return live && (live.status as { phase?: string } | undefined)?.phase === 'Ready'
+        ? live
+        : undefined;
+    },
+  );
+  await report.progress(20, 'backup configuration ready');
+  // One session per attempt: a redelivery of the same attempt finds the session it created.
+  const current = await context.store.operations.get(operation.id);
+  const session = buildBackupSession(specOf(database), {
+    operationId: operation.id,
+    unixSeconds: Date.parse(operation.createdAt) / 1000 + Math.max(0, current.attempts - 1),
+    backupConfigurationUid: configuration.metadata.uid,
+  });
+  await report.step('back up', session.metadata.name);
+  const existing = await client.get(
+    CORE_API,
+    'BackupSession',
+    database.namespace,
+    session.metadata.name,
+    signal,
+  );
+  if (!existing) await client.apply(session, { fieldManager: FIELD_MANAGER, force: true, signal });
+  const done = await until(
+    execution,
+    `BackupSession ${session.metadata.name}`,
+    WAIT.sessionMs,
+    async () => {
+      const live: KubeObject | null = await client.get(
+        CORE_API,
+        'BackupSession',
+        database.namespace,
+        session.metadata.name,
+        signal,
+      );
+      // KubeStash prunes finished sessions beyond the history limit: the Snapshot then tells.
+      if (!live) return fromSnapshot(execution, session.metadata.name);
+      const status = readSessionStatus(live);
+      return status.done ? { live, status, reason: undefined } : undefined;
+    },
+  );
+  if (!done.status.succeeded) {
+    const reason =
+      done.reason ?? failureOf(done.live) ?? `the BackupSession ended ${done.status.phase}`;
+    throw new EngineError('UNAVAILABLE', `backup ${session.metadata.name} failed: ${reason}`);
+  }
+  await report.progress(100, done.status.snapshot ? `snapshot ${done.status.snapshot}` : null);
+}
+
+/** The result of a pruned session, from its Snapshot (`<repository>-<session>`). */
+async function fromSnapshot(
+  execution: Execution,
+  sessionName: string,
+): Promise<
+  | { live: KubeObject; status: ReturnType<typeof readSessionStatus>; reason: string | undefined }
+  | undefined
+> {
+  const { client, database, signal } = execution;
+  const name = `${backupNames(database).repository}-${sessionName}`;
+  const snapshot = await client.get(STORAGE_API, 'Snapshot', database.namespace, name, signal);
+  if (!snapshot)
+    throw new EngineError(
+      'UNAVAILABLE',
+      `BackupSession ${sessionName} disappeared with no snapshot`,
+    );
+  const phase = (snapshot.status as { phase?: string } | undefined)?.phase ?? 'Pending';
+  if (!['Succeeded', 'Failed'].includes(phase)) return undefined;
+  return {
+    live: snapshot,
+    status: { phase, done: true, succeeded: phase === 'Succeeded', snapshot: name },
+    reason: phase === 'Failed' ? failureOf(undefined, snapshot) : undefined,
+  };
+}
