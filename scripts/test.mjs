@@ -19,6 +19,7 @@ import {
   startPrivateRedis,
 } from './lib/setup.mjs';
 import { runNeedsS3, startCephRgw, testS3Env } from './lib/ceph-rgw.mjs';
+import { MONGO_WIRE_LABEL, runNeedsMongo, startMongoWire } from './lib/mongo-wire.mjs';
 
 const args = process.argv.slice(2);
 const noE2e = args.includes('--no-e2e');
@@ -70,8 +71,10 @@ const work = mkdtempSync(join(tmpdir(), 'dbaas-test-'));
 const redis = await startPrivateRedis(join(work, 'redis'));
 log(`private Redis at ${redis.url}`);
 let s3;
+let mongo;
 const cleanup = () => {
   redis.stop();
+  mongo?.stop();
   s3?.stop();
   rmSync(work, { recursive: true, force: true });
 };
@@ -109,6 +112,23 @@ if (process.env.TEST_S3_ENDPOINT) {
       ? 'no Ceph RGW: TEST_S3=0'
       : 'no Ceph RGW: no vitest filter names an S3 test file (TEST_S3=1 starts one anyway)',
   );
+}
+
+// One MongoDB wire test server (not mongod: no mongod can be installed here) for the run's
+// MongoDB suites, unless MONGODB_URL names a server.
+const mongoEnv = {};
+if (process.env.MONGODB_URL) {
+  log('using the MongoDB at MONGODB_URL');
+} else if (runNeedsMongo(patterns)) {
+  try {
+    mongo = await startMongoWire();
+    mongoEnv.MONGODB_URL = mongo.url;
+    log(`${MONGO_WIRE_LABEL} ready in ${mongo.startMs} ms at ${mongo.url}`);
+  } catch (error) {
+    process.stderr.write(`${error.message}\n`);
+    summary.push({ name: 'mongo wire', passed: 0, failed: 1, skipped: 0, failedNames: ['start'] });
+    exitCode = 1;
+  }
 }
 
 try {
@@ -150,6 +170,7 @@ try {
       npm_config_cache: process.env.npm_config_cache ?? join(process.env.HOME ?? home, '.npm'),
       TEST_REDIS_URL: redis.url,
       ...s3Env,
+      ...mongoEnv,
       DBAAS_REPO_ROOT: resolve('.'),
     },
   );

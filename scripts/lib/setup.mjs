@@ -33,6 +33,17 @@ const SYSTEM_NEEDS = [
   { check: () => has('pkg-config'), pkg: 'pkg-config', why: 'to find libsecret' },
   { check: () => has('restic'), pkg: 'restic', why: 'restic for the backup tests' },
   {
+    // Debian's python3 (/usr/bin), not a pyenv one: the modules are apt's.
+    check: () => pythonImports('mockupdb'),
+    pkg: 'python3-mockupdb',
+    why: 'the wire protocol of the MongoDB wire test server',
+  },
+  {
+    check: () => pythonImports('mongomock'),
+    pkg: 'python3-mongomock',
+    why: 'the query semantics of the MongoDB wire test server',
+  },
+  {
     // Debian keeps initdb and postgres off PATH, in /usr/lib/postgresql/<major>/bin.
     check: () => postgresBinDir() !== undefined,
     pkg: 'postgresql',
@@ -70,6 +81,12 @@ export function postgresBinDir() {
 
 /** Every system package of SYSTEM_NEEDS (what npm test needs). */
 export const ALL_SYSTEM_PACKAGES = SYSTEM_NEEDS.map((n) => n.pkg);
+
+function pythonImports(module) {
+  return (
+    spawnSync('/usr/bin/python3', ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0
+  );
+}
 
 export function has(command) {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;

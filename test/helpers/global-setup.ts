@@ -8,16 +8,26 @@
  * needs it: every file is selected (no filter), or a filter names an S3 file (matches
  * /s3|backup|restic|pitr|restore/i), or TEST_S3=1. TEST_S3=0 never starts one. Other targeted
  * runs stay fast.
+ *
+ * MongoDB suites read `MONGODB_URL`. When it is unset and the run selects a MongoDB file (no
+ * filter, or one matching /mongo|shared-mode/), this starts the MongoDB wire test server (not
+ * mongod; scripts/lib/mongo-wire.mjs) for the run.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runNeedsS3, startCephRgw, testS3Env } from '../../scripts/lib/ceph-rgw.mjs';
+import {
+  MONGO_WIRE_LABEL,
+  mongoWireAvailable,
+  runNeedsMongo,
+  startMongoWire,
+} from '../../scripts/lib/mongo-wire.mjs';
 import { freePort, redisServerArgs } from './redis';
 
 export default async function setup(): Promise<() => void> {
-  const stops = [await startRedisIfUnset(), await startS3IfNeeded()];
+  const stops = [await startRedisIfUnset(), await startS3IfNeeded(), await startMongoIfNeeded()];
   return () => {
     for (const stop of stops) stop?.();
   };
@@ -38,6 +48,15 @@ async function startS3IfNeeded(): Promise<(() => void) | undefined> {
   const s3 = await startCephRgw();
   Object.assign(process.env, testS3Env(s3));
   return () => s3.stop();
+}
+
+async function startMongoIfNeeded(): Promise<(() => void) | undefined> {
+  if (process.env.MONGODB_URL) return undefined;
+  if (!runNeedsMongo(fileFilters(process.argv)) || !mongoWireAvailable()) return undefined;
+  const mongo = await startMongoWire();
+  console.log(`${MONGO_WIRE_LABEL} at ${mongo.url} (ready in ${mongo.startMs} ms)`);
+  process.env.MONGODB_URL = mongo.url;
+  return () => mongo.stop();
 }
 
 async function startRedisIfUnset(): Promise<(() => void) | undefined> {

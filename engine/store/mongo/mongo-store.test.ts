@@ -13,25 +13,29 @@ const runId = randomBytes(4).toString('hex');
 const created: string[] = [];
 let counter = 0;
 
-describe.skipIf(!url)('mongodb store against a real server', () => {
-  afterAll(async () => {
-    // Each test got its own database; drop them all so that a shared server is left clean.
-    const client = new MongoClient(url as string);
-    await client.connect();
-    for (const name of created) await client.db(name).dropDatabase();
-    await client.close();
-  });
+// Without a mongod here, MONGODB_URL is usually the MongoDB wire test server (mockupdb + mongomock).
+describe.skipIf(!url)(
+  'mongodb store against MONGODB_URL (here: MongoDB wire test server, not mongod)',
+  () => {
+    afterAll(async () => {
+      // Each test got its own database; drop them all so that a shared server is left clean.
+      const client = new MongoClient(url as string);
+      await client.connect();
+      for (const name of created) await client.db(name).dropDatabase();
+      await client.close();
+    });
 
-  runStoreConformance(
-    'mongodb',
-    () => {
-      const dbName = `dbaas_test_${runId}_${(counter += 1)}`;
-      created.push(dbName);
-      return openMongoStore({ url: url as string, dbName });
-    },
-    { atomicTransactions: false },
-  );
-});
+    runStoreConformance(
+      'mongodb',
+      () => {
+        const dbName = `dbaas_test_${runId}_${(counter += 1)}`;
+        created.push(dbName);
+        return openMongoStore({ url: url as string, dbName });
+      },
+      { atomicTransactions: false },
+    );
+  },
+);
 
 describe('mongodb store without a server', () => {
   it('fails with UnavailableError that does not quote the URL', async () => {
