@@ -7,6 +7,7 @@
  * `npm run demo` could not install them) the demo runs with the simulated data plane, and says so.
  */
 import { spawn } from 'node:child_process';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { DataPlane, InstanceInfo } from '../sim/core/data-plane';
 import { startCephRgw, type CephRgw } from './lib/ceph-rgw.mjs';
 
@@ -35,6 +36,23 @@ export async function startDemoS3(dataDir: string): Promise<CephRgw | undefined>
   } catch (error) {
     say(`demo S3 did not start, so there is no backup storage: ${(error as Error).message}`);
     return undefined;
+  }
+}
+
+/** The demo's bucket, created on the demo S3 (the product's storages need an existing bucket). */
+export const DEMO_BUCKET = 'dbaas-demo-backups';
+
+export async function createDemoBucket(s3: CephRgw): Promise<void> {
+  const client = new S3Client({
+    endpoint: s3.endpoint,
+    region: s3.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+  });
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: DEMO_BUCKET }));
+  } finally {
+    client.destroy();
   }
 }
 

@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { runDaemon } from '../engine/daemon';
 import { crdsOrBuiltIn } from '../sim/crds';
 import { startSimCluster } from '../sim/index';
-import { seedSampleRows, startDemoS3 } from './demo-data';
+import { DEMO_BUCKET, createDemoBucket, seedSampleRows, startDemoS3 } from './demo-data';
 
 const SAMPLES = [
   { name: 'orders', engine: 'postgres', version: '16.4', mode: 'cluster', project: 'shop' },
@@ -83,9 +83,33 @@ async function main(): Promise<void> {
     kubeconfig: sandbox.kubeconfig,
     region: 'local',
   });
+  // The demo S3 as the product's backup storage, and an hourly backup policy on `orders`.
+  let storageId: string | undefined;
+  if (s3) {
+    try {
+      await createDemoBucket(s3);
+      const storage = await engine.services.backups.storages.create({
+        name: 'demo-s3',
+        type: 's3',
+        bucket: DEMO_BUCKET,
+        endpoint: s3.endpoint,
+        region: s3.region,
+        forcePathStyle: true,
+        accessKeyId: s3.accessKeyId,
+        secretAccessKey: s3.secretAccessKey,
+      });
+      storageId = storage.id;
+      process.stdout.write(`backup storage: demo-s3 (bucket ${DEMO_BUCKET} at ${s3.endpoint})\n`);
+    } catch (error) {
+      process.stdout.write(`backup storage not configured: ${(error as Error).message}\n`);
+    }
+  }
   for (const sample of SAMPLES) {
     await engine.services.databases.create({
       ...sample,
+      ...(storageId && sample.name === 'orders'
+        ? { backup: { schedule: '0 * * * *', retentionDays: 7, storageId } }
+        : {}),
       domain: 'acme',
       storage: { size: '10Gi', storageClass: 'standard' },
       providerId: provider.id,

@@ -290,6 +290,20 @@ describe('backups through the API', () => {
     );
     expect(created.status).toBe(202);
     const id = created.body.database.id;
+    // Applies at once (the first backup beside a scheduled one) agree on one repository password:
+    // every version of the encryption Secret carries the same one.
+    const passwords = new Set<string>();
+    const unsubscribe = cluster.state.subscribe(({ object }) => {
+      if (object.kind !== 'Secret' || object.metadata.name !== 'invoices-backup-enc') return;
+      const data = (object as { data?: Record<string, string> }).data ?? {};
+      if (data.RESTIC_PASSWORD) passwords.add(data.RESTIC_PASSWORD);
+    });
+    try {
+      await Promise.all([1, 2, 3].map(() => t.engine.services.backups.policies.apply(id)));
+    } finally {
+      unsubscribe();
+    }
+    expect(passwords.size).toBe(1);
     await running(id);
     const listed = await waitFor(
       async () => {

@@ -126,7 +126,28 @@ export class BackupPolicies implements BackupPolicyService {
     });
   }
 
-  async apply(databaseId: string): Promise<void> {
+  /** Applies of one database run one after another (see `apply`). */
+  private readonly applying = new Map<string, Promise<void>>();
+
+  /**
+   * Applies the database's policy objects. Applies of one database are serialised: two at once
+   * (the first backup of a create beside a scheduled one) would each find no repository password
+   * in the vault and each make one, so restic would open the repository with the wrong key.
+   */
+  apply(databaseId: string): Promise<void> {
+    const previous = this.applying.get(databaseId) ?? Promise.resolve();
+    const next = previous.then(() => this.applyNow(databaseId));
+    // What the next apply waits for: never rejects (the caller of this one gets its error).
+    const settled: Promise<void> = next
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.applying.get(databaseId) === settled) this.applying.delete(databaseId);
+      });
+    this.applying.set(databaseId, settled);
+    return next;
+  }
+
+  private async applyNow(databaseId: string): Promise<void> {
     const { store, vault } = this.context;
     const database = await store.databases.get(databaseId);
     const policy = database.backup;

@@ -122,7 +122,7 @@ export class BackupStorages implements BackupStorageService {
   ): Promise<BackupStorageResponse> {
     const parsed = parseInput(PatchStorageSchema, input);
     // Only what the caller gave: the create schema's defaults must not overwrite stored values.
-    const given = new Set(Object.keys((input ?? {})));
+    const given = new Set(Object.keys(input ?? {}));
     const patch = Object.fromEntries(
       Object.entries(parsed).filter(([key]) => given.has(key)),
     ) as typeof parsed;
