@@ -59,6 +59,9 @@ function findRendererDir(): string | undefined {
 async function main(): Promise<void> {
   let running: { engine: Engine; url: string };
   try {
+    // The pinned AWS SDK (a 2026 release, which runs on Node 20) warns once that later releases
+    // will need Node 22: a note for whoever upgrades it, not for the daemon's log.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     running = await runDaemon(process.argv.slice(2), process.env);
   } catch (error) {
     if (

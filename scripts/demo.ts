@@ -54,6 +54,8 @@ function takeFlag(args: string[], name: string): string | undefined {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  // The pinned AWS SDK's notice that its 2027 releases need Node 22 (see engine/daemon.ts).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const crds = crdsOrBuiltIn({ flag: takeFlag(args, 'crds'), env: process.env });
   if (crds.notice) process.stdout.write(`${crds.notice}\n`);
   const dataDir = resolve(takeFlag(args, 'data-dir') ?? mkdtempSync(join(tmpdir(), 'dbaas-demo-')));
