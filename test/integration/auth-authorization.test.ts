@@ -58,12 +58,30 @@ async function engineRoutes(t: TestEngine): Promise<RouteSpec[]> {
   );
 }
 
+/** A storage record only: no test of it runs here, so its endpoint is never called. */
+const STORAGE_BODY = {
+  name: 'matrix-s3',
+  type: 's3',
+  bucket: 'matrix-bucket',
+  endpoint: 'http://127.0.0.1:9',
+  accessKeyId: 'matrix-access-key',
+  secretAccessKey: 'matrix-secret-key',
+};
+
 type Outcome = 'unauthenticated' | 'forbidden' | 'not-found' | 'allowed' | 'public';
 
 const RANK = { viewer: 1, operator: 2, admin: 3 } as const;
 
 /** What API.md says the caller should get; `targetsA` = the route's params or body name an object of project A. */
 function expected(route: RouteSpec, identity: Identity, targetsA: boolean): Outcome {
+  // /metrics passes the auth plugin (its scrape token is not a session) and then takes a global
+  // admin's token or the scrape token only (API.md, README "Metrics").
+  if (route.url === '/metrics') {
+    if (identity.bindings === null) return 'unauthenticated';
+    return identity.bindings.some((b) => b.role === 'admin' && b.domain === undefined)
+      ? 'allowed'
+      : 'forbidden';
+  }
   if (route.permission === 'public') return 'public';
   if (identity.bindings === null) return 'unauthenticated';
   const rule: PermissionRule = PERMISSION_RULES[route.permission];
@@ -159,6 +177,18 @@ describe('authorization, generated from the route table', () => {
       '/api/v1/operations?limit=500',
     );
     ids.operation = operations.items.find((o) => o.databaseId === dbA.id)?.id ?? 'none';
+    // Backup objects of A, so that reads and changes by id meet something that exists.
+    ids.storage = (await admin<{ id: string }>('POST', '/api/v1/backup-storages', STORAGE_BODY)).id;
+    await admin('PUT', `/api/v1/databases/${dbA.id}/backup-policy`, {
+      storageId: ids.storage,
+      schedule: '0 2 * * *',
+    });
+    ids.drill = (
+      await admin<{ id: string }>('POST', '/api/v1/restore-drills', {
+        databaseId: dbA.id,
+        schedule: '0 4 * * 0',
+      })
+    ).id;
     ids.operationB = operations.items.find((o) => o.databaseId === dbB.id)?.id ?? 'none';
 
     const users: [IdentityName, RoleBinding][] = [
@@ -258,6 +288,8 @@ describe('authorization, generated from the route table', () => {
       operations: ids.operation,
       users: ids['operator-a'],
       'api-keys': ids.apiKey,
+      'backup-storages': ids.storage,
+      'restore-drills': ids.drill,
     };
     let id = byResource[resource ?? ''] ?? 'unknown-id';
     // Deleting a database is for real: each caller that may do it gets its own database in A.
@@ -267,6 +299,12 @@ describe('authorization, generated from the route table', () => {
       expected(route, identity, true) === 'allowed'
     ) {
       id = (await createDatabase(A, `victim-${++victims}`)).id;
+      // Removing a policy needs one to remove.
+      if (route.url.endsWith('/backup-policy'))
+        await admin('PUT', `/api/v1/databases/${id}/backup-policy`, {
+          storageId: ids.storage,
+          schedule: '0 2 * * *',
+        });
     }
     return { id, domain: A.domain, project: A.project, action: 'restart' };
   }

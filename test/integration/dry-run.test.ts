@@ -20,6 +20,9 @@ describe('?dryRun=true on every changing route', () => {
   let cluster: SimCluster;
   let running: Database;
   let paused: Database;
+  let storageId: string;
+  let unusedStorageId: string;
+  let providerId: string;
 
   beforeAll(async () => {
     [cluster] = (await startClusters(1, 400)) as [SimCluster];
@@ -54,6 +57,57 @@ describe('?dryRun=true on every changing route', () => {
       const d = await t.engine.services.databases.get(b.id);
       return d.status === 'PAUSED' && !d.activeOperationId ? d : null;
     }, 'dry-b to pause');
+    // Backup objects to preview against: a storage (never reached: no route here tests it), a
+    // policy on dry-a, a succeeded Snapshot of its repository, and an orphan Repository.
+    storageId = (
+      await t.engine.services.backups.storages.create({
+        name: 'dry-s3',
+        type: 's3',
+        bucket: 'dry-bucket',
+        endpoint: 'http://127.0.0.1:9',
+        accessKeyId: 'dry-access-key',
+        secretAccessKey: 'dry-secret-key',
+      })
+    ).id;
+    unusedStorageId = (
+      await t.engine.services.backups.storages.create({
+        name: 'dry-unused',
+        type: 's3',
+        bucket: 'dry-bucket',
+        endpoint: 'http://127.0.0.1:9',
+        accessKeyId: 'dry-access-key',
+        secretAccessKey: 'dry-secret-key',
+      })
+    ).id;
+    await t.engine.services.backups.policies.put(running.id, {
+      storageId,
+      schedule: '0 2 * * *',
+    });
+    const snapshot = cluster.state.create(
+      {
+        apiVersion: 'storage.kubestash.com/v1alpha1',
+        kind: 'Snapshot',
+        metadata: {
+          name: 'dry-a-repo-sample',
+          namespace: 'acme-dry',
+          labels: { 'kubestash.com/repo-name': 'dry-a-repo' },
+          annotations: { 'sim.kubedb.dev/simulated-backup': 'true' },
+        },
+        spec: { repository: 'dry-a-repo', session: 'scheduled' },
+      },
+      { skipAdmission: true },
+    );
+    cluster.state.updateStatus(
+      { ...snapshot, status: { phase: 'Succeeded', snapshotTime: new Date().toISOString() } },
+      { skipAdmission: true },
+    );
+    cluster.state.create({
+      apiVersion: 'storage.kubestash.com/v1alpha1',
+      kind: 'Repository',
+      metadata: { name: 'dry-orphan-repo', namespace: 'acme-dry' },
+      spec: { storageRef: { name: 'none' }, path: '/orphan' },
+    });
+    providerId = provider.id;
   }, 90_000);
 
   afterAll(async () => {
@@ -88,6 +142,61 @@ describe('?dryRun=true on every changing route', () => {
             url: `/api/v1/databases/${running.id}/actions/${action}`,
           })),
           { url: `/api/v1/databases/${paused.id}/actions/resume` },
+        ];
+      case 'POST /api/v1/backup-storages':
+        return [
+          {
+            url: '/api/v1/backup-storages',
+            body: {
+              name: 'dry-new-s3',
+              type: 's3',
+              bucket: 'dry-bucket',
+              endpoint: 'http://127.0.0.1:9',
+              accessKeyId: 'k',
+              secretAccessKey: 's',
+            },
+          },
+        ];
+      case 'PATCH /api/v1/backup-storages/{id}':
+        return [{ url: `/api/v1/backup-storages/${storageId}`, body: { prefix: 'p' } }];
+      case 'DELETE /api/v1/backup-storages/{id}':
+        return [{ url: `/api/v1/backup-storages/${unusedStorageId}` }];
+      case 'PUT /api/v1/databases/{id}/backup-policy':
+        return [
+          {
+            url: `/api/v1/databases/${running.id}/backup-policy`,
+            body: { storageId, schedule: '0 3 * * *' },
+          },
+        ];
+      case 'DELETE /api/v1/databases/{id}/backup-policy':
+        return [{ url: `/api/v1/databases/${running.id}/backup-policy` }];
+      case 'POST /api/v1/databases/{id}/backups':
+        return [{ url: `/api/v1/databases/${running.id}/backups` }];
+      case 'POST /api/v1/databases/{id}/restore':
+        return [
+          {
+            url: `/api/v1/databases/${running.id}/restore`,
+            body: { target: { newName: 'dry-copy' } },
+          },
+        ];
+      case 'POST /api/v1/restore-drills':
+        return [
+          {
+            url: '/api/v1/restore-drills',
+            body: { databaseId: running.id, schedule: '0 4 * * 0' },
+          },
+        ];
+      case 'POST /api/v1/backup-estate/cleanup':
+        return [
+          {
+            url: '/api/v1/backup-estate/cleanup',
+            body: {
+              providerId,
+              namespace: 'acme-dry',
+              kind: 'Repository',
+              name: 'dry-orphan-repo',
+            },
+          },
         ];
       default:
         throw new Error(`no dry-run sample for ${method} ${path}: add one to this test`);
@@ -131,7 +240,21 @@ describe('?dryRun=true on every changing route', () => {
               call.body,
             );
             expect(response.status, `${method} ${call.url}: ${response.text}`).toBe(200);
-            expect(response.body.manifests?.length, `${method} ${call.url}`).toBeGreaterThan(0);
+            // A preview shows what it would apply; a removal with nothing to apply says it is one;
+            // a record that applies nothing on a cluster (a drill) is shown as it would be kept; a
+            // clean-up names what it would delete.
+            const preview = response.body as { dryRun?: boolean; id?: string; deleted?: unknown };
+            const shown =
+              (response.body.manifests?.length ?? 0) > 0 ||
+              (method === 'DELETE' && preview.dryRun === true) ||
+              (preview.dryRun === true && preview.deleted !== undefined) ||
+              // a change of a record answers the record as the change would leave it
+              (method === 'PATCH' &&
+                Object.entries(call.body as Record<string, unknown>).every(
+                  ([key, value]) => (response.body as Record<string, unknown>)[key] === value,
+                )) ||
+              preview.id === 'dry-run';
+            expect(shown, `${method} ${call.url}: ${response.text}`).toBe(true);
             previews++;
           }
         } else {
@@ -148,7 +271,7 @@ describe('?dryRun=true on every changing route', () => {
         }
       }
     }
-    expect(previews).toBe(7);
+    expect(previews).toBe(16);
     expect(refusals).toBeGreaterThan(5);
 
     expect((await t.store.operations.list({}, { limit: 500 })).items.length).toBe(
@@ -161,6 +284,15 @@ describe('?dryRun=true on every changing route', () => {
     ).toBe(before.providers);
     expect(JSON.stringify((await t.request('GET', '/api/v1/domains')).body)).toBe(before.domains);
     expect((await t.engine.services.databases.get(running.id)).halted).toBe(false);
+    // The backup previews kept nothing: the storages are unchanged and none was added or removed, the policy is there.
+    const storages = (await t.engine.services.backups.storages.list()).items;
+    expect(storages.map((x) => [x.name, x.prefix]).sort()).toEqual([
+      ['dry-s3', ''],
+      ['dry-unused', ''],
+    ]);
+    expect(await t.engine.services.backups.policies.get(running.id)).toMatchObject({
+      schedule: '0 2 * * *',
+    });
     expect((await t.engine.services.databases.get(paused.id)).halted).toBe(true);
 
     const audit = (

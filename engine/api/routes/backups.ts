@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BackupPolicySchema, CreateBackupStorageRequestSchema } from '../../domain';
 import type { Services } from '../../services';
+import type { Grant } from '../../services/auth/access';
 import type {
   BackupListResponse,
   BackupStorageResponse,
@@ -14,6 +15,22 @@ import { defineRoute, DryRunQuerySchema, IdParamsSchema, type RouteSpec } from '
  */
 export function backupRoutes(services: Services): RouteSpec[] {
   const { storages, policies, backups } = services.backups;
+  /** A storage as the caller may see it: `usedBy` names only databases visible to them. */
+  const scoped = async (
+    storage: BackupStorageResponse,
+    grant: Grant,
+  ): Promise<BackupStorageResponse> => {
+    if (grant.visibleScopes() === undefined) return storage;
+    const seen = await Promise.all(
+      storage.usedBy.map((u) =>
+        services.databases.get(u.databaseId, grant).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    return { ...storage, usedBy: storage.usedBy.filter((_, i) => seen[i]) };
+  };
   return [
     defineRoute({
       method: 'POST',
@@ -33,7 +50,9 @@ export function backupRoutes(services: Services): RouteSpec[] {
       url: '/api/v1/backup-storages',
       permission: 'providers:read',
       summary: 'List backup storages (never their keys)',
-      handler: () => storages.list(),
+      handler: async ({ grant }) => ({
+        items: await Promise.all((await storages.list()).items.map((i) => scoped(i, grant))),
+      }),
     }),
     defineRoute({
       method: 'GET',
@@ -41,7 +60,8 @@ export function backupRoutes(services: Services): RouteSpec[] {
       permission: 'providers:read',
       summary: 'One backup storage with the clusters it is on and the databases using it',
       params: IdParamsSchema,
-      handler: ({ params }): Promise<BackupStorageResponse> => storages.get(params.id),
+      handler: async ({ params, grant }): Promise<BackupStorageResponse> =>
+        scoped(await storages.get(params.id), grant),
     }),
     defineRoute({
       method: 'PATCH',

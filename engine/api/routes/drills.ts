@@ -25,7 +25,7 @@ export function drillRoutes(services: Services): RouteSpec[] {
       url: '/api/v1/restore-drills',
       permission: 'databases:read',
       summary: 'Restore drills with their runs (the last 20 each)',
-      handler: () => services.drills.list(),
+      handler: ({ grant }) => services.drills.list(grant),
     }),
     defineRoute({
       method: 'GET',
@@ -33,7 +33,7 @@ export function drillRoutes(services: Services): RouteSpec[] {
       permission: 'databases:read',
       summary: 'One restore drill with its runs',
       params: IdParamsSchema,
-      handler: ({ params }) => services.drills.get(params.id),
+      handler: ({ params, grant }) => services.drills.get(params.id, grant),
     }),
   ];
 }

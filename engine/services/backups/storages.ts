@@ -83,7 +83,8 @@ export class BackupStorages implements BackupStorageService {
       createdAt: now,
       updatedAt: now,
     };
-    if (options.dryRun) return toResponse(record, []);
+    // A preview is marked as one (`id: "dry-run"`, as a drill's preview): nothing is kept.
+    if (options.dryRun) return toResponse({ ...record, id: 'dry-run' }, []);
     await vault.put(keysRef(id), JSON.stringify({ accessKeyId, secretAccessKey }));
     try {
       return toResponse(await store.backupStorages.create(record), []);

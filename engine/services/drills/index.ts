@@ -80,14 +80,33 @@ export class DrillService {
     private readonly restore: RestoreService,
   ) {}
 
-  async list(): Promise<{ items: Drill[] }> {
-    return { items: (await this.read()).drills };
+  async list(grant?: Grant): Promise<{ items: Drill[] }> {
+    const drills = (await this.read()).drills;
+    const visible = await Promise.all(drills.map((d) => this.visibleTo(d, grant)));
+    return { items: drills.filter((_, i) => visible[i]) };
   }
 
-  async get(id: string): Promise<Drill> {
+  /** 404 for a drill of a database (or project) the caller cannot see, as for a missing id. */
+  async get(id: string, grant?: Grant): Promise<Drill> {
     const drill = (await this.read()).drills.find((d) => d.id === id);
-    if (!drill) throw new EngineError('NOT_FOUND', `restore drill ${id} was not found`);
+    if (!drill || !(await this.visibleTo(drill, grant)))
+      throw new EngineError('NOT_FOUND', `restore drill ${id} was not found`);
     return drill;
+  }
+
+  /**
+   * Whether the caller may know of a drill: its database is visible to them; a drill of a project
+   * (which names no domain) only to a caller with a global binding.
+   */
+  private async visibleTo(drill: Drill, grant?: Grant): Promise<boolean> {
+    if (!grant || grant.visibleScopes() === undefined) return true;
+    if (!drill.databaseId) return false;
+    try {
+      await this.databases.get(drill.databaseId, grant);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Records the drill and starts its first run at once (the answer shows it running). */

@@ -91,6 +91,15 @@ export class EstateService {
       items.push(...this.classify(provider.id, objects, here));
       unprotected.push(...this.unprotected(objects, here));
     }
+    // A caller without a global binding sees only what belongs to the databases it can see: objects
+    // of other tenants' databases, and objects of no known database, are not theirs to know about.
+    if (grant && grant.visibleScopes() !== undefined) {
+      const visible = new Set(databases.map((d) => d.id));
+      return {
+        items: items.filter((i) => i.databaseId !== undefined && visible.has(i.databaseId)),
+        unprotected: unprotected.filter((u) => visible.has(u.databaseId)),
+      };
+    }
     return { items, unprotected };
   }
 
