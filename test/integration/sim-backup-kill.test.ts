@@ -100,8 +100,8 @@ describe('kill -9 of the simulator during a backup', () => {
     );
     child.kill('SIGKILL');
     await new Promise((resolve) => child?.on('close', resolve));
-    await waitFor(() => resticPids().length === 0, 'restic gone with the simulator', 10_000, 50);
-    await waitFor(() => pidsUnder(simDir).length === 0, 'database processes gone', 20_000, 50);
+    await waitFor(() => resticPids().length === 0, 'restic gone with the simulator', 30_000, 50);
+    await waitFor(() => pidsUnder(simDir).length === 0, 'database processes gone', 30_000, 50);
     expect(await restic.snapshots()).toEqual([]);
     expect((await restic.locks()).length).toBeGreaterThan(0); // the stale lock of the killed run
 
