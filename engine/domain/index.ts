@@ -18,3 +18,4 @@ export * from './auth';
 export * from './validation';
 export type * from './events';
 export type * from './backup-views';
+export type * from './alerts';
