@@ -1,7 +1,6 @@
 /**
- * The shapes the backup services answer (services may not import engine/api). They are the wire
- * types of engine/api/contracts-backup.ts; engine/api/contracts-backup-check.ts fails to compile
- * if the two drift apart.
+ * The shapes the backup services answer, which are the wire types of the Backups routes
+ * (engine/api/contracts-backup.ts re-exports them; services may not import engine/api).
  */
 /** A backup storage as the API shows it: never its keys. */
 export interface BackupStorageResponse {
