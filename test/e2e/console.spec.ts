@@ -195,14 +195,24 @@ test('an admin signs in, adds a cluster, creates, scales, inspects, drifts and d
     await snap(page, 'delete-confirm');
     await confirm.click();
     await expect(page.getByRole('heading', { name: 'Databases' })).toBeVisible();
+    // The delete is an operation: it may wait behind one still running on the database.
     await expect
       .poll(
         async () => {
           const badge = page.getByTestId(`status-${NAME}`);
           return (await badge.count()) === 0 ? 'gone' : await badge.getAttribute('data-status');
         },
-        { timeout: 30_000 },
+        { timeout: 90_000 },
       )
-      .toMatch(/gone|DELETING|DELETED/);
+      .toMatch(/gone|DELETING|DELETED/)
+      .catch(async (error: unknown) => {
+        // Say what the operations were doing, so that a failure explains itself.
+        await goTo(page, 'Operations');
+        const history = await page
+          .getByRole('table', { name: 'History' })
+          .innerText({ timeout: 5_000 })
+          .catch(() => '(no operations table)');
+        throw new Error(`${String(error)}\noperations:\n${history}`);
+      });
   });
 });

@@ -101,15 +101,23 @@ async function backupNow(database: Database): Promise<string> {
     // The scheduler's own first session took this second's name: that one is the backup.
     if (!/already exists/.test(String(error))) throw error;
   }
+  type SessionStatus = { phase?: string; snapshots?: { name: string }[] };
   const done = await waitFor(
-    () =>
-      cluster.state
+    () => {
+      const sessions = cluster.state
         .list(CORE, 'BackupSession', { namespace: database.namespace })
-        .map((s) => s.status as { phase?: string; snapshots?: { name: string }[] } | undefined)
-        .find((s) => s?.phase === 'Succeeded' && s.snapshots?.[0]?.name),
+        .filter((s) => Date.parse(s.metadata.creationTimestamp ?? '') >= after - 1000);
+      const statuses = sessions.map((s) => s.status as SessionStatus | undefined);
+      const failed = statuses.find((s) => s?.phase === 'Failed'); // says why at once
+      if (failed) throw new Error(`the BackupSession failed: ${JSON.stringify(failed)}`);
+      return statuses.find((s) => s?.phase === 'Succeeded' && s.snapshots?.[0]?.name);
+    },
     `a succeeded BackupSession of ${database.name}`,
     120_000,
-  );
+  ).catch((error: unknown) => {
+    const all = cluster.state.list(CORE, 'BackupSession', { namespace: database.namespace });
+    throw new Error(`${String(error)}; sessions: ${JSON.stringify(all.map((s) => s.status))}`);
+  });
   return done.snapshots![0]!.name;
 }
 
