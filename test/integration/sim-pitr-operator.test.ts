@@ -42,9 +42,21 @@ async function switchAndWaitArchived(): Promise<void> {
     async () =>
       (await sql("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")) >= finished,
     `segment ${finished} archived`,
-    30_000,
+    150_000,
     200,
-  );
+  ).catch(async (error: unknown) => {
+    // Says whether archive_command failed (and how often) or was never run.
+    const stats = await sql(
+      `SELECT concat_ws(' ', 'archived', archived_count, last_archived_wal, 'failed', failed_count, last_failed_wal, last_failed_time) FROM pg_stat_archiver`,
+    ).catch((e: unknown) => `pg_stat_archiver unreadable: ${String(e)}`);
+    throw new Error(`${String(error)}; ${stats}`);
+  });
+}
+
+/** The target time of the in-place test, or a failure naming why it is missing. */
+function needT2(t2: string): string {
+  if (!t2) throw new Error('no t2: the in-place restore test did not get as far as writing it');
+  return t2;
 }
 
 function fullSnapshot(): KubeObject | undefined {
@@ -202,7 +214,7 @@ describe('PITR through the operators (real Postgres, Ceph S3)', () => {
     await waitFor(
       () => (windowOf(fullSnapshot()).end ?? '') > t2,
       'the window in the Snapshot reaches past t2',
-      60_000,
+      150_000,
       200,
     );
     const began = Date.now();
@@ -220,7 +232,7 @@ describe('PITR through the operators (real Postgres, Ceph S3)', () => {
       100,
     );
     expect(await sql("SELECT string_agg(label, ',' ORDER BY id) FROM marks")).toBe('t1,t2');
-  }, 300_000);
+  }, 600_000);
 
   it('restores the archive into a new database created with waitForInitialRestore', async () => {
     const copy = `${DB}-copy`;
@@ -230,7 +242,7 @@ describe('PITR through the operators (real Postgres, Ceph S3)', () => {
       spec: { ...(manifest.spec as object), init: { waitForInitialRestore: true } },
     });
     const began = Date.now();
-    cluster.state.create(restoreSession('into-copy', t2, copy));
+    cluster.state.create(restoreSession('into-copy', needT2(t2), copy));
     const rs = await finished('into-copy');
     expect(
       getPath(rs, ['status', 'phase']),
@@ -247,6 +259,7 @@ describe('PITR through the operators (real Postgres, Ceph S3)', () => {
   }, 300_000);
 
   it('fails a RestoreSession whose target time is outside the window, naming the window', async () => {
+    needT2(t2); // the window this test names exists only once the in-place test archived WAL
     cluster.state.create(restoreSession('too-late', '2999-01-01T00:00:00Z'));
     const rs = await finished('too-late');
     expect(getPath(rs, ['status', 'phase'])).toBe('Failed');

@@ -66,7 +66,15 @@ case "$2" in
       | sed -n 's/.*COMMIT \\([0-9-]*\\) \\([0-9:.]*\\) UTC.*/\\1T\\2Z/p' | tail -n 1 || true)
     if [ -n "$ct" ]; then tags="$tags,ct=$ct"; fi ;;
 esac
-exec ${RESTIC} backup --no-cache --quiet --stdin --stdin-filename "$2" --host ${shellQuote(options.host)} --tag "$tags" < "$1"
+# restic 0.14 has no --retry-lock: a repository busy with another writer's lock (or an S3 hiccup)
+# is retried here a bounded number of times, so Postgres does not fall back to its 60 s wait.
+for delay in 1 2 4 8 0; do
+  if ${RESTIC} backup --no-cache --quiet --stdin --stdin-filename "$2" --host ${shellQuote(options.host)} --tag "$tags" < "$1"; then
+    exit 0
+  fi
+  [ "$delay" = 0 ] && exit 1
+  sleep "$delay"
+done
 `;
 }
 
