@@ -38,6 +38,7 @@ import {
 } from './services';
 import {
   createRedisConnections,
+  createRedisEventJournal,
   RedisLeadership,
   RedisRateLimiter,
   RedisStatusCache,
@@ -157,8 +158,19 @@ export async function createEngine(
         )
       : undefined;
     const queue = options.queue ?? resources.add(await openQueue(config, logger, redis));
-    // Event ids start from the engine's start time, so that one from before a restart is foreign.
-    const events = new EventBus(createMemoryEventJournal({ epoch: clock.now() }));
+    // Shared mode: one Redis stream for every replica's events, so that an SSE client on any
+    // replica sees them all and resumes on another. Alone, event ids start from the engine's
+    // start time, so that one from before a restart is foreign.
+    const events = new EventBus(
+      redis
+        ? resources.add(
+            createRedisEventJournal({
+              connections: redis,
+              onError: (error, what) => logger.warn({ err: error }, `event journal: ${what}`),
+            }),
+          )
+        : createMemoryEventJournal({ epoch: clock.now() }),
+    );
     const policy =
       config.mode === 'desktop'
         ? DESKTOP_POLICY

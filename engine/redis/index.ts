@@ -11,3 +11,4 @@ export {
 export { RedisLeadership, type RedisLeadershipOptions } from './redis-leadership';
 export { RedisRateLimiter, type RedisEvalClient } from './redis-rate-limiter';
 export { RedisStatusCache } from './redis-status-cache';
+export { createRedisEventJournal, type RedisEventJournalOptions } from './redis-event-journal';
