@@ -8,7 +8,7 @@ import { createRedisEventJournal } from './redis-event-journal';
 
 const opened: {
   connections: RedisConnections;
-  journal: EventJournal & { dispose(): Promise<void> };
+  journal: EventJournal & { dispose(): void | Promise<void> };
 }[] = [];
 afterEach(async () => {
   for (const { connections, journal } of opened.splice(0)) {
