@@ -12,3 +12,4 @@ export { RedisLeadership, type RedisLeadershipOptions } from './redis-leadership
 export { RedisRateLimiter, type RedisEvalClient } from './redis-rate-limiter';
 export { RedisStatusCache } from './redis-status-cache';
 export { createRedisEventJournal, type RedisEventJournalOptions } from './redis-event-journal';
+export { RedisLoginThrottle, type RedisLoginThrottleOptions } from './redis-login-throttle';

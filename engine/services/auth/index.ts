@@ -16,7 +16,12 @@ export {
 } from './api-keys';
 export { RateLimitedError } from './errors';
 export { signJwt, verifyJwt, type JwtClaims } from './jwt';
-export { LoginThrottle, type LoginThrottleOptions } from './login-throttle';
+export {
+  failureDelay,
+  LoginThrottle,
+  type LoginAttempts,
+  type LoginThrottleOptions,
+} from './login-throttle';
 export { hashPassword, verifyPassword } from './passwords';
 export { MemoryRateLimiter, type RateDecision, type RateLimiter } from './rate-limiter';
 export {

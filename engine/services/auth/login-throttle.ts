@@ -20,11 +20,29 @@ interface Entry {
 }
 
 /**
+ * What sign-in needs of a throttle. The in-memory `LoginThrottle` answers at once; the shared
+ * mode's Redis one (engine/redis) answers for every replica, so a lockout holds on all of them.
+ */
+export interface LoginAttempts {
+  /** Milliseconds until the pair may try again; 0 when it is not locked. */
+  lockedFor(key: string): number | Promise<number>;
+  /** Records a failure; returns how long to hold the answer back. */
+  failure(key: string): number | Promise<number>;
+  success(key: string): void | Promise<void>;
+}
+
+/** The delay a failure adds: none for the first, then doubling from `baseMs`, at most `maxMs`. */
+export function failureDelay(failures: number, baseMs: number, maxMs: number): number {
+  if (failures < 2) return 0;
+  return Math.min(maxMs, baseMs * 2 ** (failures - 2));
+}
+
+/**
  * Counts failed logins per `username|source`. Unknown usernames are counted exactly like known ones,
  * so the throttle's answers reveal nothing about which accounts exist. In memory: each engine
  * instance counts its own attempts, which still bounds guessing per instance.
  */
-export class LoginThrottle {
+export class LoginThrottle implements LoginAttempts {
   private readonly entries = new Map<string, Entry>();
   private readonly maxFailures: number;
   private readonly lockMs: number;
@@ -68,8 +86,7 @@ export class LoginThrottle {
     this.entries.delete(key);
     this.entries.set(key, entry);
     this.evict();
-    if (entry.failures < 2) return 0;
-    return Math.min(this.maxDelayMs, this.baseMs * 2 ** (entry.failures - 2));
+    return failureDelay(entry.failures, this.baseMs, this.maxDelayMs);
   }
 
   success(key: string): void {

@@ -8,7 +8,7 @@ import { parseInput } from '../validation';
 import { unauthenticated, type Principal } from './access';
 import { RateLimitedError } from './errors';
 import { ACCESS_TOKEN_REFUSED, signJwt, TokenRefusedError, verifyJwt } from './jwt';
-import { LoginThrottle, type LoginThrottleOptions } from './login-throttle';
+import { LoginThrottle, type LoginAttempts, type LoginThrottleOptions } from './login-throttle';
 import { dummyPasswordHash, verifyPassword } from './passwords';
 import { revokeAllCredentials, revokedBefore } from './revocation';
 import { toPublicUser } from './users';
@@ -32,6 +32,8 @@ export interface SessionOptions {
   accessTtlSeconds?: number;
   refreshTtlSeconds?: number;
   throttle?: LoginThrottleOptions;
+  /** A throttle shared by every replica (Redis); the in-memory one of `throttle` otherwise. */
+  attempts?: LoginAttempts;
   /** Holds back a failed login's answer (a timer in production). */
   wait?: (ms: number) => Promise<void>;
   /**
@@ -92,7 +94,7 @@ function badRefresh(reason: string): TokenRefusedError {
  * of the user ends, access tokens included.
  */
 export class SessionService {
-  private readonly throttle: LoginThrottle;
+  private readonly throttle: LoginAttempts;
   private readonly accessTtl: number;
   private readonly refreshTtl: number;
   private readonly wait: (ms: number) => Promise<void>;
@@ -103,7 +105,9 @@ export class SessionService {
     private readonly context: ServiceContext,
     private readonly options: SessionOptions = {},
   ) {
-    this.throttle = new LoginThrottle({ now: () => context.now().getTime(), ...options.throttle });
+    this.throttle =
+      options.attempts ??
+      new LoginThrottle({ now: () => context.now().getTime(), ...options.throttle });
     this.accessTtl = options.accessTtlSeconds ?? 15 * 60;
     this.refreshTtl = options.refreshTtlSeconds ?? 7 * 24 * 60 * 60;
     this.wait = options.wait ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -113,7 +117,7 @@ export class SessionService {
   async login(input: unknown, source: string | null): Promise<TokenResponse> {
     const { username, password } = parseInput(LoginRequestSchema, input);
     const throttleKey = LoginThrottle.key(username, source);
-    const lockedMs = this.throttle.lockedFor(throttleKey);
+    const lockedMs = await this.throttle.lockedFor(throttleKey);
     if (lockedMs > 0)
       throw new RateLimitedError('too many failed sign-ins; try again later', lockedMs);
     const user = await this.context.store.users.findByUsername(username);
@@ -122,11 +126,11 @@ export class SessionService {
       user?.passwordHash ?? (await dummyPasswordHash()),
     );
     if (!user || !matches || user.disabled) {
-      const delay = this.throttle.failure(throttleKey);
+      const delay = await this.throttle.failure(throttleKey);
       if (delay > 0) await this.wait(delay);
       throw badCredentials();
     }
-    this.throttle.success(throttleKey);
+    await this.throttle.success(throttleKey);
     return this.issue(user, this.context.newId());
   }
 
