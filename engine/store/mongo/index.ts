@@ -1,2 +1,3 @@
 export { openMongoStore } from './mongo-store';
 export type { MongoStoreOptions } from './mongo-store';
+export { DEFAULT_MONGO_DATABASE, mongoDatabaseName } from './database-name';
