@@ -38,4 +38,11 @@ describe('loadConfig', () => {
   it('requires a MongoDB URL when the store is mongodb', () => {
     expect(() => loadConfig({ DBAAS_STORE: 'mongodb' })).toThrow(/MONGODB_URL/);
   });
+
+  it('keeps the vault in the shared store with mongodb, and then needs the shared vault key', () => {
+    const env = { DBAAS_STORE: 'mongodb', MONGODB_URL: 'mongodb://127.0.0.1:1/x' };
+    expect(() => loadConfig(env)).toThrow(/vaultKey \(DBAAS_VAULT_KEY\): required/);
+    expect(loadConfig({ ...env, DBAAS_VAULT_KEY: 'a'.repeat(64) }).vault).toBe('store');
+    expect(loadConfig({ ...env, DBAAS_VAULT: 'file' }).vault).toBe('file');
+  });
 });

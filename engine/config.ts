@@ -43,7 +43,12 @@ export const ConfigSchema = z.object({
   store: z.enum(['sqlite', 'mongodb']).default('sqlite'),
   mongodbUrl: z.string().url().optional(),
   redisUrl: z.string().url().optional(),
-  vault: z.enum(['file', 'keytar']).optional(),
+  /**
+   * Where secrets live: `keytar` (the OS keychain, the desktop's default), `file` (an encrypted file
+   * in dataDir, a single daemon's default) or `store` (sealed in the shared store, the default of
+   * replicas on MongoDB; needs vaultKey, the same on every replica).
+   */
+  vault: z.enum(['file', 'keytar', 'store']).optional(),
   /** 32 bytes, base64 or hex, for the encrypted file vault; a 0600 key file is created otherwise. */
   vaultKey: z.string().optional(),
   /** Where the built renderer lives; the daemon serves it at `/` when present. */
@@ -234,11 +239,15 @@ export function loadConfig(
   if (config.store === 'mongodb' && !config.mongodbUrl) {
     throw new ConfigError(['mongodbUrl (MONGODB_URL): required when store is mongodb']);
   }
-  return Object.freeze({
-    ...config,
-    dataDir: resolve(config.dataDir),
-    vault: config.vault ?? (config.mode === 'desktop' ? 'keytar' : 'file'),
-  });
+  const vault =
+    config.vault ??
+    (config.mode === 'desktop' ? 'keytar' : config.store === 'mongodb' ? 'store' : 'file');
+  if (vault === 'store' && !config.vaultKey) {
+    throw new ConfigError([
+      'vaultKey (DBAAS_VAULT_KEY): required when the vault is in the shared store (vault store, the default with store mongodb): every replica opens the secrets with it',
+    ]);
+  }
+  return Object.freeze({ ...config, dataDir: resolve(config.dataDir), vault });
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -40,11 +40,17 @@ import {
   createRedisConnections,
   createRedisEventJournal,
   RedisLeadership,
+  RedisLoginThrottle,
   RedisRateLimiter,
   RedisStatusCache,
   type RedisConnections,
 } from './redis';
-import { createIdentityServices, MemoryRateLimiter, type RateLimiter } from './services/auth';
+import {
+  createIdentityServices,
+  MemoryRateLimiter,
+  type LoginAttempts,
+  type RateLimiter,
+} from './services/auth';
 import { createAuditTargetNamer } from './services/audit';
 import { identityRoutes } from './api/routes/auth';
 import type { Store } from './store';
@@ -52,6 +58,7 @@ import { openSqliteStore } from './store/sqlite';
 import type { Vault } from './vault';
 import { openFileVault } from './vault/file';
 import { openKeytarVault } from './vault/keytar';
+import { openStoreVault } from './vault/store';
 import { ENGINE_VERSION } from './version';
 
 /** A running control engine: the API (not listening), its services and loops, and its lifecycle. */
@@ -89,10 +96,26 @@ async function openRedisRateLimiter(redis: RedisConnections, clock: Clock): Prom
   return new RedisRateLimiter(client, redis.key('ratelimit') + ':', () => clock.now());
 }
 
+/** Failed sign-ins counted in Redis, so that a lockout holds on every replica. */
+function openRedisLoginThrottle(
+  redis: RedisConnections,
+  clock: Clock,
+  logger: Logger,
+): LoginAttempts {
+  const client = redis.open('login-throttle', { maxRetriesPerRequest: 1, commandTimeoutMs: 2_000 });
+  return new RedisLoginThrottle({
+    client,
+    prefix: redis.key('login') + ':',
+    now: () => clock.now(),
+    onError: (error) =>
+      logger.warn({ err: error }, 'login throttle: Redis did not answer; counting on this replica'),
+  });
+}
+
 async function openStore(config: EngineConfig): Promise<Store> {
   if (config.store === 'mongodb' && config.mongodbUrl) {
-    const { openMongoStore } = await import('./store/mongo');
-    return openMongoStore({ url: config.mongodbUrl, dbName: 'kubedb_dbaas' });
+    const { mongoDatabaseName, openMongoStore } = await import('./store/mongo');
+    return openMongoStore({ url: config.mongodbUrl, dbName: mongoDatabaseName(config.mongodbUrl) });
   }
   return openSqliteStore({ file: join(config.dataDir, 'engine.sqlite') });
 }
@@ -101,12 +124,16 @@ async function openStore(config: EngineConfig): Promise<Store> {
  * Opens the vault `config` names (the OS keychain, or the encrypted file vault in `dataDir`) for an
  * embedder's own secrets: the desktop keeps the connection URLs of its settings there.
  */
-export function openSecretVault(config: EngineConfig): Promise<Vault> {
-  return openVault(config);
+export function openSecretVault(config: EngineConfig, store?: Store): Promise<Vault> {
+  return openVault(config, store);
 }
 
-async function openVault(config: EngineConfig): Promise<Vault> {
+async function openVault(config: EngineConfig, store?: Store): Promise<Vault> {
   if (config.vault === 'keytar') return openKeytarVault({ service: 'kubedb-dbaas-console' });
+  if (config.vault === 'store') {
+    if (!store || !config.vaultKey) throw new Error('the store vault needs the store and vaultKey');
+    return openStoreVault({ meta: store.meta, key: config.vaultKey });
+  }
   const file = join(config.dataDir, 'vault.enc');
   return config.vaultKey
     ? openFileVault({ file, key: config.vaultKey })
@@ -146,7 +173,7 @@ export async function createEngine(
   const resources = new DisposableStack();
   try {
     const store = options.store ?? resources.add(await openStore(config));
-    const vault = options.vault ?? resources.add(await openVault(config));
+    const vault = options.vault ?? resources.add(await openVault(config, store));
     // Shared mode: every Redis client comes from one factory and closes with the engine.
     const redis: RedisConnections | undefined = config.redisUrl
       ? resources.add(
@@ -203,7 +230,11 @@ export async function createEngine(
     const identity = createIdentityServices(
       serviceContext,
       services.tenancy,
-      { tokenKey: config.tokenKey, refreshGraceSeconds: config.refreshGraceSeconds },
+      {
+        tokenKey: config.tokenKey,
+        refreshGraceSeconds: config.refreshGraceSeconds,
+        ...(redis ? { attempts: openRedisLoginThrottle(redis, clock, logger) } : {}),
+      },
       {
         lifetimeDays: config.apiKeyLifetimeDays,
         maxLifetimeDays: config.apiKeyMaxLifetimeDays,

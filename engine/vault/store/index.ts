@@ -1,0 +1,6 @@
+export {
+  openStoreVault,
+  STORE_VAULT_KEY,
+  type SealedEntryStore,
+  type StoreVaultOptions,
+} from './store-vault';
