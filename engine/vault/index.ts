@@ -26,6 +26,12 @@ import type { SecretRef } from './ref';
 export interface Vault extends Disposable {
   /** Stores (or replaces) the secret under `ref` and returns the ref to keep in the store. */
   put(ref: SecretRef, secret: string): Promise<SecretRef>;
+  /**
+   * Stores `secret` under `ref` unless a secret is there already, atomically across replicas, and
+   * answers the one kept. Only vaults that several processes share implement it (`vault/store`);
+   * with the others one process owns the vault and get-then-put is enough.
+   */
+  putIfAbsent?(ref: SecretRef, secret: string): Promise<string>;
   /** The secret under `ref`; rejects with `NotFoundError` when there is none. */
   get(ref: SecretRef): Promise<string>;
   /** Removes the secret; resolves `false` (no error) when there was none, so retries are harmless. */

@@ -302,6 +302,9 @@ export class SessionService {
       if (!(isEngineError(error) && error.code === 'NOT_FOUND')) throw error;
     }
     const generated = randomBytes(32).toString('base64url');
+    // Replicas starting together on a shared vault all keep the first key written.
+    if (vault.putIfAbsent)
+      return Buffer.from(await vault.putIfAbsent(SIGNING_KEY_REF, generated), 'base64url');
     await vault.put(SIGNING_KEY_REF, generated);
     return Buffer.from(generated, 'base64url');
   }

@@ -1,3 +1,4 @@
+import { ConflictError } from '../../base/errors';
 import { CreateUserRequestSchema, type PublicUser, type User } from '../../domain';
 import type { Page, PageRequest } from '../../store';
 import { isoNow, type ServiceContext } from '../context';
@@ -30,7 +31,13 @@ export class UserService {
     const existing = await this.context.store.users.list(undefined, { limit: 1 });
     if (existing.items.length > 0) return { created: false, generatedPassword: null };
     const password = adminPassword ?? generatePassword();
-    await this.insert('admin', password, [{ role: 'admin' }]);
+    try {
+      await this.insert('admin', password, [{ role: 'admin' }]);
+    } catch (error) {
+      // Another replica on the same store created it between the check and the insert.
+      if (error instanceof ConflictError) return { created: false, generatedPassword: null };
+      throw error;
+    }
     this.context.logger.info({ username: 'admin' }, 'created the first admin user');
     return { created: true, generatedPassword: adminPassword ? null : password };
   }

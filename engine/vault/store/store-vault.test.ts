@@ -62,4 +62,16 @@ describe('the store vault', () => {
         `secret-${i}`,
       );
   });
+
+  it('lets replicas that race to create one secret all keep the first one written', async () => {
+    const store = await freshStore();
+    const key = hexKey();
+    const replicas = await Promise.all(
+      [0, 1, 2].map(() => openStoreVault({ meta: store.meta, key })),
+    );
+    const ref = { kind: 'signing-key', id: 'access-tokens' } as const;
+    const kept = await Promise.all(replicas.map((vault, i) => vault.putIfAbsent!(ref, `key-${i}`)));
+    expect(new Set(kept).size).toBe(1);
+    expect(await replicas[0]!.get(ref)).toBe(kept[0]);
+  });
 });

@@ -70,6 +70,23 @@ class StoreVault implements Vault {
     return { kind: ref.kind, id: ref.id };
   }
 
+  async putIfAbsent(ref: SecretRef, secret: string): Promise<string> {
+    const entryKey = secretRefKey(ref);
+    assertSecret(secret);
+    let kept = secret;
+    await this.update((entries) => {
+      const existing = entries.get(entryKey);
+      if (existing !== undefined) {
+        kept = existing;
+        return false;
+      }
+      kept = secret;
+      entries.set(entryKey, secret);
+      return true;
+    });
+    return kept;
+  }
+
   async get(ref: SecretRef): Promise<string> {
     const entryKey = secretRefKey(ref);
     const secret = (await this.read()).entries.get(entryKey);
