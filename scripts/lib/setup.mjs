@@ -33,6 +33,11 @@ const SYSTEM_NEEDS = [
   { check: () => has('pkg-config'), pkg: 'pkg-config', why: 'to find libsecret' },
   { check: () => has('restic'), pkg: 'restic', why: 'restic for the backup tests' },
   {
+    check: () => has('haproxy') || existsSync('/usr/sbin/haproxy'),
+    pkg: 'haproxy',
+    why: 'a load balancer in front of the shared-mode replicas',
+  },
+  {
     // Debian's python3 (/usr/bin), not a pyenv one: the modules are apt's.
     check: () => pythonImports('mockupdb'),
     pkg: 'python3-mockupdb',
