@@ -36,6 +36,9 @@ const BACKUP_MS = 5000;
 
 export class BackupSessionRunner {
   private readonly running = new Set<string>();
+  /** The order this runner first saw sessions in: creation order within one timestamp second. */
+  private readonly firstSeen = new Map<string, number>();
+  private seen = 0;
 
   constructor(
     private readonly state: ClusterState,
@@ -49,6 +52,7 @@ export class BackupSessionRunner {
   /** Starts the run of a new BackupSession (once). */
   reconcileSession(bs: KubeObject): void {
     const uid = bs.metadata.uid ?? '';
+    if (!this.firstSeen.has(uid)) this.firstSeen.set(uid, (this.seen += 1));
     if (this.running.has(uid) || getPath(bs, ['status', 'phase']) !== undefined) return;
     this.running.add(uid);
     void this.runSession(bs)
@@ -384,10 +388,17 @@ export class BackupSessionRunner {
           getPath(o, ['spec', 'session']) === session &&
           ['Succeeded', 'Failed', 'Skipped'].includes(String(getPath(o, ['status', 'phase']))),
       )
-      .sort((a, b) =>
-        (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '', undefined, { numeric: true }),
+      // Oldest first by creation, as KubeStash prunes: names carry the cron clock's time, which an
+      // on-demand session (named by the wall clock) does not share. Timestamps have seconds only.
+      .sort(
+        (a, b) =>
+          Date.parse(a.metadata.creationTimestamp ?? '') -
+            Date.parse(b.metadata.creationTimestamp ?? '') ||
+          (this.firstSeen.get(a.metadata.uid ?? '') ?? 0) -
+            (this.firstSeen.get(b.metadata.uid ?? '') ?? 0),
       );
     for (const o of finished.slice(0, Math.max(0, finished.length - Math.max(1, limit)))) {
+      this.firstSeen.delete(o.metadata.uid ?? '');
       this.state.delete(CORE_API, 'BackupSession', namespace, o.metadata.name ?? '', {
         skipAdmission: true,
       });

@@ -185,6 +185,40 @@ describe('KubeStash backup and restore', () => {
     ).toBe('Applied');
   });
 
+  it('prunes the oldest finished session by creation, not by the name the cron clock gave it', async () => {
+    const CORE = 'core.kubestash.com/v1alpha1';
+    const bc = get(CORE, 'BackupConfiguration', 'orders-pg-backup') as KubeObject;
+    const spec = bc.spec as { sessions: { scheduler: { schedule: string } }[] };
+    spec.sessions[0]!.scheduler.schedule = '0 3 1 1 *'; // the cron stops firing for the test
+    cluster.state.update(bc);
+    const sessions = () => cluster.state.list(CORE, 'BackupSession', { namespace: NS });
+    const finished = (o: KubeObject) =>
+      ['Succeeded', 'Failed', 'Skipped'].includes(phaseOf(o) ?? '');
+    await waitFor(() => sessions().every(finished), 'the scheduled sessions to finish');
+    // An on-demand session named by the wall clock, which lags the simulator's fast cron clock:
+    // its name sorts before every scheduled one although it is the newest.
+    await create('core.kubestash.com', 'backupsessions', {
+      apiVersion: CORE,
+      kind: 'BackupSession',
+      metadata: { name: 'orders-pg-backup-frequent-1' },
+      spec: {
+        invoker: {
+          apiGroup: 'core.kubestash.com',
+          kind: 'BackupConfiguration',
+          name: 'orders-pg-backup',
+        },
+        session: 'frequent',
+      },
+    });
+    const mine = await waitFor(() => {
+      const o = get(CORE, 'BackupSession', 'orders-pg-backup-frequent-1');
+      if (!o) throw new Error('the newest session was pruned');
+      return finished(o) ? o : undefined;
+    }, 'the on-demand session to finish');
+    expect(phaseOf(mine)).toBe('Succeeded');
+    expect(sessions().map((o) => o.metadata.name)).toEqual(['orders-pg-backup-frequent-1']);
+  });
+
   it('restores into a database that waits for its initial restore', async () => {
     await waitFor(
       () =>
