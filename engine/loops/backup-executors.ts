@@ -7,7 +7,7 @@ import { delay } from '../base/clock';
 import { EngineError } from '../base/errors';
 import { FIELD_MANAGER } from '../kube';
 import { backupNames, buildBackupSession, readSessionStatus } from '../kubedb/kubestash';
-import type { KubeObject } from '../kubedb/types';
+import { OPERATION_ID_LABEL, type KubeObject } from '../kubedb/types';
 import { specOf } from '../services/databases';
 import { CORE_API, STORAGE_API, failureOf } from '../services/backups/items';
 import type { Execution } from './executors';
@@ -87,34 +87,35 @@ export async function runBackup(execution: Execution): Promise<void> {
   await report.progress(20, 'backup configuration ready');
   // One session per attempt: a redelivery of the same attempt finds the session it created.
   const current = await context.store.operations.get(operation.id);
-  const session = buildBackupSession(specOf(database), {
-    operationId: operation.id,
-    unixSeconds: Date.parse(operation.createdAt) / 1000 + Math.max(0, current.attempts - 1),
-    backupConfigurationUid: configuration.metadata.uid,
-  });
-  await report.step('back up', session.metadata.name);
-  const existing = await client.get(
-    CORE_API,
-    'BackupSession',
-    database.namespace,
-    session.metadata.name,
-    signal,
+  const session = await claimSessionName(
+    (unixSeconds) =>
+      buildBackupSession(specOf(database), {
+        operationId: operation.id,
+        unixSeconds,
+        backupConfigurationUid: configuration.metadata.uid,
+      }),
+    // Each attempt has its own range of names, so that one never adopts another's session.
+    Date.parse(operation.createdAt) / 1000 + NAME_TRIES * Math.max(0, current.attempts - 1),
+    operation.id,
+    (name) => client.get(CORE_API, 'BackupSession', database.namespace, name, signal),
   );
-  if (!existing) await client.apply(session, { fieldManager: FIELD_MANAGER, force: true, signal });
+  await report.step('back up', session.object.metadata.name);
+  if (!session.existing)
+    await client.apply(session.object, { fieldManager: FIELD_MANAGER, force: true, signal });
   const done = await until(
     execution,
-    `BackupSession ${session.metadata.name}`,
+    `BackupSession ${session.object.metadata.name}`,
     WAIT.sessionMs,
     async () => {
       const live: KubeObject | null = await client.get(
         CORE_API,
         'BackupSession',
         database.namespace,
-        session.metadata.name,
+        session.object.metadata.name,
         signal,
       );
       // KubeStash prunes finished sessions beyond the history limit: the Snapshot then tells.
-      if (!live) return fromSnapshot(execution, session.metadata.name);
+      if (!live) return fromSnapshot(execution, session.object.metadata.name);
       const status = readSessionStatus(live);
       return status.done ? { live, status, reason: undefined } : undefined;
     },
@@ -122,9 +123,39 @@ export async function runBackup(execution: Execution): Promise<void> {
   if (!done.status.succeeded) {
     const reason =
       done.reason ?? failureOf(done.live) ?? `the BackupSession ended ${done.status.phase}`;
-    throw new EngineError('UNAVAILABLE', `backup ${session.metadata.name} failed: ${reason}`);
+    throw new EngineError(
+      'UNAVAILABLE',
+      `backup ${session.object.metadata.name} failed: ${reason}`,
+    );
   }
   await report.progress(100, done.status.snapshot ? `snapshot ${done.status.snapshot}` : null);
+}
+
+/** Seconds tried after the first when a name is taken by a session of someone else. */
+const NAME_TRIES = 10;
+
+/**
+ * The session of this attempt: the one it created before (a redelivery), or a new one under the
+ * first free name from `unixSeconds` on. KubeStash's own scheduled sessions use the same
+ * `<bc>-<session>-<unix>` names, so a name can be taken by a session this operation never made.
+ */
+export async function claimSessionName(
+  build: (unixSeconds: number) => KubeObject,
+  unixSeconds: number,
+  operationId: string,
+  get: (name: string) => Promise<KubeObject | null>,
+): Promise<{ object: KubeObject; existing: boolean }> {
+  for (let i = 0; i < NAME_TRIES; i++) {
+    const object = build(Math.floor(unixSeconds) + i);
+    const live = await get(object.metadata.name ?? '');
+    if (!live) return { object, existing: false };
+    if (live.metadata.labels?.[OPERATION_ID_LABEL] === operationId)
+      return { object, existing: true };
+  }
+  throw new EngineError(
+    'CONFLICT',
+    `no free BackupSession name: the ${NAME_TRIES} names after ${Math.floor(unixSeconds)} are taken by other sessions`,
+  );
 }
 
 /** The result of a pruned session, from its Snapshot (`<repository>-<session>`). */
