@@ -2,6 +2,8 @@
  * KubeStash objects and waits for the real-backup suite: S3 storages, a retention policy, backup
  * configurations, sessions and restores against a `dataPlane: 'real'` simulator cluster.
  */
+import type { Database } from '../../engine/domain';
+import { buildBackupSession } from '../../engine/kubedb/kubestash';
 import type { KubeObject } from '../../sim/core/contract';
 import { Restic } from '../../sim/dataplane/backup/restic';
 import { credentials, databaseManifest, query } from '../../sim/dataplane/test-support';
@@ -242,4 +244,55 @@ export function resticOf(
     { repository: `s3:${endpoint}/${bucket}/sim/${repo}`, ...keys, password: ENC_PASSWORD },
     { timeoutMs: 120_000 },
   );
+}
+
+/**
+ * "Backup now" with the engine's own BackupSession builder, as the product names it: waits until no
+ * session runs (KubeStash skips one that starts while another runs), takes the first free name
+ * (the scheduler's sessions share the `<bc>-<session>-<unix>` names, any second on the simulator's
+ * fast cron clock), and answers the snapshot of that session.
+ */
+export async function backupThroughBuilders(
+  cluster: SimCluster,
+  database: Database,
+): Promise<string> {
+  const busy = () =>
+    cluster.state
+      .list(CORE, 'BackupSession', { namespace: database.namespace })
+      .filter((s) => !FINAL.includes(phaseOf(s) ?? ''));
+  await waitFor(() => busy().length === 0, 'no BackupSession running', 120_000);
+  const after = Date.now();
+  let name = '';
+  for (let i = 0; !name; i++) {
+    const session = buildBackupSession(database, {
+      operationId: `backup-${after}`,
+      unixSeconds: after / 1000 + i,
+    }) as KubeObject;
+    try {
+      cluster.state.create(session);
+      name = session.metadata.name!;
+    } catch (error) {
+      if (!/already exists/.test(String(error)) || i >= 20) throw error;
+    }
+  }
+  type SessionStatus = { phase?: string; snapshots?: { name: string }[] };
+  const sessions = () =>
+    cluster.state.list(CORE, 'BackupSession', { namespace: database.namespace });
+  const said = () =>
+    JSON.stringify(sessions().map((s) => ({ name: s.metadata.name, status: s.status })));
+  const live = await waitFor(
+    () => {
+      const session = cluster.state.get(CORE, 'BackupSession', database.namespace, name);
+      if (!session) throw new Error(`${name} is gone`);
+      return FINAL.includes(phaseOf(session) ?? '') ? session : undefined;
+    },
+    `BackupSession ${name} of ${database.name} to finish`,
+    120_000,
+  ).catch((error: unknown) => {
+    throw new Error(`${String(error)}; sessions: ${said()}`);
+  });
+  const done = live.status as SessionStatus;
+  if (done.phase !== 'Succeeded' || !done.snapshots?.[0]?.name)
+    throw new Error(`BackupSession ${name} ended ${done.phase}; sessions: ${said()}`);
+  return done.snapshots[0].name;
 }

@@ -15,7 +15,6 @@ import type { Database, Operation } from '../../engine/domain';
 import {
   backupNames,
   buildBackupConfiguration,
-  buildBackupSession,
   buildBackupStorage,
   buildEncryptionSecret,
   buildRetentionPolicy,
@@ -24,7 +23,7 @@ import {
 import type { KubeObject } from '../../sim/core/contract';
 import { crdsDirForTests } from '../../sim/apiserver/testing';
 import { startSimCluster, type SimCluster } from '../../sim/index';
-import { sql } from '../helpers/backup-cluster';
+import { backupThroughBuilders, sql } from '../helpers/backup-cluster';
 import { createBody } from '../helpers/databases';
 import { startTestEngine, waitFor, type TestEngine } from '../helpers/engine';
 import { createTestBucket, s3ForTests, type TestBucket } from '../helpers/s3';
@@ -84,42 +83,8 @@ function applyBackupPolicy(database: Database): void {
   for (const object of objects) cluster.state.create(object);
 }
 
-/**
- * A backup taken after the rows were written: the one "Backup now" starts, or (when the simulator's
- * scheduler already runs one, and skips ours) that one. Answers the snapshot name.
- */
-async function backupNow(database: Database): Promise<string> {
-  const after = Date.now();
-  try {
-    cluster.state.create(
-      buildBackupSession(database, {
-        operationId: `backup-${after}`,
-        unixSeconds: after / 1000,
-      }) as KubeObject,
-    );
-  } catch (error) {
-    // The scheduler's own first session took this second's name: that one is the backup.
-    if (!/already exists/.test(String(error))) throw error;
-  }
-  type SessionStatus = { phase?: string; snapshots?: { name: string }[] };
-  const done = await waitFor(
-    () => {
-      const sessions = cluster.state
-        .list(CORE, 'BackupSession', { namespace: database.namespace })
-        .filter((s) => Date.parse(s.metadata.creationTimestamp ?? '') >= after - 1000);
-      const statuses = sessions.map((s) => s.status as SessionStatus | undefined);
-      const failed = statuses.find((s) => s?.phase === 'Failed'); // says why at once
-      if (failed) throw new Error(`the BackupSession failed: ${JSON.stringify(failed)}`);
-      return statuses.find((s) => s?.phase === 'Succeeded' && s.snapshots?.[0]?.name);
-    },
-    `a succeeded BackupSession of ${database.name}`,
-    120_000,
-  ).catch((error: unknown) => {
-    const all = cluster.state.list(CORE, 'BackupSession', { namespace: database.namespace });
-    throw new Error(`${String(error)}; sessions: ${JSON.stringify(all.map((s) => s.status))}`);
-  });
-  return done.snapshots![0]!.name;
-}
+/** A backup taken after the rows were written; answers the snapshot name. */
+const backupNow = (database: Database) => backupThroughBuilders(cluster, database);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'restore-real-'));
