@@ -89,7 +89,7 @@ function restoreSession(name: string, targetTime: string, into = DB): KubeObject
   };
 }
 
-async function finished(name: string): Promise<KubeObject> {
+async function finished(name: string, ms = 180_000): Promise<KubeObject> {
   await waitFor(
     () => {
       const phase = getPath(cluster.state.get(CORE_API, 'RestoreSession', NS, name), [
@@ -99,9 +99,17 @@ async function finished(name: string): Promise<KubeObject> {
       return phase === 'Succeeded' || phase === 'Failed';
     },
     `RestoreSession ${name} finished`,
-    180_000,
+    ms,
     200,
-  );
+  ).catch((error: unknown) => {
+    // Says where it stopped: the session's phase and conditions, and its target's conditions.
+    const rs = cluster.state.get(CORE_API, 'RestoreSession', NS, name);
+    const target = getPath(rs, ['spec', 'target', 'name']);
+    const db = cluster.state.get(DB_API, 'Postgres', NS, String(target));
+    throw new Error(
+      `${String(error)}; session: ${JSON.stringify(rs?.status)}; target ${String(target)}: ${JSON.stringify(db?.status)}`,
+    );
+  });
   return cluster.state.get(CORE_API, 'RestoreSession', NS, name) as KubeObject;
 }
 
@@ -243,7 +251,8 @@ describe('PITR through the operators (real Postgres, Ceph S3)', () => {
     });
     const began = Date.now();
     cluster.state.create(restoreSession('into-copy', needT2(t2), copy));
-    const rs = await finished('into-copy');
+    // Longer than the simulator's own 5-minute bound on a PITR, so that its failure says why.
+    const rs = await finished('into-copy', 330_000);
     expect(
       getPath(rs, ['status', 'phase']),
       JSON.stringify(getPath(rs, ['status', 'conditions'])),
@@ -256,7 +265,7 @@ describe('PITR through the operators (real Postgres, Ceph S3)', () => {
       100,
     );
     expect(await sql("SELECT string_agg(label, ',' ORDER BY id) FROM marks", copy)).toBe('t1,t2');
-  }, 300_000);
+  }, 420_000);
 
   it('fails a RestoreSession whose target time is outside the window, naming the window', async () => {
     needT2(t2); // the window this test names exists only once the in-place test archived WAL
