@@ -1,26 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testRedisUrl } from '../../test/helpers/redis';
+import { describe, expect, it } from 'vitest';
+import { redisForSuite } from '../../test/helpers/redis-suite';
 import { LoginThrottle } from '../services/auth';
 import { RedisLoginThrottle } from './redis-login-throttle';
 
 describe('the login throttle on Redis', () => {
-  let redis: Redis;
-  const prefix = `test:${randomUUID()}:login:`;
-  beforeAll(() => {
-    redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
-  });
-  afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
-  });
+  const { client, prefix } = redisForSuite('login:');
 
   it('counts failures of every replica together, locks at the fifth and clears on success', async () => {
     let now = Date.now();
     const replicas = [0, 1, 2].map(
-      () => new RedisLoginThrottle({ client: redis, prefix, now: () => now }),
+      () => new RedisLoginThrottle({ client: client(), prefix, now: () => now }),
     );
     const key = LoginThrottle.key('admin', '10.0.0.7');
     const delays = [];
@@ -30,10 +20,10 @@ describe('the login throttle on Redis', () => {
     await replicas[1]!.failure(key);
     for (const replica of replicas) expect(await replica.lockedFor(key)).toBe(15 * 60_000);
     // Neither the user name nor the address is in the key.
-    const keys = await redis.keys(`${prefix}*`);
+    const keys = await client().keys(`${prefix}*`);
     expect(keys.join(' ')).not.toMatch(/admin|10\.0\.0\.7/);
     // The hash lives a lock's length after the last failure, no longer.
-    expect(await redis.pttl(keys[0]!)).toBeGreaterThan(14 * 60_000);
+    expect(await client().pttl(keys[0]!)).toBeGreaterThan(14 * 60_000);
     now += 15 * 60_000;
     expect(await replicas[0]!.lockedFor(key)).toBe(0);
 

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testRedisUrl } from '../../../test/helpers/redis';
+import { describe, expect, it } from 'vitest';
+import { redisForSuite } from '../../../test/helpers/redis-suite';
 import type { RoleBinding } from '../../domain';
 import { createLogger } from '../../logging';
 import { RedisRateLimiter } from '../../redis';
@@ -225,16 +224,7 @@ function suite(name: string, makeLimiter: () => RateLimiter) {
 suite('in memory', () => new MemoryRateLimiter());
 
 describe('on Redis', () => {
-  let redis: Redis;
-  const prefix = `test:${randomUUID()}:`;
-  beforeAll(() => {
-    redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
-  });
-  afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
-  });
+  const { client, prefix } = redisForSuite();
 
-  suite('Redis', () => new RedisRateLimiter(redis, `${prefix}${randomUUID()}:`));
+  suite('Redis', () => new RedisRateLimiter(client(), `${prefix}${randomUUID()}:`));
 });
