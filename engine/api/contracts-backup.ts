@@ -67,5 +67,12 @@ export interface EstateObject {
 export interface BackupEstateResponse {
   items: EstateObject[];
   /** Databases with no backup, or whose newest backup is older than their schedule allows. */
-  unprotected: { databaseId: string; name: string; reason: string }[];
+  unprotected: {
+    databaseId: string;
+    name: string;
+    /** `unconfigured` (no policy), `never-succeeded`, or `overdue` (older than the schedule allows). */
+    state: 'unconfigured' | 'never-succeeded' | 'overdue';
+    reason: string;
+    newestBackupAt?: string;
+  }[];
 }

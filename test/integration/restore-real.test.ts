@@ -355,6 +355,7 @@ describe('POST /api/v1/databases/:id/restore on real data', () => {
     expect(estate.body.unprotected).toContainEqual({
       databaseId: copy.id,
       name: 'orders-copy',
+      state: 'unconfigured',
       reason: 'no backup configuration',
     });
     const notOrphan = await t.request('POST', '/api/v1/backup-estate/cleanup', {

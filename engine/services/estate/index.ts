@@ -20,6 +20,7 @@ import type { Grant } from '../auth/access';
 import type { ServiceContext } from '../context';
 import type { ProviderService } from '../providers';
 import { parseInput } from '../validation';
+import { unprotectedDatabases, type UnprotectedDatabase } from './protection';
 
 type Kind = 'BackupStorage' | 'BackupConfiguration' | 'Repository' | 'Snapshot';
 const KINDS: { kind: Kind; apiVersion: string }[] = [
@@ -41,7 +42,7 @@ export interface EstateItem {
 
 export interface Estate {
   items: EstateItem[];
-  unprotected: { databaseId: string; name: string; reason: string }[];
+  unprotected: UnprotectedDatabase[];
 }
 
 export const CleanupBodySchema = z.object({
@@ -56,16 +57,6 @@ function rec(value: unknown): Record<string, unknown> {
 }
 function str(value: unknown): string {
   return typeof value === 'string' ? value : '';
-}
-
-/** The longest gap a five-field cron schedule allows between two runs, roughly, in ms. */
-export function scheduleIntervalMs(schedule: string): number {
-  const [minute = '*', hour = '*', dom = '*', , dow = '*'] = schedule.trim().split(/\s+/);
-  if (minute === '*' || minute.startsWith('*/')) return 60 * 60_000;
-  if (hour === '*' || hour.includes('/') || hour.includes(',')) return 60 * 60_000;
-  if (dom !== '*') return 31 * 24 * 3600_000;
-  if (dow !== '*') return 7 * 24 * 3600_000;
-  return 24 * 3600_000;
 }
 
 export class EstateService {
@@ -89,7 +80,14 @@ export class EstateService {
       const objects = await this.objects(client);
       const here = databases.filter((d) => d.providerId === provider.id);
       items.push(...this.classify(provider.id, objects, here));
-      unprotected.push(...this.unprotected(objects, here));
+      unprotected.push(
+        ...unprotectedDatabases(
+          objects.get('BackupConfiguration') ?? [],
+          objects.get('Snapshot') ?? [],
+          here,
+          this.context.now().getTime(),
+        ),
+      );
     }
     // A caller without a global binding sees only what belongs to the databases it can see: objects
     // of other tenants' databases, and objects of no known database, are not theirs to know about.
@@ -200,54 +198,5 @@ export class EstateService {
       }
     }
     return items;
-  }
-
-  private unprotected(
-    objects: Map<Kind, KubeObject[]>,
-    databases: Database[],
-  ): Estate['unprotected'] {
-    const now = this.context.now().getTime();
-    const result: Estate['unprotected'] = [];
-    for (const database of databases) {
-      const bc = (objects.get('BackupConfiguration') ?? []).find((o) => {
-        const target = rec(rec(o.spec).target);
-        return o.metadata.namespace === database.namespace && str(target.name) === database.name;
-      });
-      if (!bc) {
-        result.push({
-          databaseId: database.id,
-          name: database.name,
-          reason: 'no backup configuration',
-        });
-        continue;
-      }
-      const times = (objects.get('Snapshot') ?? [])
-        .filter((s) => s.metadata.namespace === database.namespace)
-        .filter((s) => str(rec(rec(s.spec).appRef).name) === database.name)
-        .filter((s) => rec(s.status).phase === 'Succeeded')
-        .map((s) =>
-          Date.parse(str(rec(s.status).snapshotTime) || (s.metadata.creationTimestamp ?? '')),
-        )
-        .sort((a, b) => a - b);
-      const newest = times.at(-1);
-      const sessions = rec(bc.spec).sessions;
-      const schedule = str(
-        rec(rec(Array.isArray(sessions) ? sessions[0] : undefined).scheduler).schedule,
-      );
-      const allowed = scheduleIntervalMs(schedule || '0 0 * * *') * 1.5 + 3600_000;
-      if (newest === undefined)
-        result.push({
-          databaseId: database.id,
-          name: database.name,
-          reason: 'no succeeded backup yet',
-        });
-      else if (now - newest > allowed)
-        result.push({
-          databaseId: database.id,
-          name: database.name,
-          reason: `newest backup is ${Math.round((now - newest) / 3600_000)} h old; schedule "${schedule}" allows ${Math.round(allowed / 3600_000)} h`,
-        });
-    }
-    return result;
   }
 }

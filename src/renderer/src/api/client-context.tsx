@@ -14,3 +14,8 @@ export function useClient(): ApiClient {
   if (!client) throw new Error('useClient needs a ClientProvider');
   return client;
 }
+
+/** The API client of the nearest ClientProvider, or null outside one (a screen shown on its own). */
+export function useOptionalClient(): ApiClient | null {
+  return useContext(ClientContext);
+}

@@ -21,7 +21,7 @@ export {
   openEventStream,
   type StreamState,
 } from '../../../shared/api/sse';
-export { ClientProvider, useClient } from './client-context';
+export { ClientProvider, useClient, useOptionalClient } from './client-context';
 export type * from './types';
 
 declare global {

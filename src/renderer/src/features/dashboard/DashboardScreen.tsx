@@ -12,6 +12,7 @@ import {
 import { useFleetStore } from '../../stores';
 import { DatabaseStatusBadge, EmptyState, StatusBadge, href, kubedbText, navigate } from '../../ui';
 import { backupCounts, operationsPerDay, summarise } from './fleet-summary';
+import { useBackupGaps } from './use-backup-gaps';
 
 /** The fleet at a glance: statuses, engines, clusters and their health, what needs attention, operations, events. */
 export function DashboardScreen({
@@ -28,6 +29,7 @@ export function DashboardScreen({
     () => backupCounts(databases.values(), operations.values()),
     [databases, operations],
   );
+  const gaps = useBackupGaps();
   const perDay = useMemo(() => operationsPerDay(operations.values()), [operations]);
   const go = (patch: { status?: string; engine?: string; providerId?: string }): void => {
     onFilter(patch);
@@ -66,6 +68,17 @@ export function DashboardScreen({
             {backups.failed}
           </span>
           with a failed last backup
+        </div>
+        <div
+          className="card"
+          title={gaps.error ? `Could not read the backup estate: ${gaps.error}` : undefined}
+        >
+          <span className="card-n" data-testid="dash-backup-overdue">
+            {gaps.overdue ?? '—'}
+          </span>
+          {gaps.error
+            ? 'overdue backups (unknown: the estate cannot be read)'
+            : 'with an overdue backup'}
         </div>
         {Object.entries(summary.byStatus).map(([status, n]) => (
           <button
