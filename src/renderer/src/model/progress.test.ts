@@ -63,4 +63,21 @@ describe('what the console says about work in progress', () => {
     ).toBe('1 of 3 pods not ready');
     expect(phaseWhy(sampleDatabase(), null)).toBeNull();
   });
+
+  it("explains a degraded phase during a scale or resize too, with KubeDB's reason when it gave one", () => {
+    const notReady = sampleDatabase({ status: 'UPDATING', phase: 'NotReady', statusReason: null });
+    expect(phaseWhy(notReady, { type: 'scale-horizontal' })).toBe(
+      'expected while the scaling runs: KubeDB takes pods down and brings them back one at a time',
+    );
+    expect(
+      phaseWhy(
+        { ...notReady, statusReason: 'pod orders-2 is starting' },
+        { type: 'scale-vertical' },
+      ),
+    ).toBe(
+      'expected while the resize runs: KubeDB takes pods down and brings them back one at a time (pod orders-2 is starting)',
+    );
+    // An operation that takes no pods down does not excuse a degraded phase.
+    expect(phaseWhy(notReady, { type: 'backup' })).toBe('no reason given by KubeDB');
+  });
 });
