@@ -151,6 +151,14 @@ module.exports = {
       to: { path: ADAPTER_INTERNALS, pathNot: '^$1/' },
     },
     {
+      name: 'redis-one-home',
+      comment:
+        'Redis has one home, engine/redis/ (its connections, scripts and key names). The BullMQ adapter is the named exception: BullMQ takes ioredis connections, so it names their type.',
+      severity: 'error',
+      from: { path: '^(engine|src|sim)/', pathNot: '^engine/(redis|queue/bullmq)/' },
+      to: { path: '(^|/)node_modules/ioredis/' },
+    },
+    {
       name: 'api-not-to-adapters',
       severity: 'error',
       from: { path: '^engine/api/', pathNot: '\\.test\\.ts$' },

@@ -117,6 +117,20 @@ describe('the dependency rule', () => {
     expect(result.output).toContain('loops-not-to-api');
   });
 
+  it('fails when Redis is reached outside its one home, engine/redis/', () => {
+    const service = checkOnly(
+      'engine/services/planted.ts',
+      "import Redis from 'ioredis';\nexport const r: Redis | null = null;\n",
+    );
+    expect(service.code).not.toBe(0);
+    expect(service.output).toContain('redis-one-home');
+    const main = checkOnly('src/main/planted.ts', "import 'ioredis';\nexport {};\n");
+    expect(main.code).not.toBe(0);
+    expect(main.output).toContain('redis-one-home');
+    const home = checkOnly('engine/redis/planted.ts', "import 'ioredis';\nexport {};\n");
+    expect(home.output).not.toContain('redis-one-home');
+  });
+
   it('fails when one adapter imports another', () => {
     const result = checkOnly(
       'engine/queue/sqlite/planted.ts',
