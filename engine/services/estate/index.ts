@@ -20,7 +20,7 @@ import type { Grant } from '../auth/access';
 import type { ServiceContext } from '../context';
 import type { ProviderService } from '../providers';
 import { parseInput } from '../validation';
-import { unprotectedDatabases, type UnprotectedDatabase } from './protection';
+import { rec, str, unprotectedDatabases, type UnprotectedDatabase } from './protection';
 
 type Kind = 'BackupStorage' | 'BackupConfiguration' | 'Repository' | 'Snapshot';
 const KINDS: { kind: Kind; apiVersion: string }[] = [
@@ -51,13 +51,6 @@ export const CleanupBodySchema = z.object({
   kind: z.enum(['Snapshot', 'Repository'], { error: 'kind must be Snapshot or Repository' }),
   name: z.string({ error: 'name must be a string' }).min(1).max(253),
 });
-
-function rec(value: unknown): Record<string, unknown> {
-  return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
-}
-function str(value: unknown): string {
-  return typeof value === 'string' ? value : '';
-}
 
 export class EstateService {
   constructor(

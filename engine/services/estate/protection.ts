@@ -19,10 +19,12 @@ export interface UnprotectedDatabase {
   newestBackupAt?: string;
 }
 
-function rec(value: unknown): Record<string, unknown> {
+/** The value as an object to read fields of (an empty one when it is not an object). */
+export function rec(value: unknown): Record<string, unknown> {
   return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
 }
-function str(value: unknown): string {
+/** The value when it is a string, else ''. */
+export function str(value: unknown): string {
   return typeof value === 'string' ? value : '';
 }
 
