@@ -1,12 +1,14 @@
 /**
  * `npm run demo`'s own program (scripts/demo.ts) as a user meets it: what it prints, the sandbox
- * kubeconfig it writes, and the generated admin password.
+ * kubeconfig it writes, the generated admin password, and its real data (the same checks CI's
+ * scripts/demo-smoke.mjs runs, from scripts/lib/demo-checks.mjs).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkDemoData } from '../../scripts/lib/demo-checks.mjs';
 import { crdsDirForTests } from '../../sim/apiserver/testing';
 import { runKubectl } from '../helpers/kubectl';
 
@@ -103,4 +105,18 @@ describe('npm run demo', () => {
     const asPrinted = await runKubectl(path, printed);
     expect(asPrinted.code).toBe(0);
   });
+
+  it('holds 250 rows in orders and ledger.entries, and a backup storage with the orders policy', async () => {
+    // The packages are part of what npm test installs, so here every part is required.
+    const results = await checkDemoData({
+      output: output.join(''),
+      url,
+      kubeconfig: join(dataDir, 'sandbox.kubeconfig'),
+      cacheDir: join(dataDir, 'kube-cache'),
+      realData: true,
+      timeoutMs: 150_000,
+    });
+    expect(results.map((r) => r.what)).toHaveLength(3);
+    for (const result of results) expect(result.ok, result.what).toBe(true);
+  }, 180_000);
 });
