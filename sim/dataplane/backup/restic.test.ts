@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Restic, ResticError } from './restic';
+import { Restic, ResticError, bucketOf } from './restic';
 
 const dir = mkdtempSync(join(tmpdir(), 'restic-unit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,6 +19,15 @@ function repo(name: string, password = 'unit-test-password-1'): Restic {
 function payload(text: string): { source: Readable; done: Promise<{ ok: boolean }> } {
   return { source: Readable.from([Buffer.from(text)]), done: Promise.resolve({ ok: true }) };
 }
+
+describe('bucketOf', () => {
+  it('reads the bucket of an S3 repository location, with or without scheme and prefix', () => {
+    expect(bucketOf('s3:http://127.0.0.1:7480/backups/sim/repo')).toBe('backups');
+    expect(bucketOf('s3:https://s3.example.com/b')).toBe('b');
+    expect(bucketOf('s3:s3.amazonaws.com/kubedb/prefix')).toBe('kubedb');
+    expect(bucketOf('/var/lib/restic/repo')).toBeUndefined();
+  });
+});
 
 describe('restic runner (local backend)', () => {
   it('initialises once, backs up a stream, lists, verifies, dumps and forgets', async () => {

@@ -102,6 +102,11 @@ const EXPLAIN: Record<ResticFailure, string> = {
   ResticFailed: 'restic failed',
 };
 
+/** The bucket of an `s3:[http(s)://]host[:port]/bucket[/prefix]` repository location. */
+export function bucketOf(repository: string): string | undefined {
+  return /^s3:(?:https?:\/\/)?[^/]+\/([^/]+)/.exec(repository)?.[1];
+}
+
 /** Whether a stderr chunk shows restic retrying a connection that is refused or reset. */
 function isConnectionRetry(chunk: string): boolean {
   return (
@@ -147,9 +152,14 @@ export class Restic {
     const timedOut = error instanceof ChildError && error.timedOut;
     const reason = classify(stderr, timedOut);
     const detail = error instanceof Error ? error.message : String(error);
+    // restic's own words do not name the bucket; the message does, so a user knows which to make.
+    const bucket = reason === 'BucketNotFound' ? bucketOf(this.target.repository) : undefined;
+    const explained = bucket
+      ? EXPLAIN.BucketNotFound.replace('S3 bucket', `S3 bucket ${bucket}`)
+      : EXPLAIN[reason];
     return new ResticError(
       reason,
-      redact(`${what}: ${EXPLAIN[reason]} (${detail})`, this.secrets),
+      redact(`${what}: ${explained} (${detail})`, this.secrets),
       stderr,
     );
   }
