@@ -30,7 +30,8 @@ import {
   storage,
   type Kind,
 } from '../helpers/backup-cluster';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { databaseManifest } from '../../sim/dataplane/test-support';
 import { S3Relay } from '../helpers/backup-s3';
 import {
   createTestBucket,
@@ -77,6 +78,13 @@ async function checksum(kind: Kind, db: string): Promise<string> {
 function condition(obj: KubeObject | undefined, type: string): Record<string, unknown> | undefined {
   if (!obj) return undefined;
   return getConditions(obj).find((c) => c.type === type) as Record<string, unknown> | undefined;
+}
+
+/** "12.345 KiB" (formatBytes) back to bytes. */
+function sizeInBytes(size: unknown): number {
+  const match = /^([0-9.]+) (B|KiB|MiB|GiB)$/.exec(String(size));
+  if (!match) throw new Error(`not a size: ${String(size)}`);
+  return Number(match[1]) * 1024 ** ['B', 'KiB', 'MiB', 'GiB'].indexOf(match[2]!);
 }
 
 function snapshotsOfRepo(repo: string): KubeObject[] {
@@ -145,8 +153,17 @@ describe.each(['Postgres', 'MariaDB', 'Redis'] as Kind[])('%s: backup and restor
     expect(getPath(snap, ['status', 'integrity'])).toBe(true);
     expect(getPath(snap, ['status', 'phase'])).toBe('Succeeded');
     expect(condition(snap, 'SimulatedBackup')).toBeUndefined();
-    const inS3 = await resticOf(s3.endpoint, keys(), BUCKET, repo).snapshots();
+    expect(snap?.metadata.annotations?.['sim.kubedb.dev/simulated-backup']).toBeUndefined();
+    const restic = resticOf(s3.endpoint, keys(), BUCKET, repo);
+    const inS3 = await restic.snapshots();
     expect(inS3.map((s) => s.id)).toEqual([id]);
+    // status.size is the dump's size: what restic gives back from S3 (formatBytes keeps 3 decimals).
+    const file = String(getPath(snap, ['status', 'components', 'dump', 'path'])).slice(1);
+    const { bytes } = await restic.dumpTo(id, file, undefined);
+    expect(bytes).toBeGreaterThan(kind === 'Redis' ? 1_000 : 50_000);
+    expect(Math.abs(sizeInBytes(getPath(snap, ['status', 'size'])) - bytes) / bytes).toBeLessThan(
+      0.005,
+    );
 
     await sql(cluster, NS, kind, db, DELETE[kind]);
     expect(await checksum(kind, db)).not.toBe(before);
@@ -165,6 +182,32 @@ describe.each(['Postgres', 'MariaDB', 'Redis'] as Kind[])('%s: backup and restor
       true,
     );
   }, 400_000);
+});
+
+describe('a simulated database on the real data plane', () => {
+  it('a MongoDB gets a Succeeded Snapshot marked simulated, and nothing in S3', async () => {
+    const started = Date.now();
+    cluster.state.create(databaseManifest('MongoDB', NS, 'mongo-sim'));
+    await readyDatabase(cluster, NS, 'MongoDB' as Kind, 'mongo-sim');
+    cluster.state.create(
+      backupConfiguration(NS, 'mongo-bc', 'MongoDB' as Kind, 'mongo-sim', 's3', 'mongo-repo'),
+    );
+    const session = await finishedSession(cluster, NS, 'mongo-bc', started);
+    expect(getPath(session, ['status', 'phase']), JSON.stringify(session.status)).toBe('Succeeded');
+    const [snap, ...more] = snapshotsOfRepo('mongo-repo');
+    expect(more).toEqual([]);
+    expect(getPath(snap, ['status', 'phase'])).toBe('Succeeded');
+    expect(snap?.metadata.annotations?.['sim.kubedb.dev/simulated-backup']).toBe('true');
+    expect(condition(snap, 'SimulatedBackup')).toMatchObject({
+      status: 'True',
+      reason: 'SimulatedDatabase',
+    });
+    expect(condition(snap, 'IntegrityVerified')).toBeUndefined();
+    const listed = await s3Client().send(
+      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'sim/mongo-repo' }),
+    );
+    expect(listed.KeyCount ?? 0).toBe(0);
+  }, 120_000);
 });
 
 describe('retention', () => {
@@ -232,6 +275,10 @@ describe('failures', () => {
       'BucketNotFound',
     );
     expect(getPath(session, ['status', 'phase'])).toBe('Failed');
+    expect(String(condition(session, 'SnapshotsEnsured')?.message)).toContain(MISSING);
+    expect(snapshotsOfRepo('pg-nb-repo').map((s) => getPath(s, ['status', 'phase']))).toEqual([
+      'Failed',
+    ]);
     await s3Client().send(new CreateBucketCommand({ Bucket: MISSING }));
     expect(getPath(await backupNow(cluster, NS, 'pg-nobucket'), ['status', 'phase'])).toBe(
       'Succeeded',
@@ -273,6 +320,10 @@ describe('failures', () => {
     const failed = await pending;
     expect(getPath(failed, ['status', 'phase'])).toBe('Failed');
     expect(condition(failed, 'SnapshotsEnsured')?.reason).toBe('StorageUnreachable');
+    const failedSnap = (getPath(failed, ['status', 'snapshots']) as { name: string }[])[0]!.name;
+    expect(
+      getPath(cluster.state.get(STORAGE, 'Snapshot', NS, failedSnap), ['status', 'phase']),
+    ).toBe('Failed');
     expect((await restic.snapshots()).map((s) => s.id)).toEqual(kept);
     await relay.open();
     expect(getPath(await backupNow(cluster, NS, 'pg-relay'), ['status', 'phase'])).toBe(

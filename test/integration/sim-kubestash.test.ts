@@ -176,6 +176,14 @@ describe('KubeStash backup and restore', () => {
       expect(s.metadata.name).toMatch(/^orders-pg-repo-orders-pg-backup-frequent-\d+$/);
       expect((s.status as { size: string }).size).toMatch(/^[0-9.]+ (KiB|MiB|GiB)$/);
       expect(s.metadata.annotations?.['kubedb.com/db-version']).toBe('16.4');
+      // A simulated database's snapshot holds no data, and says so.
+      expect(s.metadata.annotations?.['sim.kubedb.dev/simulated-backup']).toBe('true');
+      const conditions = (s.status as { conditions?: Record<string, unknown>[] }).conditions ?? [];
+      expect(conditions.find((c) => c.type === 'SimulatedBackup')).toMatchObject({
+        status: 'True',
+        reason: 'SimulatedDatabase',
+        message: expect.stringMatching(/^simulated: no data/),
+      });
     }
     const succeeded = cluster.state
       .list('core.kubestash.com/v1alpha1', 'BackupSession', { namespace: NS })
