@@ -2,7 +2,9 @@
  * A cluster with the real data plane, driven through its state: Postgres, MySQL, MariaDB and Redis
  * objects get real processes behind their primary pods (credentials from the auth secret, the init
  * script run once), halting stops the process and resuming finds the data, WipeOut removes the
- * data directory, a crashed real pod is restarted, and a MongoDB stays simulated and says so.
+ * data directory, Delete too, Halt keeps it for a re-created database, the pod's memory limit
+ * sets the server's memory setting, a crashed real pod is restarted, and a MongoDB and an
+ * Elasticsearch stay simulated and say so.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../core/contract';
 import { startSimCluster, type SimCluster } from '../index';
 import { phaseOf, waitFor } from '../operator/test-support';
+import { getPath } from '../operator/util';
 import { alive, credentials, databaseManifest, DB_API, portOpen, query } from './test-support';
 
 const NS = 'real';
@@ -25,6 +28,13 @@ const INIT: Record<string, string> = {
   MySQL: 'CREATE DATABASE app; CREATE TABLE app.seeded (n int); INSERT INTO app.seeded VALUES (1);',
   MariaDB:
     'CREATE DATABASE app; CREATE TABLE app.seeded (n int); INSERT INTO app.seeded VALUES (1);',
+};
+/** The server setting the pod's memory limit (128Mi here) sets, and its value. */
+const MEMORY_SETTING: Record<string, [string, string]> = {
+  Postgres: ['SHOW shared_buffers', '32MB'],
+  MySQL: ['SELECT @@innodb_buffer_pool_size', String(32 * 2 ** 20)],
+  MariaDB: ['SELECT @@innodb_buffer_pool_size', String(32 * 2 ** 20)],
+  Redis: ['CONFIG GET maxmemory', String(96 * 2 ** 20)],
 };
 const COUNT_SEEDED: Record<string, string> = {
   Postgres: 'SELECT count(*) FROM seeded',
@@ -73,11 +83,19 @@ beforeAll(async () => {
         metadata: { name: `${name}-init`, namespace: NS },
         data: { 'init.sql': INIT[kind] },
       });
-    cluster.state.create(
-      databaseManifest(kind, NS, name, INIT[kind] ? { initConfigMap: `${name}-init` } : {}),
+    const manifest = databaseManifest(
+      kind,
+      NS,
+      name,
+      INIT[kind] ? { initConfigMap: `${name}-init` } : {},
     );
+    const containers = getPath(manifest, ['spec', 'podTemplate', 'spec', 'containers']);
+    (containers as { resources: { limits: { memory: string } } }[])[0]!.resources.limits.memory =
+      '128Mi';
+    cluster.state.create(manifest);
   }
   cluster.state.create(databaseManifest('MongoDB', NS, 'mongo'));
+  cluster.state.create(databaseManifest('Elasticsearch', NS, 'es'));
 });
 
 afterAll(async () => {
@@ -98,6 +116,8 @@ describe('real data plane in a cluster', () => {
       const creds = credentials(cluster.state, NS, name);
       expect(creds.password.length).toBeGreaterThan(8);
       const addr = address(name);
+      const [setting, value] = MEMORY_SETTING[kind]!;
+      expect((await query(engine, addr, creds, setting)).split('\n').pop()).toBe(value);
       if (engine === 'redis') {
         expect(await query(engine, addr, creds, 'SET greeting hello')).toBe('OK');
         expect(await query(engine, addr, creds, 'GET greeting')).toBe('hello');
@@ -114,13 +134,18 @@ describe('real data plane in a cluster', () => {
     90_000,
   );
 
-  it('a MongoDB on the same cluster stays simulated and says so', async () => {
-    await readyDatabase('MongoDB', 'mongo');
-    const mongo = pod('mongo');
-    expect(mongo?.metadata.annotations?.['sim.kubedb.dev/data-plane']).toBe('simulated');
-    expect((mongo?.status as { message?: string }).message).toBe(
-      'simulated: no mongod on this machine',
+  it.each([
+    ['MongoDB', 'mongo', 'mongod'],
+    ['Elasticsearch', 'es', 'elasticsearch'],
+  ])('a %s on the same cluster stays simulated and says so', async (kind, name, binary) => {
+    await readyDatabase(kind, name);
+    const simulated = pod(name);
+    expect(simulated?.metadata.annotations?.['sim.kubedb.dev/data-plane']).toBe('simulated');
+    expect(simulated?.metadata.annotations?.['sim.kubedb.dev/direct-address']).toBeUndefined();
+    expect((simulated?.status as { message?: string }).message).toBe(
+      `simulated: no ${binary} on this machine`,
     );
+    expect(cluster.dataPlane?.instance(NS, `${name}-0`)).toBeUndefined();
   });
 
   it('halt stops the process (port closed), resume finds the data, the init script runs once', async () => {
@@ -191,6 +216,44 @@ describe('real data plane in a cluster', () => {
     expect(alive(info?.pid ?? 0)).toBe(false);
     expect(await portOpen(info?.port ?? 0)).toBe(false);
   }, 60_000);
+});
+
+describe('deletion policies on the real data plane', () => {
+  it('deleting with Delete removes the data directory (its PVC goes)', async () => {
+    cluster.state.create(databaseManifest('Redis', NS, 'redis-del', { deletionPolicy: 'Delete' }));
+    await readyDatabase('Redis', 'redis-del');
+    const info = cluster.dataPlane?.instance(NS, 'redis-del-0');
+    expect(info && existsSync(info.dataDir)).toBe(true);
+    cluster.state.delete(DB_API, 'Redis', NS, 'redis-del');
+    await waitFor(() => !cluster.dataPlane?.instance(NS, 'redis-del-0'), 'removed', 30_000);
+    expect(existsSync(info?.dataDir ?? '/')).toBe(false);
+    expect(alive(info?.pid ?? 0)).toBe(false);
+    // Delete keeps the auth secret, as the real operator does.
+    expect(cluster.state.get('v1', 'Secret', NS, 'redis-del-auth')).toBeDefined();
+  }, 60_000);
+
+  it('deleting with Halt keeps the data directory, and a re-created database finds its data', async () => {
+    const manifest = (): KubeObject =>
+      databaseManifest('Postgres', NS, 'pg-halt', { deletionPolicy: 'Halt' });
+    cluster.state.create(manifest());
+    await readyDatabase('Postgres', 'pg-halt');
+    const creds = credentials(cluster.state, NS, 'pg-halt');
+    await query('postgres', address('pg-halt'), creds, 'CREATE TABLE kept AS SELECT 42 AS n');
+    const info = cluster.dataPlane?.instance(NS, 'pg-halt-0');
+    cluster.state.delete(DB_API, 'Postgres', NS, 'pg-halt');
+    await waitFor(() => !alive(info?.pid ?? 0), 'the halted postgres stopped', 30_000);
+    await waitFor(() => !cluster.state.get(DB_API, 'Postgres', NS, 'pg-halt'), 'gone', 30_000);
+    expect(existsSync(info?.dataDir ?? '/')).toBe(true);
+    expect(cluster.state.get('v1', 'PersistentVolumeClaim', NS, 'data-pg-halt-0')).toBeDefined();
+    cluster.state.create(manifest());
+    await readyDatabase('Postgres', 'pg-halt');
+    await waitFor(
+      () => pod('pg-halt')?.metadata.annotations?.['sim.kubedb.dev/direct-address'],
+      'address',
+    );
+    expect(await query('postgres', address('pg-halt'), creds, 'SELECT n FROM kept')).toBe('42');
+    expect(cluster.dataPlane?.instance(NS, 'pg-halt-0')?.dataDir).toBe(info?.dataDir);
+  }, 90_000);
 });
 
 describe('default data plane', () => {

@@ -16,6 +16,7 @@ export const VERSIONS: Record<string, string> = {
   MariaDB: '10.11.6',
   Redis: '7.2.4',
   MongoDB: '7.0.8',
+  Elasticsearch: 'xpack-8.13.4',
 };
 
 const CONTAINERS: Record<string, string> = {
@@ -24,6 +25,7 @@ const CONTAINERS: Record<string, string> = {
   MariaDB: 'mariadb',
   Redis: 'redis',
   MongoDB: 'mongodb',
+  Elasticsearch: 'elasticsearch',
 };
 
 /** A standalone database object of `kind` (with an init script ConfigMap when given). */
