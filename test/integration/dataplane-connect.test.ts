@@ -2,7 +2,8 @@
  * A database created THROUGH THE ENGINE on a real-data-plane cluster is reachable the way it is
  * on a real cluster: the engine's credentials route gives the `<name>-auth` user and password,
  * `kubectl port-forward svc/NAME` (the API server's `pods/portforward`, SPDY tunnelled in
- * WebSocket) reaches the real process, and psql / mariadb / redis-cli write and read through it.
+ * WebSocket) reaches the real process, and psql / mariadb / redis-cli write and read through it
+ * (the MySQL kind through mariadb, since MariaDB serves it here).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,6 +28,13 @@ const CASES = [
   {
     engine: 'mariadb',
     version: '10.11.6',
+    client: 'mariadb',
+    statements: ['CREATE DATABASE app', "CREATE TABLE app.t (v text); INSERT INTO app.t VALUES ('via-engine')", 'SELECT v FROM app.t'], // prettier-ignore
+  },
+  {
+    // The MySQL kind, served by MariaDB on the real data plane.
+    engine: 'mysql',
+    version: '8.4.2',
     client: 'mariadb',
     statements: ['CREATE DATABASE app', "CREATE TABLE app.t (v text); INSERT INTO app.t VALUES ('via-engine')", 'SELECT v FROM app.t'], // prettier-ignore
   },
