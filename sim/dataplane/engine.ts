@@ -32,8 +32,11 @@ export interface EngineStarter {
   /** The server binary, for `available()` and the message when it is missing. */
   binary: string;
   containerPort: number;
-  /** The machine's version of the server (e.g. `15.18`). */
-  machineVersion(): string;
+  /**
+   * The machine's version of the server that runs `spec` (e.g. `15.18`); without a spec, the
+   * default one. `dataDir` is an existing data directory, which may pin the version.
+   */
+  machineVersion(spec?: InstanceSpec, dataDir?: string): string;
   /** Creates the data directory's contents when it has none yet. Returns true when it did. */
   initialize(ctx: InstanceContext): Promise<boolean>;
   command(ctx: InstanceContext): ServerCommand;

@@ -130,7 +130,7 @@ export class Supervisor implements DataPlane {
           pod: spec.pod,
           engine: spec.engine,
           state: 'stopped',
-          machineVersion: starter.machineVersion(),
+          machineVersion: starter.machineVersion(spec, join(this.home(spec), 'data')),
           host: '127.0.0.1',
           port: 0,
           containerPort: starter.containerPort,
@@ -314,6 +314,8 @@ export class Supervisor implements DataPlane {
       spawned.once('exit', (code, signal) => this.onExit(inst, spawned, code, signal));
       this.emit(inst, {
         port,
+        // What runs, after initialisation (a data directory pins the version that created it).
+        machineVersion: starter.machineVersion(inst.spec, ctx.dataDir),
         dataDir: ctx.dataDir,
         socket: ctx.socket,
         ...(spawned.pid ? { pid: spawned.pid } : {}),
