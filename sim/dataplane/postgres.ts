@@ -3,7 +3,8 @@
  * postgres-versions.ts): `initdb` once (the auth secret's user as superuser, scram over TCP,
  * trust on the private unix socket), then `postgres` directly (not pg_ctl). As root, both run as the
  * `postgres` user, which owns the data directory. `extraSettings` is the hook for more `-c` settings
- * (WAL archiving for PITR).
+ * (WAL archiving for PITR). With `ctx.primary` the instance is a streaming standby of that primary
+ * (postgres-standby.ts).
  */
 import {
   chmodSync,
@@ -24,6 +25,7 @@ import {
   type PostgresInstall,
 } from './postgres-versions';
 import { commandVersion, run } from './process';
+import { baseBackup, standbySettings, streaming } from './postgres-standby';
 
 export interface PostgresStarterOptions {
   /** One fixed folder of initdb/postgres/pg_isready/psql (then `root` is not scanned). */
@@ -104,6 +106,10 @@ export function postgresStarter(options: PostgresStarterOptions = {}): EngineSta
       own(ctx.dataDir, ctx);
       makeTraversable(ctx.dataDir, ctx);
       makeTraversable(join(ctx.home, 'x'), ctx);
+      if (ctx.primary) {
+        await baseBackup(tool(ctx, 'pg_basebackup'), ctx, ctx.primary);
+        return true;
+      }
       const pwfile = join(ctx.home, 'initdb.pw');
       writeFileSync(pwfile, `${ctx.spec.password}\n`, { mode: 0o600 });
       own(pwfile, ctx);
@@ -136,6 +142,7 @@ export function postgresStarter(options: PostgresStarterOptions = {}): EngineSta
         logging_collector: 'off',
         password_encryption: 'scram-sha-256',
         ...options.extraSettings?.(ctx.spec, ctx),
+        ...(ctx.primary ? standbySettings(ctx, ctx.primary) : {}),
       };
       const args = ['-D', ctx.dataDir];
       for (const [name, value] of Object.entries(settings)) args.push('-c', `${name}=${value}`);
@@ -149,7 +156,8 @@ export function postgresStarter(options: PostgresStarterOptions = {}): EngineSta
           timeoutMs: 5000,
         },
       );
-      return result.code === 0;
+      if (result.code !== 0 || !ctx.primary) return result.code === 0;
+      return streaming(tool(ctx, 'psql'), ctx, ctx.primary.user);
     },
     async configure(ctx) {
       const role = `"${ctx.spec.user.replace(/"/g, '""')}"`;
