@@ -128,6 +128,51 @@ describe('real PostgreSQL standbys in a cluster', () => {
     expect(samples.find((s) => s.name === 'pg_replication_is_replica')?.value).toBe(0);
   });
 
+  it('halt stops the standbys with the primary; resume streams again on the kept data', async () => {
+    const creds = credentials(cluster.state, NS, 'pg');
+    const running = (): string[] =>
+      (cluster.dataPlane?.list() ?? [])
+        .filter((i) => i.database === 'pg' && i.state === 'running')
+        .map((i) => i.pod)
+        .sort();
+    const halt = (halted: boolean): void => {
+      cluster.state.patch(DB_API, 'Postgres', NS, 'pg', {
+        spec: { halted, ...(halted ? { deletionPolicy: 'Halt' } : {}) },
+      });
+    };
+    halt(true);
+    await waitFor(() => running().length === 0, 'every pg process stopped', 60_000, 50);
+    halt(false);
+    await waitFor(
+      () =>
+        running().join() === 'pg-0,pg-1,pg-2' &&
+        ['pg-0', 'pg-1', 'pg-2'].every(ready) &&
+        note('pg-1', 'direct-address'),
+      'pg back with its standbys',
+      90_000,
+      50,
+    );
+    const at = note('pg-1', 'direct-address') ?? '';
+    // The rows written before the halt are still there, and new ones stream again.
+    expect(await query('postgres', at, creds, 'SELECT sum(n) FROM t')).toBe('500500');
+    await query(
+      'postgres',
+      note('pg-0', 'direct-address') ?? '',
+      creds,
+      'INSERT INTO t VALUES (1)',
+    );
+    const sum = await waitFor(
+      async () => {
+        const out = await query('postgres', at, creds, 'SELECT sum(n) FROM t');
+        return out === '500501' ? out : undefined;
+      },
+      'the new row on pg-1',
+      20_000,
+      50,
+    );
+    expect(sum).toBe('500501');
+  }, 180_000);
+
   it('keeps the replicas of a Postgres that asks for it simulated', () => {
     expect(note('kept-0', 'data-plane')).toBe('real');
     expect(note('kept-1', 'data-plane')).toBe('simulated');
