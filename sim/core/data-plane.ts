@@ -22,7 +22,10 @@ export interface InstanceSpec {
   /** The primary pod's name (e.g. `orders-0`). */
   pod: string;
   engine: RealEngine;
-  /** `spec.version` of the object (the machine's major is used when it differs; see `InstanceInfo`). */
+  /**
+   * `spec.version` of the object. PostgreSQL runs its major when installed, else the newest
+   * installed; MariaDB and Redis have one install each (`InstanceInfo.machineVersion` says what runs).
+   */
   version: string;
   /** From the `<name>-auth` secret. Redis uses only the password. */
   user: string;
