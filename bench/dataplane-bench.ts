@@ -3,9 +3,10 @@
  * directory + start + credentials), the warm start (stop, start again) and the idle RSS of the
  * server's process group; then N real databases at once (a mix of Postgres, MySQL, MariaDB and
  * Redis) on a cluster started with `dataPlane: 'real'`: time until all are Ready, total RSS, and
- * the machine's available memory before and after. Prints one JSON object.
+ * the machine's available memory before and after; and the cost of PostgreSQL streaming standbys
+ * (lib/standby-bench.ts). Prints one JSON object.
  *
- *   npm run bench:dataplane -- [--databases 20]
+ *   npm run bench:dataplane -- [--databases 20] [--only standby]
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -13,6 +14,7 @@ import type { RealEngine } from '../sim/core/data-plane';
 import { createDataPlane } from '../sim/dataplane/index';
 import { databaseManifest, DB_API, query } from '../sim/dataplane/test-support';
 import { startSimCluster } from '../sim/index';
+import { standbyBench } from './lib/standby-bench';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -120,9 +122,14 @@ async function many(count: number): Promise<Record<string, unknown>> {
 
 async function main(): Promise<void> {
   const count = arg('databases', 20);
-  const engines = await perEngine();
-  const together = await many(count);
-  process.stdout.write(`${JSON.stringify({ perEngine: engines, together }, null, 2)}\n`);
+  const only = process.argv.includes('--only')
+    ? process.argv[process.argv.indexOf('--only') + 1]
+    : '';
+  const result: Record<string, unknown> = {};
+  if (!only || only === 'engines') result.perEngine = await perEngine();
+  if (!only || only === 'together') result.together = await many(count);
+  if (!only || only === 'standby') result.standby = await standbyBench();
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
 
 void main().catch((error: unknown) => {

@@ -137,9 +137,13 @@ export async function seedSampleRows(
   let delay = 250;
   while (pending.size > 0 && Date.now() < deadline && !signal.aborted) {
     for (const [key, wanted] of pending) {
-      const instance = dataPlane
-        .list()
-        .find((i) => i.kind === wanted.kind && i.database === wanted.name && i.state === 'running');
+      const instance = dataPlane.list().find(
+        (i) =>
+          i.kind === wanted.kind &&
+          i.database === wanted.name &&
+          i.state === 'running' &&
+          !i.standbyOf, // a standby is read-only: the rows go to the primary
+      );
       if (!instance || instance.engine === 'redis') continue;
       pending.delete(key);
       try {

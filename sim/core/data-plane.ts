@@ -22,7 +22,10 @@ export interface InstanceSpec {
   /** The primary pod's name (e.g. `orders-0`). */
   pod: string;
   engine: RealEngine;
-  /** `spec.version` of the object (the machine's major is used when it differs; see `InstanceInfo`). */
+  /**
+   * `spec.version` of the object. PostgreSQL runs its major when installed, else the newest
+   * installed; MariaDB and Redis have one install each (`InstanceInfo.machineVersion` says what runs).
+   */
   version: string;
   /** From the `<name>-auth` secret. Redis uses only the password. */
   user: string;
@@ -33,6 +36,12 @@ export interface InstanceSpec {
   memoryLimitBytes?: number;
   /** PostgreSQL only: WAL archiving to a restic repository (PITR), when `spec.archiver.ref` is set. */
   walArchive?: ResticTarget;
+  /**
+   * PostgreSQL only: the pod (same namespace) of the running primary this instance is a streaming
+   * standby of. It is then read-only (hot standby) and runs neither credentials nor init scripts
+   * of its own: both come from the primary with the base backup and the WAL.
+   */
+  standbyOf?: string;
 }
 
 /** A restic repository in S3 (the BackupStorage's bucket and prefix, credentials from its Secret). */
@@ -74,6 +83,8 @@ export interface InstanceInfo {
   startedAt?: string;
   /** How often the supervisor restarted the process after it died on its own (a pod's restartCount). */
   restarts?: number;
+  /** The primary's pod, when this instance is a streaming standby (see `InstanceSpec.standbyOf`). */
+  standbyOf?: string;
 }
 
 /** Reads of a running process for metrics.k8s.io and the exporter endpoint. */
@@ -95,7 +106,7 @@ export interface DataPlane {
   remove(namespace: string, pod: string): Promise<void>;
   /** The instance of a pod, if one was ever started (and not removed). */
   instance(namespace: string, pod: string): InstanceInfo | undefined;
-  /** The primary instance of a database object, if it runs for real. */
+  /** The primary instance of a database object (never a standby while a primary is known). */
   instanceOfDatabase(namespace: string, kind: string, database: string): InstanceInfo | undefined;
   /** Every known instance. */
   list(): InstanceInfo[];

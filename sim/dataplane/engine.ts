@@ -19,6 +19,8 @@ export interface InstanceContext {
   logFile: string;
   /** The user the server runs as, when the simulator is root and the engine needs one. */
   runAs?: RunAs;
+  /** Where the primary of a standby listens, and the user it replicates as (`spec.standbyOf`). */
+  primary?: { host: string; port: number; user: string; password: string };
 }
 
 export interface ServerCommand {
@@ -32,16 +34,19 @@ export interface EngineStarter {
   /** The server binary, for `available()` and the message when it is missing. */
   binary: string;
   containerPort: number;
-  /** The machine's version of the server (e.g. `15.18`). */
-  machineVersion(): string;
+  /**
+   * The machine's version of the server that runs `spec` (e.g. `15.18`); without a spec, the
+   * default one. `dataDir` is an existing data directory, which may pin the version.
+   */
+  machineVersion(spec?: InstanceSpec, dataDir?: string): string;
   /** Creates the data directory's contents when it has none yet. Returns true when it did. */
   initialize(ctx: InstanceContext): Promise<boolean>;
   command(ctx: InstanceContext): ServerCommand;
   /** One readiness probe; true when the server answers its protocol. */
   probe(ctx: InstanceContext): Promise<boolean>;
-  /** After every start: credentials from the spec. */
+  /** After every start of a primary: credentials from the spec. */
   configure(ctx: InstanceContext): Promise<void>;
-  /** Once, after the first start: the init scripts. */
+  /** Once, after the first start of a primary: the init scripts. */
   runInitScripts(ctx: InstanceContext, scripts: string[]): Promise<void>;
   /** The signal that asks the server for a clean, fast shutdown. */
   stopSignal: NodeJS.Signals;

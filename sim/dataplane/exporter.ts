@@ -9,6 +9,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { InstanceInfo, RealEngine } from '../core/data-plane';
+import { installedPostgres } from './postgres-versions';
 import { EXPORTER_PREFIX, headSamples, metricLines, type Sample } from './exporter-text';
 
 export { parsePrometheusText, type Sample } from './exporter-text';
@@ -23,7 +24,12 @@ export interface ExporterOptions {
   binDirs?: string[];
 }
 
-const DEFAULT_BIN_DIRS = ['/usr/lib/postgresql/15/bin', '/usr/bin', '/usr/local/bin'];
+// psql of the newest installed major reads every older server too.
+const DEFAULT_BIN_DIRS = [
+  ...installedPostgres().map((i) => i.binDir),
+  '/usr/bin',
+  '/usr/local/bin',
+];
 const CLIENTS: Record<RealEngine, string> = {
   postgres: 'psql',
   mariadb: 'mariadb',

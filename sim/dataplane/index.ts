@@ -1,6 +1,7 @@
 /**
- * The real data plane: PostgreSQL 15, MariaDB 10.11 (for the MariaDB and MySQL kinds) and Redis 7
- * processes behind simulated pods, supervised by `Supervisor`. `createDataPlane()` is what
+ * The real data plane: PostgreSQL (the major of `spec.version` when installed, else the newest;
+ * streaming standbys too), MariaDB 10.11 (for the MariaDB and MySQL kinds) and Redis 7 processes
+ * behind simulated pods, supervised by `Supervisor`. `createDataPlane()` is what
  * `startSimCluster({ dataPlane: 'real' })` uses.
  */
 import { rmSync } from 'node:fs';

@@ -52,19 +52,7 @@ export interface SpawnServerOptions {
 export function spawnServer(options: SpawnServerOptions): ChildProcess {
   const log = openSync(options.logFile, 'a');
   try {
-    const prefix: string[] = [];
-    if (existsSync(SETPRIV)) {
-      prefix.push(SETPRIV);
-      if (options.runAs)
-        prefix.push(
-          '--reuid',
-          String(options.runAs.uid),
-          '--regid',
-          String(options.runAs.gid),
-          '--clear-groups',
-        );
-      prefix.push('--pdeathsig', 'KILL', '--');
-    }
+    const prefix = existsSync(SETPRIV) ? deathPrefix(options.runAs) : [];
     const [command, ...args] = [...prefix, options.command, ...options.args] as [
       string,
       ...string[],
@@ -90,22 +78,40 @@ export interface RunResult {
   stderr: string;
 }
 
+/** The `setpriv` prefix that switches to `runAs` and asks for SIGKILL when the parent dies. */
+function deathPrefix(runAs: RunAs | undefined): string[] {
+  const user = runAs
+    ? ['--reuid', String(runAs.uid), '--regid', String(runAs.gid), '--clear-groups']
+    : [];
+  return [SETPRIV, ...user, '--pdeathsig', 'KILL', '--'];
+}
+
+export interface RunOptions {
+  env?: Record<string, string>;
+  input?: string;
+  timeoutMs?: number;
+  runAs?: RunAs;
+  /** Dies with the simulator, as servers do (for long commands such as a base backup). */
+  dieWithParent?: boolean;
+}
+
 /** Runs a short command with a deadline; never rejects (a timeout is code -1). */
-export function run(
-  command: string,
-  args: string[],
-  options: { env?: Record<string, string>; input?: string; timeoutMs?: number; runAs?: RunAs } = {},
-): Promise<RunResult> {
+export function run(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const wrap = options.dieWithParent === true && existsSync(SETPRIV);
+  const [file, ...argv] = wrap
+    ? [...deathPrefix(options.runAs), command, ...args]
+    : [command, ...args];
+  const runAs = wrap ? undefined : options.runAs;
   return new Promise((resolve) => {
     const child = execFile(
-      command,
-      args,
+      file as string,
+      argv,
       {
         timeout: options.timeoutMs ?? 30_000,
         killSignal: 'SIGKILL',
         maxBuffer: 16 * 1024 * 1024,
         env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', ...options.env },
-        ...(options.runAs ? { uid: options.runAs.uid, gid: options.runAs.gid } : {}),
+        ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
       },
       (error, stdout, stderr) => {
         const code =

@@ -116,6 +116,12 @@ export class Supervisor implements DataPlane {
 
   ensure(spec: InstanceSpec): Promise<InstanceInfo> {
     if (this.closed) return Promise.reject(new Error('the data plane is closed'));
+    if (spec.standbyOf !== undefined && spec.engine !== 'postgres')
+      return Promise.reject(
+        new Error(`standbyOf: only PostgreSQL runs standbys, not ${spec.engine}`),
+      );
+    if (spec.standbyOf === spec.pod)
+      return Promise.reject(new Error(`standbyOf: ${spec.pod} cannot be a standby of itself`));
     const key = `${spec.namespace}/${spec.pod}`;
     let inst = this.instances.get(key);
     if (!inst) {
@@ -130,7 +136,7 @@ export class Supervisor implements DataPlane {
           pod: spec.pod,
           engine: spec.engine,
           state: 'stopped',
-          machineVersion: starter.machineVersion(),
+          machineVersion: starter.machineVersion(spec, join(this.home(spec), 'data')),
           host: '127.0.0.1',
           port: 0,
           containerPort: starter.containerPort,
@@ -138,6 +144,7 @@ export class Supervisor implements DataPlane {
           user: spec.user,
           password: spec.password,
           restarts: 0,
+          ...(spec.standbyOf ? { standbyOf: spec.standbyOf } : {}),
         },
         stopping: false,
         restarts: 0,
@@ -148,6 +155,9 @@ export class Supervisor implements DataPlane {
       this.instances.set(key, inst);
     } else {
       inst.spec = spec;
+      const { standbyOf: _was, ...rest } = inst.info;
+      void _was;
+      inst.info = { ...rest, ...(spec.standbyOf ? { standbyOf: spec.standbyOf } : {}) };
     }
     const target = inst;
     return this.enqueue(target, async () => {
@@ -190,9 +200,12 @@ export class Supervisor implements DataPlane {
   }
 
   instanceOfDatabase(namespace: string, kind: string, database: string): InstanceInfo | undefined {
-    const matching = [...this.instances.values()].filter(
+    const all = [...this.instances.values()].filter(
       (i) => i.spec.namespace === namespace && i.spec.kind === kind && i.spec.database === database,
     );
+    // Backups, PITR and the exporter talk to the primary; a standby only when no primary is known.
+    const primaries = all.filter((i) => !i.spec.standbyOf);
+    const matching = primaries.length > 0 ? primaries : all;
     const best = matching.find((i) => i.info.state === 'running') ?? matching[0];
     return best ? { ...best.info } : undefined;
   }
@@ -287,8 +300,9 @@ export class Supervisor implements DataPlane {
     this.emit(inst, { state: 'starting', user: inst.spec.user, password: inst.spec.password });
     let child: ChildProcess | undefined;
     try {
+      const primary = this.primaryOf(inst);
       const port = await freePort(inst.info.port || undefined);
-      const ctx = this.context(inst, port);
+      const ctx = { ...this.context(inst, port), ...(primary ? { primary } : {}) };
       inst.ctx = ctx;
       // A data directory counts only once its initialisation finished (a half-done one is redone).
       const initialized = join(ctx.home, 'initialized');
@@ -314,6 +328,8 @@ export class Supervisor implements DataPlane {
       spawned.once('exit', (code, signal) => this.onExit(inst, spawned, code, signal));
       this.emit(inst, {
         port,
+        // What runs, after initialisation (a data directory pins the version that created it).
+        machineVersion: starter.machineVersion(inst.spec, ctx.dataDir),
         dataDir: ctx.dataDir,
         socket: ctx.socket,
         ...(spawned.pid ? { pid: spawned.pid } : {}),
@@ -327,9 +343,10 @@ export class Supervisor implements DataPlane {
           !spawned.signalCode,
         what: `${inst.spec.engine} ${inst.key}`,
       });
-      await starter.configure(ctx);
+      // A standby is read-only: its role, password and init scripts arrive with the primary's WAL.
+      if (!primary) await starter.configure(ctx);
       const marker = join(ctx.home, 'init-scripts.done');
-      if (!existsSync(marker)) {
+      if (!primary && !existsSync(marker)) {
         await starter.runInitScripts(ctx, inst.spec.initScripts ?? []);
         writeFileSync(marker, `${new Date().toISOString()}\n`);
       }
@@ -346,6 +363,17 @@ export class Supervisor implements DataPlane {
       }
       this.scheduleRestart(inst, message);
     }
+  }
+
+  /** The primary's address and replication user of a standby; throws while it does not run. */
+  private primaryOf(inst: Instance): InstanceContext['primary'] {
+    const of = inst.spec.standbyOf;
+    if (!of) return undefined;
+    const primary = this.instances.get(`${inst.spec.namespace}/${of}`);
+    if (!primary || primary.info.state !== 'running' || primary.spec.standbyOf)
+      throw new Error(`waiting for the primary ${of} to run`);
+    const { host, port, user, password } = primary.info;
+    return { host, port, user, password };
   }
 
   private onExit(

@@ -10,7 +10,12 @@ import { PETSET_API, engineByPlural } from './engines';
 import type { FaultRegistry } from './faults';
 import { runningStatus, startingStatus } from './pod-status';
 import type { RoleMode } from './layout';
-import { DATA_PLANE_ANNOTATION, dataPlaneAnnotations, type RealPods } from './real-pods';
+import {
+  DATA_PLANE_ANNOTATION,
+  STANDBY_OF_ANNOTATION,
+  dataPlaneAnnotations,
+  type RealPods,
+} from './real-pods';
 import type { Runtime, WorkQueue } from './runtime';
 import { asNumber, asRecord, getPath, ownerRef, sameJson } from './util';
 
@@ -263,9 +268,15 @@ export class PetSetController {
     const forced = this.pods.forcedPrimary.get(key);
     let chosen = forced ? ready.find((p) => p.metadata.name === forced) : undefined;
     if (chosen) this.pods.forcedPrimary.delete(key);
-    // A pod with a real process is the primary whenever it is ready (replicas are simulated).
+    // A pod with a real primary process is the primary whenever it is ready; while it is not, the
+    // role stays where it is rather than move to a read-only real standby (no promotion here).
+    const realPrimary = (p: KubeObject): boolean =>
+      p.metadata.annotations?.[DATA_PLANE_ANNOTATION] === 'real' &&
+      !p.metadata.annotations[STANDBY_OF_ANNOTATION];
+    const hasRealStandby = pods.some((p) => p.metadata.annotations?.[STANDBY_OF_ANNOTATION]);
+    if (!chosen && hasRealStandby && !ready.some(realPrimary)) return;
     chosen ??=
-      ready.find((p) => p.metadata.annotations?.[DATA_PLANE_ANNOTATION] === 'real') ??
+      ready.find(realPrimary) ??
       ready.find((p) => p.metadata.labels?.[ROLE_LABEL] === leader) ??
       ready[0];
     if (!chosen) return;

@@ -1,9 +1,11 @@
 /**
  * The kubelet's side of the real data plane: which pods get a real process (the primary pod `-0` of
- * a Postgres, MySQL, MariaDB or Redis PetSet, when the engine exists on this machine), the
- * `InstanceSpec` read from the database object, its `<name>-auth` secret, its init-script ConfigMap
- * and the pod's memory limit, and the process lifetime: a deleted pod stops the process (data
- * kept), a deleted PVC `data-<pod>` removes its data directory (WipeOut / Delete).
+ * a Postgres, MySQL, MariaDB or Redis PetSet, when the engine exists on this machine, and the other
+ * pods of a Postgres as streaming standbys of `-0`, unless it says `sim.kubedb.dev/standbys:
+ * simulated`), the `InstanceSpec` read from the database object, its `<name>-auth` secret, its
+ * init-script ConfigMap and the pod's memory limit, and the process lifetime: a deleted pod stops
+ * the process (data kept), a deleted PVC `data-<pod>` removes its data directory (WipeOut /
+ * Delete). Failover stays simulated: a standby is never promoted.
  */
 import type { ClusterState, KubeObject, Unsubscribe } from '../core/contract';
 import type { DataPlane, InstanceInfo, InstanceSpec, RealEngine } from '../core/data-plane';
@@ -14,6 +16,10 @@ import { asRecord, getPath, parseQuantity, text, unb64 } from './util';
 export const DATA_PLANE_ANNOTATION = 'sim.kubedb.dev/data-plane';
 export const MACHINE_VERSION_ANNOTATION = 'sim.kubedb.dev/machine-version';
 export const DIRECT_ADDRESS_ANNOTATION = 'sim.kubedb.dev/direct-address';
+/** On a standby pod: the primary pod it streams from. */
+export const STANDBY_OF_ANNOTATION = 'sim.kubedb.dev/standby-of';
+/** On a Postgres: `simulated` keeps its replicas simulated (real standbys are the default). */
+export const STANDBYS_ANNOTATION = 'sim.kubedb.dev/standbys';
 
 const REAL_ENGINES: Partial<Record<EngineKind, RealEngine>> = {
   Postgres: 'postgres',
@@ -89,12 +95,23 @@ export class RealPods {
       return { mode: 'simulated', message: `simulated: the ${kind} asks for it` };
     if (petset.metadata.name !== dbName)
       return { mode: 'simulated', message: 'simulated: only the primary PetSet runs for real' };
-    if (podOrdinal(pod) !== 0)
+    const standbyOf = podOrdinal(pod) === 0 ? undefined : `${dbName}-0`;
+    if (standbyOf && kind !== 'Postgres')
       return { mode: 'simulated', message: 'simulated: replicas of a real primary are simulated' };
+    if (standbyOf && db.metadata.annotations?.[STANDBYS_ANNOTATION] === 'simulated')
+      return { mode: 'simulated', message: `simulated: the ${kind} asks for simulated standbys` };
     const key = `${namespace}/${podName}`;
     const uid = pod.metadata.uid ?? '';
     if (this.ensured.get(key) !== uid) {
-      const spec = this.specOf(db, kind, engine, pod);
+      // A standby copies its primary: it waits until that one runs (the primary's state change
+      // nudges this PetSet again).
+      if (standbyOf && this.dataPlane.instance(namespace, standbyOf)?.state !== 'running')
+        return {
+          mode: 'real',
+          ready: false,
+          message: `real: waiting for the primary ${standbyOf}`,
+        };
+      const spec = this.specOf(db, kind, engine, pod, standbyOf);
       if (typeof spec === 'string') return { mode: 'real', ready: false, message: spec };
       this.ensured.set(key, uid);
       this.dataPlane.ensure(spec).catch((error) => {
@@ -135,6 +152,7 @@ export class RealPods {
     kind: EngineKind,
     engine: RealEngine,
     pod: KubeObject,
+    standbyOf?: string,
   ): InstanceSpec | string {
     const namespace = db.metadata.namespace ?? '';
     const name = db.metadata.name ?? '';
@@ -157,7 +175,9 @@ export class RealPods {
     const containers = getPath(pod, ['spec', 'containers']);
     const main = Array.isArray(containers) ? asRecord(containers[0]) : {};
     const memory = parseQuantity(getPath(main, ['resources', 'limits', 'memory']));
-    const walArchive = resolveWalArchive(this.state, db);
+    // A standby neither archives WAL nor runs init scripts: the primary does both.
+    if (standbyOf) scripts.length = 0;
+    const walArchive = standbyOf ? undefined : resolveWalArchive(this.state, db);
     if (typeof walArchive === 'string') return `real: ${walArchive}`;
     return {
       namespace,
@@ -171,6 +191,7 @@ export class RealPods {
       initScripts: scripts,
       ...(Number.isFinite(memory) && memory > 0 ? { memoryLimitBytes: memory } : {}),
       ...(walArchive ? { walArchive } : {}),
+      ...(standbyOf ? { standbyOf } : {}),
     };
   }
 }
@@ -182,11 +203,13 @@ export function dataPlaneAnnotations(decision: PodDataPlane): Record<string, str
       [DATA_PLANE_ANNOTATION]: 'simulated',
       [MACHINE_VERSION_ANNOTATION]: null,
       [DIRECT_ADDRESS_ANNOTATION]: null,
+      [STANDBY_OF_ANNOTATION]: null,
     };
   const info = decision.info;
   return {
     [DATA_PLANE_ANNOTATION]: 'real',
     [MACHINE_VERSION_ANNOTATION]: info?.machineVersion ?? null,
     [DIRECT_ADDRESS_ANNOTATION]: info && info.port > 0 ? `${info.host}:${info.port}` : null,
+    [STANDBY_OF_ANNOTATION]: info?.standbyOf ?? null,
   };
 }
