@@ -76,3 +76,9 @@ export interface BackupEstateResponse {
     newestBackupAt?: string;
   }[];
 }
+
+/** `POST /api/v1/backup-estate/cleanup[?dryRun=true]`: the orphan that was (or would be) deleted. */
+export interface BackupCleanupResponse {
+  deleted: EstateObject;
+  dryRun: boolean;
+}
