@@ -137,7 +137,7 @@ describe('the Backups page', () => {
     const loose = screen.getByTestId('estate-none');
     expect(loose.textContent).toContain('Not tied to a database');
     const handMade = within(loose).getByText('hand-made').closest('tr')!;
-    expect(handMade.textContent).toContain('not managed');
+    expect(handMade.textContent).toContain('not this console');
     expect(screen.getByTestId('estate-id-gone').textContent).toContain(
       'id-gone (not a database this console knows)',
     );

@@ -112,7 +112,7 @@ export function EstateMap({
                       {item.managed ? (
                         <span className="badge badge-ok">this console</span>
                       ) : (
-                        <span className="badge badge-muted">not managed</span>
+                        <span className="badge badge-muted">not this console</span>
                       )}
                     </td>
                   </tr>
