@@ -151,7 +151,16 @@ test('an admin backs a real PostgreSQL up to Ceph from the console and finds the
   });
 
   await test.step('the Backups page lists the snapshot in the estate, under the database', async () => {
-    await goTo(page, 'Backups');
+    // By keyboard: Tab from the top of the page reaches the page's link in the navigation.
+    await page.reload();
+    await expect(page.getByTestId('signed-in-user')).toHaveText('admin');
+    const link = page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Backups' });
+    for (let i = 0; i < 12 && !(await link.evaluate((e) => e === document.activeElement)); i++)
+      await page.keyboard.press('Tab');
+    await expect(link).toBeFocused();
+    await page.keyboard.press('Enter');
     await expect(page).toHaveTitle('Backups — KubeDB DBaaS Console');
     const group = page.getByTestId(`estate-${database.id}`);
     await expect(group.getByRole('link', { name: NAME })).toBeVisible({ timeout: 20_000 });
