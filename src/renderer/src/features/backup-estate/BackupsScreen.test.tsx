@@ -57,6 +57,7 @@ const ESTATE: BackupEstateResponse = {
       newestBackupAt: '2026-01-01T00:00:00.000Z',
     },
   ],
+  unreadable: [],
 };
 const DRILL: RestoreDrillResponse = {
   id: 'dr-1',
@@ -165,6 +166,21 @@ describe('the Backups page', () => {
     expect(screen.queryByText(/Every database has a recent successful backup/)).toBeNull();
     // The drills were read on their own and still show.
     expect(screen.getByTestId('drill-dr-1')).toBeTruthy();
+  });
+
+  it('names the clusters whose backups could not be read, so their silence is not taken for safety', async () => {
+    const client = backend({
+      'GET /api/v1/backup-estate': () => ({
+        ...ESTATE,
+        unreadable: [{ providerId: 'p1', reason: 'cluster east is unreachable (ECONNREFUSED)' }],
+      }),
+    });
+    show(client);
+    await flush();
+    const banner = screen.getByTestId('estate-unreadable');
+    expect(banner.getAttribute('role')).toBe('alert');
+    expect(banner.textContent).toContain('one cluster could not be read');
+    expect(banner.textContent).toContain('east: cluster east is unreachable (ECONNREFUSED)');
   });
 
   it('reads again after a backup event at most every 30 s, and marks the last answer stale when that read fails', async () => {

@@ -55,6 +55,20 @@ export function BackupsScreen() {
           />
         </div>
       )}
+      {value && value.unreadable.length > 0 && (
+        <div className="error-box" role="alert" data-testid="estate-unreadable">
+          <strong>Not known:</strong> the backups of{' '}
+          {value.unreadable.length === 1 ? 'one cluster' : `${value.unreadable.length} clusters`}{' '}
+          could not be read, so their databases are in none of the lists below.
+          <ul>
+            {value.unreadable.map((u) => (
+              <li key={u.providerId}>
+                {providers.find((p) => p.id === u.providerId)?.name ?? u.providerId}: {u.reason}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       {value && (
         <>
           <div className="grid2">
