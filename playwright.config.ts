@@ -34,6 +34,13 @@ export default defineConfig({
     screenshot: 'only-on-failure',
     trace: 'off',
   },
+  // One daemon serves every spec, in turn. The console spec starts from an empty engine ("Nothing
+  // here yet", one database in the fleet); the backups spec registers a cluster and a database of
+  // its own, so it runs after the others (`--no-deps` runs it alone).
+  projects: [
+    { name: 'console', testIgnore: /backups\.spec\.ts$/ },
+    { name: 'backups', testMatch: /backups\.spec\.ts$/, dependencies: ['console'] },
+  ],
   webServer: {
     command: `node --import tsx scripts/e2e-server.ts --port ${port} --data-dir ${dataDir} --info-file ${process.env.E2E_INFO_FILE}`,
     url: `http://127.0.0.1:${port}/api/v1/health`,

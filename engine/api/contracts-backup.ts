@@ -75,4 +75,15 @@ export interface BackupEstateResponse {
     reason: string;
     newestBackupAt?: string;
   }[];
+  /**
+   * Clusters whose KubeStash objects could not be listed, with why: their objects and databases are
+   * in neither list above, because nothing is known of them.
+   */
+  unreadable: { providerId: string; reason: string }[];
+}
+
+/** `POST /api/v1/backup-estate/cleanup[?dryRun=true]`: the orphan that was (or would be) deleted. */
+export interface BackupCleanupResponse {
+  deleted: EstateObject;
+  dryRun: boolean;
 }

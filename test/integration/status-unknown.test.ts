@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BackupEstateResponse } from '../../engine/api/contracts-backup';
 import type { Database, DatabaseStatusEvent } from '../../engine/domain';
 import type { SimCluster } from '../../sim/index';
 import { startClusters, startTestEngine, waitFor, type TestEngine } from '../helpers/engine';
@@ -105,6 +106,16 @@ describe('databases on an unreachable cluster', () => {
       expect(events.some((e) => e.id === databaseId && e.status === 'UNKNOWN')).toBe(true);
       // The store keeps the last known status.
       expect((await t.store.databases.get(databaseId)).status).toBe('RUNNING');
+
+      // The backup estate does not call the unreadable cluster's databases unprotected: it names
+      // the cluster as unreadable, while the reachable one's database is still judged.
+      const estate = await t.request<BackupEstateResponse>('GET', '/api/v1/backup-estate');
+      expect(estate.status).toBe(200);
+      expect(estate.body.unreadable).toEqual([
+        { providerId, reason: expect.stringContaining('downed') as string },
+      ]);
+      expect(estate.body.unprotected.map((u) => u.databaseId)).toEqual([otherId]);
+      expect(estate.body.items.filter((i) => i.providerId === providerId)).toEqual([]);
     } finally {
       cluster.faults.setUnreachable(false);
     }

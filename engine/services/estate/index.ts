@@ -40,9 +40,16 @@ export interface EstateItem {
   orphan?: string;
 }
 
+/** A cluster whose KubeStash objects could not be listed: its part of the estate is unknown. */
+export interface UnreadableCluster {
+  providerId: string;
+  reason: string;
+}
+
 export interface Estate {
   items: EstateItem[];
   unprotected: UnprotectedDatabase[];
+  unreadable: UnreadableCluster[];
 }
 
 export const CleanupBodySchema = z.object({
@@ -68,9 +75,20 @@ export class EstateService {
     );
     const items: EstateItem[] = [];
     const unprotected: Estate['unprotected'] = [];
+    const unreadable: UnreadableCluster[] = [];
     for (const provider of providers) {
-      const client = await this.providers.clientFor(provider);
-      const objects = await this.objects(client);
+      // A cluster that cannot be listed is reported as such: none of its databases is called
+      // unprotected (nor protected) on the strength of a list that was never read.
+      let objects: Map<Kind, KubeObject[]>;
+      try {
+        objects = await this.objects(await this.providers.clientFor(provider));
+      } catch (error) {
+        unreadable.push({
+          providerId: provider.id,
+          reason: unreadableReason(provider.name, error),
+        });
+        continue;
+      }
       const here = databases.filter((d) => d.providerId === provider.id);
       items.push(...this.classify(provider.id, objects, here));
       unprotected.push(
@@ -86,12 +104,14 @@ export class EstateService {
     // of other tenants' databases, and objects of no known database, are not theirs to know about.
     if (grant && grant.visibleScopes() !== undefined) {
       const visible = new Set(databases.map((d) => d.id));
+      const clusters = new Set(databases.map((d) => d.providerId));
       return {
         items: items.filter((i) => i.databaseId !== undefined && visible.has(i.databaseId)),
         unprotected: unprotected.filter((u) => visible.has(u.databaseId)),
+        unreadable: unreadable.filter((u) => clusters.has(u.providerId)),
       };
     }
-    return { items, unprotected };
+    return { items, unprotected, unreadable };
   }
 
   /** Deletes an orphan Snapshot or Repository, after checking it still is one. */
@@ -121,12 +141,18 @@ export class EstateService {
     return { deleted: item, dryRun: options.dryRun === true };
   }
 
+  /**
+   * Lists the four kinds. A kind the cluster does not serve (404: KubeStash, or that CRD, is not
+   * installed) has no objects; any other failure throws, and the cluster is unreadable.
+   */
   private async objects(client: ClusterClient): Promise<Map<Kind, KubeObject[]>> {
     const map = new Map<Kind, KubeObject[]>();
     for (const { kind, apiVersion } of KINDS) {
-      const page = await client
-        .listAll(apiVersion, kind)
-        .catch(() => ({ items: [] as KubeObject[] }));
+      const page = await client.listAll(apiVersion, kind).catch((error: unknown) => {
+        if (error instanceof EngineError && error.code === 'NOT_FOUND')
+          return { items: [] as KubeObject[] };
+        throw error;
+      });
       map.set(kind, page.items);
     }
     return map;
@@ -192,4 +218,10 @@ export class EstateService {
     }
     return items;
   }
+}
+
+/** Why a cluster's estate could not be read, in words that are safe to show (no secrets). */
+function unreadableReason(clusterName: string, error: unknown): string {
+  if (error instanceof EngineError) return error.message;
+  return `cluster ${clusterName} could not be read`;
 }

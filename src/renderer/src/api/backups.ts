@@ -4,6 +4,7 @@
  */
 import type { ApiClient } from '../../../shared/api/client';
 import type {
+  BackupCleanupResponse,
   BackupEstateResponse,
   BackupListResponse,
   BackupPolicyResponse,
@@ -18,6 +19,7 @@ import type {
 } from '../../../../engine/api/contracts';
 
 export type {
+  BackupCleanupResponse,
   BackupEstateResponse,
   BackupItem,
   BackupListResponse,
@@ -65,6 +67,22 @@ export interface RestoreRequest {
     { inPlace: true; replace: true } | { newName: string; project?: string; providerId?: string };
 }
 
+/** `POST /backup-estate/cleanup`: which orphan Snapshot or Repository to delete. */
+export interface BackupCleanupRequest {
+  providerId: string;
+  namespace: string;
+  kind: 'Snapshot' | 'Repository';
+  name: string;
+}
+
+/** `POST /restore-drills`: a database or a project (exactly one), a cron schedule, the check. */
+export interface RestoreDrillRequest {
+  databaseId?: string;
+  project?: string;
+  schedule: string;
+  verify?: { sql?: string; command?: string };
+}
+
 const enc = encodeURIComponent;
 const db = (id: string): string => `/api/v1/databases/${enc(id)}`;
 
@@ -96,8 +114,16 @@ export function backupsApi(client: ApiClient) {
         'GET',
         `/api/v1/backup-estate${providerId ? `?providerId=${enc(providerId)}` : ''}`,
       ),
+    cleanup: (body: BackupCleanupRequest, dryRun: boolean) =>
+      client.request<BackupCleanupResponse>(
+        'POST',
+        `/api/v1/backup-estate/cleanup${dryRun ? '?dryRun=true' : ''}`,
+        body,
+      ),
     drills: () =>
       client.request<ListResponse<RestoreDrillResponse>>('GET', '/api/v1/restore-drills'),
+    createDrill: (body: RestoreDrillRequest) =>
+      client.request<RestoreDrillResponse>('POST', '/api/v1/restore-drills', body),
   };
 }
 

@@ -14,6 +14,7 @@ const SCREENS: Entry[] = [
   { label: 'Databases', hint: 'screen', path: '/databases' },
   { label: 'New database', hint: 'screen', path: '/create' },
   { label: 'Clusters', hint: 'screen', path: '/clusters' },
+  { label: 'Backups', hint: 'screen', path: '/backups' },
   { label: 'Operations', hint: 'screen', path: '/operations' },
   { label: 'Audit', hint: 'screen', path: '/audit' },
   { label: 'Settings', hint: 'screen', path: '/settings' },

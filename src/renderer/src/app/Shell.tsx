@@ -17,11 +17,17 @@ const DashboardScreen = lazy(() =>
   import('../features/dashboard').then((m) => ({ default: m.DashboardScreen })),
 );
 
+// The Backups page draws the drills' RTO trend with recharts too.
+const BackupsScreen = lazy(() =>
+  import('../features/backup-estate').then((m) => ({ default: m.BackupsScreen })),
+);
+
 const NAV = [
   { path: '/', label: 'Dashboard' },
   { path: '/databases', label: 'Databases' },
   { path: '/create', label: 'New database' },
   { path: '/clusters', label: 'Clusters' },
+  { path: '/backups', label: 'Backups' },
   { path: '/operations', label: 'Operations' },
   { path: '/audit', label: 'Audit' },
   { path: '/settings', label: 'Settings' },
@@ -69,6 +75,8 @@ function Screen({
       return <CreateWizard />;
     case '/clusters':
       return <ClustersScreen />;
+    case '/backups':
+      return <BackupsScreen />;
     case '/operations':
       return <OperationsScreen />;
     case '/audit':

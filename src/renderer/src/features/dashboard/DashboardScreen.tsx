@@ -78,7 +78,9 @@ export function DashboardScreen({
           </span>
           {gaps.error
             ? 'overdue backups (unknown: the estate cannot be read)'
-            : 'with an overdue backup'}
+            : gaps.unreadableClusters > 0
+              ? `with an overdue backup, or more: ${gaps.unreadableClusters} cluster${gaps.unreadableClusters === 1 ? '' : 's'} could not be read`
+              : 'with an overdue backup'}
         </div>
         {Object.entries(summary.byStatus).map(([status, n]) => (
           <button

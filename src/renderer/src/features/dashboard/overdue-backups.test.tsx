@@ -7,9 +7,13 @@ import { useFleetStore } from '../../stores';
 import { fakeClient, sampleDatabase } from '../../testing/fixtures';
 import { DashboardScreen } from './DashboardScreen';
 
-function estate(overdue: string[]): BackupEstateResponse {
+function estate(overdue: string[], unreadable = 0): BackupEstateResponse {
   return {
     items: [],
+    unreadable: Array.from({ length: unreadable }, (_, i) => ({
+      providerId: `p${i}`,
+      reason: `cluster p${i} is unreachable (ECONNREFUSED)`,
+    })),
     unprotected: [
       {
         databaseId: 'id-bare',
@@ -66,6 +70,24 @@ describe('overdue backups on the dashboard', () => {
     await settle();
     expect(screen.getByTestId('dash-backup-overdue').textContent).toBe('2');
     expect(client.calls.filter((c) => c.url === '/api/v1/backup-estate')).toHaveLength(2);
+  });
+
+  it('says the count may be higher when a cluster could not be read', async () => {
+    const client = fakeClient((call) => {
+      if (call.url === '/api/v1/backup-estate') return estate(['old'], 2);
+      throw new Error(`unexpected ${call.method} ${call.url}`);
+    });
+    render(
+      <ClientProvider client={client}>
+        <DashboardScreen onFilter={() => undefined} />
+      </ClientProvider>,
+    );
+    await waitFor(() =>
+      expect(
+        screen.getByText('with an overdue backup, or more: 2 clusters could not be read'),
+      ).toBeTruthy(),
+    );
+    expect(screen.getByTestId('dash-backup-overdue').textContent).toBe('1');
   });
 
   it('says the count is unknown when the estate cannot be read, never 0', async () => {

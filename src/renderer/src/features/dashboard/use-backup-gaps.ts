@@ -10,6 +10,8 @@ export interface BackupGaps {
   overdue: number | null;
   /** Why the estate could not be read, when it could not. */
   error: string | null;
+  /** Clusters whose backups could not be read: the count leaves out their databases. */
+  unreadableClusters: number;
 }
 
 /**
@@ -19,7 +21,11 @@ export interface BackupGaps {
  */
 export function useBackupGaps(): BackupGaps {
   const client = useOptionalClient();
-  const [gaps, setGaps] = useState<BackupGaps>({ overdue: null, error: null });
+  const [gaps, setGaps] = useState<BackupGaps>({
+    overdue: null,
+    error: null,
+    unreadableClusters: 0,
+  });
   useEffect(() => {
     if (!client) return undefined;
     const api = backupsApi(client);
@@ -32,7 +38,7 @@ export function useBackupGaps(): BackupGaps {
         (estate) => {
           if (!alive) return;
           const overdue = estate.unprotected.filter((u) => u.state === 'overdue').length;
-          setGaps({ overdue, error: null });
+          setGaps({ overdue, error: null, unreadableClusters: estate.unreadable.length });
         },
         (error: unknown) => {
           if (alive) setGaps((g) => ({ ...g, error: (error as Error).message }));
