@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { trackOrphan, type OrphanCleanup } from './orphan-reaper';
 
 /** The PATH children get (the simulator's own environment is not inherited). */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -44,6 +45,8 @@ export interface ChildOptions {
   cwd?: string;
   /** Called with each chunk of stderr (already redacted), e.g. to detect a hopeless retry loop. */
   onStderr?: (chunk: string) => void;
+  /** Run by the orphan reaper if the simulator dies while this child runs (e.g. restic unlock). */
+  orphanCleanup?: OrphanCleanup;
 }
 
 /** A started child with its completion. */
@@ -69,6 +72,7 @@ export function startChild(command: string, args: string[], options: ChildOption
     cwd: options.cwd,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  if (options.orphanCleanup) trackOrphan(child, options.orphanCleanup);
   let stderr = '';
   let timedOut = false;
   child.stderr?.setEncoding('utf8');

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { ResticTarget } from '../../core/data-plane';
 import { ChildError, childFailure, redact, runChild, startChild } from './process';
+import type { OrphanCleanup } from './orphan-reaper';
 
 export type ResticFailure =
   | 'WrongCredentials'
@@ -146,6 +147,17 @@ export class Restic {
     return this.options.cacheDir ? [] : ['--no-cache'];
   }
 
+  /**
+   * For a command that locks the repository: a simulator killed while it runs leaves its lock in
+   * S3, so the orphan reaper unlocks (stale locks only) once the killed restic is gone.
+   */
+  private unlockIfOrphaned(args: string[]): { orphanCleanup?: OrphanCleanup } {
+    if (args[0] === 'unlock' || args.includes('--no-lock')) return {};
+    return {
+      orphanCleanup: { command: 'restic', args: [...this.globalArgs(), 'unlock'], env: this.env },
+    };
+  }
+
   private fail(error: unknown, what: string): ResticError {
     if (error instanceof ResticError) return error;
     const stderr = error instanceof ChildError ? error.stderr : String(error);
@@ -180,6 +192,7 @@ export class Restic {
     try {
       return await runChild('restic', [...this.globalArgs(), ...args], {
         env,
+        ...this.unlockIfOrphaned(args),
         secrets: this.secrets,
         timeoutMs: this.timeoutMs,
         signal: abort.signal,
@@ -287,6 +300,7 @@ export class Restic {
         env: this.env,
         secrets: this.secrets,
         timeoutMs: this.timeoutMs,
+        ...this.unlockIfOrphaned(['backup']),
         ...(signal ? { signal } : {}),
         onStderr: (chunk) => {
           if (isConnectionRetry(chunk) && ++retries > (this.options.maxRetries ?? 3)) {
@@ -368,6 +382,7 @@ export class Restic {
       env: this.env,
       secrets: this.secrets,
       timeoutMs: this.timeoutMs,
+      ...this.unlockIfOrphaned(['dump']),
       ...(signal ? { signal } : {}),
     });
     run.child.stdin?.end();
