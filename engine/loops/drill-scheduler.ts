@@ -41,6 +41,11 @@ export class DrillScheduler implements Disposable {
     this.maxConcurrent = options.maxConcurrent ?? 2;
   }
 
+  /** Whether its timer runs (this instance leads). */
+  get started(): boolean {
+    return this.timer !== undefined;
+  }
+
   start(): void {
     this.timer ??= this.context.clock.setInterval(
       () =>
