@@ -68,6 +68,7 @@ export class DrillScheduler implements Disposable {
         const due = drill.nextRunAt !== null && Date.parse(drill.nextRunAt) <= now.getTime();
         if (drill.nextRunAt !== null && !due) continue;
         if (due && this.drills.runsInProgress >= this.maxConcurrent) continue;
+        if (!due && next === null) continue; // a schedule with no run within 5 years
         await this.context.fence();
         if (!due) await this.drills.setNextRun(drill.id, next);
         else if (await this.drills.startScheduled(drill.id, next)) started.push(drill.id);

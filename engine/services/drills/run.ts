@@ -51,6 +51,12 @@ export function verificationFor(engine: string, verify?: DrillVerify): string | 
   return undefined;
 }
 
+/** Says so when the drill's verification is of a kind this engine does not take (a project drill). */
+function ignoredNote(engine: string, verify: DrillVerify | undefined, used: string | undefined) {
+  const given = verify?.sql !== undefined ? 'verify.sql' : verify?.command !== undefined ? 'verify.command' : undefined; // prettier-ignore
+  return given && used === undefined ? ` (${given} does not apply to ${engine})` : '';
+}
+
 async function waitForOperation(context: ServiceContext, id: string): Promise<Operation> {
   const deadline = Date.now() + RUN_DEADLINE_MS;
   for (let pause = 200; Date.now() < deadline; pause = Math.min(5_000, pause * 2)) {
@@ -156,7 +162,7 @@ export async function runDrillOnce(
       try {
         const verdict = await verifyScratch(deps, scratch, userVerification, source);
         passed = verdict.passed;
-        message = `${restored}; ${verdict.summary}`;
+        message = `${restored}; ${verdict.summary}${ignoredNote(database.engine, drill.verify, userVerification)}`;
       } catch (error) {
         message = `${restored}, but the verification failed: ${messageOf(error)}`;
       }

@@ -11,16 +11,12 @@ import {
   type DataVerifiers,
   type TableCount,
 } from '../../dataplane';
-import type { Database } from '../../domain';
+import { ENGINE_KINDS, ENGINE_PORTS, type Database } from '../../domain';
+import { KUBEDB_API_VERSION } from '../../kubedb/types';
 import { openPortForward, resolveServiceTarget, type ClusterClient } from '../../kube';
 
-/** The primary Service's port of each engine with a data path. */
-const SERVICE_PORTS: Record<string, number> = {
-  postgres: 5432,
-  mysql: 3306,
-  mariadb: 3306,
-  redis: 6379,
-};
+/** The engines with a data path (their primary Service's port is ENGINE_PORTS'). */
+const DATA_PATH_ENGINES = new Set(['postgres', 'mysql', 'mariadb', 'redis']);
 const DEFAULT_USERS: Record<string, string> = {
   postgres: 'postgres',
   mysql: 'root',
@@ -54,24 +50,29 @@ export async function withDataPath<T>(
   use: (endpoint: DataEndpoint) => Promise<T>,
   timeoutMs = STATEMENT_TIMEOUT_MS,
 ): Promise<T> {
-  const servicePort = SERVICE_PORTS[database.engine];
-  if (!servicePort)
+  if (!DATA_PATH_ENGINES.has(database.engine))
     throw new EngineError('UNPROCESSABLE', `${database.engine} has no data path in the engine`);
   const signal = AbortSignal.timeout(timeoutMs);
+  const { namespace, name } = database;
   const target = await resolveServiceTarget(
     client,
-    database.namespace,
-    database.name,
-    servicePort,
+    namespace,
+    name,
+    ENGINE_PORTS[database.engine],
     signal,
   );
-  const secret = await client.get('v1', 'Secret', database.namespace, `${database.name}-auth`);
+  // The Secret the database names (KubeDB's default is `<name>-auth`).
+  const live = await client.get(KUBEDB_API_VERSION, ENGINE_KINDS[database.engine], namespace, name, signal); // prettier-ignore
+  const secretName =
+    (live?.spec as { authSecret?: { name?: string } } | undefined)?.authSecret?.name ??
+    `${name}-auth`;
+  const secret = await client.get('v1', 'Secret', namespace, secretName, signal);
   const data = (secret?.data ?? {}) as Record<string, string>;
   const password = decode(data.password);
   if (!password)
     throw new EngineError(
       'NOT_FOUND',
-      `the credentials of ${database.name} are not there (no password in ${database.name}-auth)`,
+      `the credentials of ${name} are not there (no password in Secret ${secretName})`,
     );
   const forward = await openPortForward(client, database.namespace, target.pod, target.port, {
     timeoutMs,
