@@ -2,7 +2,7 @@
 
 /** The adapters: one backend behind a port each, in a folder of its own. */
 const ADAPTER_WITH_INDEX =
-  'engine/(?:store/(?:sqlite|mongo)|queue/(?:sqlite|bullmq)|vault/(?:file|keytar)|redis)';
+  'engine/(?:store/(?:sqlite|mongo)|queue/(?:sqlite|bullmq)|vault/(?:file|keytar)|dataplane/(?:postgres|mysql)|redis)';
 const ADAPTER = `(?:${ADAPTER_WITH_INDEX})`;
 
 /**
@@ -109,7 +109,9 @@ module.exports = {
       name: 'services-use-ports-not-adapters',
       severity: 'error',
       from: { path: '^engine/(services|loops|api)/', pathNot: '\\.test\\.ts$' },
-      to: { path: '^engine/(store|queue|vault)/(sqlite|mongo|bullmq|file|keytar)/|^engine/redis/' },
+      to: {
+        path: '^engine/(store|queue|vault)/(sqlite|mongo|bullmq|file|keytar)/|^engine/dataplane/(postgres|mysql)/|^engine/redis/',
+      },
     },
     {
       name: 'services-not-to-loops-or-api',
@@ -157,6 +159,20 @@ module.exports = {
       severity: 'error',
       from: { path: '^(engine|src|sim)/', pathNot: '^engine/(redis|queue/bullmq)/' },
       to: { path: '(^|/)node_modules/ioredis/' },
+    },
+    {
+      name: 'sql-clients-in-their-adapters',
+      comment:
+        'The database clients of the data path live in their adapters: pg only in engine/dataplane/postgres/, mysql2 only in engine/dataplane/mysql/ (tests may use them to check data).',
+      severity: 'error',
+      from: { path: '^(engine|src|sim)/', pathNot: '^engine/dataplane/postgres/|\\.test\\.ts$' },
+      to: { path: '(^|/)node_modules/(pg|pg-[a-z-]+)/' },
+    },
+    {
+      name: 'mysql-client-in-its-adapter',
+      severity: 'error',
+      from: { path: '^(engine|src|sim)/', pathNot: '^engine/dataplane/mysql/|\\.test\\.ts$' },
+      to: { path: '(^|/)node_modules/mysql2/' },
     },
     {
       name: 'api-not-to-adapters',

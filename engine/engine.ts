@@ -36,6 +36,7 @@ import {
   type ServiceContext,
   type Services,
 } from './services';
+import { openDataVerifiers } from './data-verifiers';
 import {
   createRedisConnections,
   createRedisEventJournal,
@@ -226,7 +227,11 @@ export async function createEngine(
       now: () => new Date(clock.now()),
       newId: () => randomUUID(),
     };
-    const services = createServices(serviceContext, { queue, events });
+    const services = createServices(serviceContext, {
+      queue,
+      events,
+      dataVerifiers: openDataVerifiers(),
+    });
     const identity = createIdentityServices(
       serviceContext,
       services.tenancy,

@@ -34,7 +34,10 @@ export interface DrillRun {
   finishedAt: string | null;
   passed: boolean | null;
   rtoSeconds: number | null;
+  /** What was checked and what it found: the row counts, the verification's result or error. */
   message: string;
+  databaseId?: string;
+  scratchDatabaseId?: string;
 }
 
 /** `POST/GET /api/v1/restore-drills[/:id]`. */
@@ -44,7 +47,10 @@ export interface RestoreDrillResponse {
   project?: string;
   schedule: string;
   verify?: { sql?: string; command?: string };
+  /** The next scheduled run (UTC), recorded by the drill scheduler. */
   nextRunAt: string | null;
+  /** When the run in progress started; null when none runs. */
+  runningSince?: string | null;
   runs: DrillRun[];
   createdAt: string;
 }

@@ -188,6 +188,20 @@ export class KubeHttp {
     });
   }
 
+  /** The kubeconfig this client speaks with (client-node's own helpers need it: port-forward). */
+  get kubeConfig(): KubeConfig {
+    return this.config;
+  }
+
+  /**
+   * The options of a connection that is not a plain request (a WebSocket upgrade): the same
+   * authentication, TLS and guard as every request, so a port-forward is checked like any call.
+   */
+  async connectionOptions(): Promise<https.RequestOptions> {
+    this.requestsSent++;
+    return this.options('GET');
+  }
+
   /**
    * Authentication, TLS and the agent from client-node, then the guard: the server's and the
    * proxy's addresses are checked on every connection (a name may be re-pointed after

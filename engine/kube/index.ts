@@ -27,6 +27,12 @@ export {
   type KubeconfigPolicy,
 } from './kubeconfig';
 export { probeCluster } from './probe';
+export {
+  openPortForward,
+  resolveServiceTarget,
+  type PortForwardHandle,
+  type PortForwardOptions,
+} from './port-forward';
 export { createConnectionGuard, type ConnectionGuard } from './address-guard';
 
 /** Opens clients for providers from their (vault-held) kubeconfigs and caches them per provider. */

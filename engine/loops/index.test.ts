@@ -66,13 +66,16 @@ describe('createLoops', () => {
     await loops.start();
     expect(loops.running).toBe(false);
     expect(loops.syncOf(provider.id)).toBeUndefined();
+    expect(loops.drills.started).toBe(false);
 
     leadership.become('leader');
     await waitFor(() => loops.syncOf(provider.id), 'the provider’s status sync to start');
     expect(loops.running).toBe(true);
+    expect(loops.drills.started).toBe(true);
 
     leadership.become('follower');
     await waitFor(() => !loops.running && !loops.syncOf(provider.id), 'the loops to stop');
+    expect(loops.drills.started).toBe(false);
   });
 
   it('runs a submitted operation to the end while leading', async () => {

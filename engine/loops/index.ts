@@ -4,6 +4,7 @@ import type { OperationQueue } from '../queue';
 import type { Services } from '../services';
 import { allProviders } from '../services/placement';
 import { BackupWatch } from './backup-watch';
+import { DrillScheduler } from './drill-scheduler';
 import type { LoopContext } from './context';
 import type { Leadership } from './leadership';
 import { MetricsSampler } from './metrics-sampler';
@@ -19,6 +20,8 @@ export interface LoopOptions {
   maxAttempts: number;
   reconcileIntervalMs: number;
   metricsIntervalMs: number;
+  /** How often the drill scheduler looks for due restore drills (default 30 s). */
+  drillIntervalMs?: number;
   statusSync: Omit<StatusSyncOptions, 'onChanged' | 'onConfirmation'>;
 }
 
@@ -32,6 +35,8 @@ export interface Loops extends Disposable {
   backupsOf(providerId: string): BackupWatch | undefined;
   readonly reconciler: Reconciler;
   readonly metrics: MetricsSampler;
+  /** Runs restore drills whose schedule is due (while this instance leads). */
+  readonly drills: DrillScheduler;
   /** Starts or stops provider syncs to match the registry (new and removed clusters). */
   refreshProviders(): Promise<void>;
   readonly running: boolean;
@@ -72,6 +77,9 @@ export function createLoops(deps: {
     },
     options.metricsIntervalMs,
   );
+  const drills = new DrillScheduler(context, services.drills, {
+    intervalMs: options.drillIntervalMs,
+  });
   const subscriptions: Disposable[] = [];
   let running = false;
   let transition: Promise<void> = Promise.resolve();
@@ -135,6 +143,7 @@ export function createLoops(deps: {
     await refreshProviders();
     reconciler.start();
     metrics.start();
+    drills.start();
   };
 
   const stopLoops = async (): Promise<void> => {
@@ -142,6 +151,7 @@ export function createLoops(deps: {
     running = false;
     context.logger.info('loops stopping');
     metrics.dispose();
+    drills.dispose();
     await queue.stop();
     for (const sync of syncs.values()) await sync.dispose();
     syncs.clear();
@@ -151,6 +161,7 @@ export function createLoops(deps: {
   return {
     reconciler,
     metrics,
+    drills,
     get running() {
       return running;
     },

@@ -13,3 +13,4 @@ export { RedisRateLimiter, type RedisEvalClient } from './redis-rate-limiter';
 export { RedisStatusCache } from './redis-status-cache';
 export { createRedisEventJournal, type RedisEventJournalOptions } from './redis-event-journal';
 export { RedisLoginThrottle, type RedisLoginThrottleOptions } from './redis-login-throttle';
+export { createRedisVerifier } from './redis-verifier';

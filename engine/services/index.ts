@@ -1,4 +1,5 @@
 /** The use cases the API calls. Built once by the composition root from the service context. */
+import type { DataVerifiers } from '../dataplane';
 import type { OperationQueue } from '../queue';
 import { Backups } from './backups/backups';
 import type { BackupServices } from './backups';
@@ -61,7 +62,12 @@ export interface Services {
 
 export function createServices(
   context: ServiceContext,
-  infrastructure: { queue: OperationQueue; events: EventBus },
+  infrastructure: {
+    queue: OperationQueue;
+    events: EventBus;
+    /** The data path's clients by engine, for restore drills' verification (none: phase-only). */
+    dataVerifiers?: DataVerifiers;
+  },
 ): Services {
   const providers = new ProviderService(context);
   const operations = new OperationService(context, infrastructure.queue, infrastructure.events);
@@ -74,7 +80,7 @@ export function createServices(
   databases.backupPolicies = policies;
   return {
     restore,
-    drills: new DrillService(context, databases, restore),
+    drills: new DrillService(context, databases, restore, providers, infrastructure.dataVerifiers),
     estate: new EstateService(context, providers),
     providers,
     operations,

@@ -265,48 +265,74 @@ describe('POST /api/v1/databases/:id/restore on real data', () => {
     expect(both.text).toMatch(/not both/);
   }, 60_000);
 
-  it('runs a restore drill: passes, records its RTO and deletes the scratch database', async () => {
-    const created = await t.request<{ id: string; runs: unknown[] }>(
-      'POST',
-      '/api/v1/restore-drills',
-      {
-        databaseId: source.id,
-        schedule: '0 4 * * 0',
-        verify: { sql: 'SELECT count(*) FROM items' },
-      },
-    );
-    expect(created.status, created.text).toBe(201);
+  it('runs restore drills through the data path: counts and verify.sql pass, a failing verify.sql fails, every scratch database is deleted', async () => {
+    const drill = async (verify?: { sql?: string; command?: string }) => {
+      const created = await t.request<{ id: string; nextRunAt: string | null }>(
+        'POST',
+        '/api/v1/restore-drills',
+        { databaseId: source.id, schedule: '0 4 * * 0', ...(verify ? { verify } : {}) },
+      );
+      expect(created.status, created.text).toBe(201);
+      return created.body;
+    };
     const bad = await t.request('POST', '/api/v1/restore-drills', { schedule: '0 4 * * 0' });
-    expect(bad.status, bad.text).toBe(400);
-    expect(bad.text).toMatch(/databaseId or project/);
-    const run = await waitFor(
-      async () => {
-        const drill = await t.request<{ runs: DrillRunView[] }>(
-          'GET',
-          `/api/v1/restore-drills/${created.body.id}`,
-        );
-        return drill.body.runs[0];
-      },
-      'the first drill run',
-      240_000,
+    expect([bad.status, bad.text]).toEqual([400, expect.stringMatching(/databaseId or project/)]);
+    const write = await t.request('POST', '/api/v1/restore-drills', { databaseId: source.id, schedule: '0 4 * * 0', verify: { command: 'FLUSHALL' } }); // prettier-ignore
+    expect(write.status, write.text).toBe(400);
+    expect(write.text).toMatch(/verify\.command must be one of the read-only commands/);
+
+    // Three drills at once, each into its own scratch database.
+    const [counted, queried, failing] = await Promise.all([
+      drill(),
+      drill({ sql: 'SELECT count(*) FROM items' }),
+      drill({ sql: 'SELECT count(*) FROM no_such_table' }),
+    ]);
+    const next = new Date(counted.nextRunAt!);
+    expect([next.getUTCDay(), next.getUTCHours(), next.getUTCMinutes()]).toEqual([0, 4, 0]);
+    expect(next.getTime()).toBeGreaterThan(Date.now());
+    const firstRun = (id: string) =>
+      waitFor(
+        async () =>
+          (await t.request<{ runs: DrillRunView[] }>('GET', `/api/v1/restore-drills/${id}`)).body
+            .runs[0],
+        `the first run of drill ${id}`,
+        240_000,
+      );
+    const [byCounts, bySql, bad2] = await Promise.all(
+      [counted, queried, failing].map((d) => firstRun(d.id)),
     );
-    expect(run.passed, run.message).toBe(true);
-    expect(run.rtoSeconds).not.toBeNull();
-    expect(run.rtoSeconds!).toBeGreaterThanOrEqual(0);
-    expect(run.message).toMatch(/phase-only/);
+    expect(byCounts!.passed, byCounts!.message).toBe(true);
+    expect(byCounts!.message).toMatch(/row counts \(source → restore\): public\.items 3000 → 3000/);
+    expect(byCounts!.rtoSeconds).not.toBeNull();
+    expect(byCounts!.rtoSeconds!).toBeGreaterThanOrEqual(0);
+    expect(bySql!.passed, bySql!.message).toBe(true);
+    expect(bySql!.message).toMatch(/verify\.sql returned 1 row: count=3000$/);
+    expect(bad2!.passed, bad2!.message).toBe(false);
+    expect(bad2!.message).toMatch(
+      /but the verification failed: verify\.sql failed: relation "no_such_table" does not exist/,
+    );
+    for (const run of [byCounts!, bySql!, bad2!]) {
+      expect(run.message).not.toMatch(/phase-only/);
+      await waitFor(
+        async () => {
+          const scratch = await t.request<Database>(
+            'GET',
+            `/api/v1/databases/${run.scratchDatabaseId}`,
+          );
+          return scratch.status === 404 || scratch.body.status === 'DELETED' ? true : undefined;
+        },
+        'the scratch database deleted',
+        120_000,
+      );
+    }
     await waitFor(
-      async () => {
-        const scratch = await t.request<Database>(
-          'GET',
-          `/api/v1/databases/${run.scratchDatabaseId}`,
-        );
-        return scratch.status === 404 || scratch.body.status === 'DELETED' ? true : undefined;
-      },
-      'the scratch database deleted',
+      () => cluster.state.list('kubedb.com/v1', 'Postgres').every((p) => !/-drill-/.test(p.metadata.name ?? '')), // prettier-ignore
+      'no scratch Postgres left on the cluster',
       120_000,
     );
-    const list = await t.request<{ items: { id: string }[] }>('GET', '/api/v1/restore-drills');
-    expect(list.body.items.map((d) => d.id)).toContain(created.body.id);
+    const list = await t.request<{ items: { id: string; runningSince?: string | null }[] }>('GET', '/api/v1/restore-drills'); // prettier-ignore
+    expect(list.body.items.map((d) => d.id).sort()).toEqual([counted.id, queried.id, failing.id].sort()); // prettier-ignore
+    expect(list.body.items.every((d) => !d.runningSince)).toBe(true);
   }, 300_000);
 
   it('maps the estate, and finds the snapshots of a deleted database as orphans', async () => {

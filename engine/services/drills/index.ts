@@ -1,30 +1,31 @@
 /**
  * Restore drills: for a database (or every database of a project), restore the newest snapshot into
- * a scratch database on the same cluster, verify it, record pass/fail and the measured RTO, and
- * delete the scratch database. Drills and their runs (the last 20 per drill, at most 100 drills)
- * are kept in the store's meta map, so they survive a restart.
- *
- * Verification: the restore operation succeeded and the scratch database reached Ready (KubeDB's
- * own health check of the restored server). The engine has no data path into databases, so a
- * drill's `verify.sql`/`verify.command` is recorded and reported as not run: every run's message
- * says "phase-only".
+ * a scratch database on the same cluster, verify it through the data path (run.ts,
+ * verification.ts), record pass/fail and the measured RTO, and delete the scratch database. Drills
+ * and their runs (the last 20 per drill, at most 100 drills) are kept in the store's meta map, so
+ * they survive a restart; a drill's schedule is run by the drill scheduler loop, which starts a run
+ * through `startScheduled` (at most one run per drill at a time, across engine instances).
  */
 import { z } from 'zod';
-import { ConflictError, EngineError } from '../../base/errors';
+import { ConflictError, EngineError, ValidationError } from '../../base/errors';
+import { parseRedisCommand, type DataVerifiers } from '../../dataplane';
 import { CronScheduleSchema, IdSchema, dnsLabelSchema, type Database } from '../../domain';
-import { shortHash } from '../../kubedb/names';
 import type { Grant } from '../auth/access';
+import { nextCronRun } from '../backups/cron';
 import { isoNow, type ServiceContext } from '../context';
 import type { DatabaseService } from '../databases';
+import type { ProviderService } from '../providers';
 import type { RestoreService } from '../restore';
 import { parseInput } from '../validation';
+import { DRILL_LABEL, runDrillOnce, type DrillRun, type DrillRunDeps } from './run';
+
+export { DRILL_LABEL, type DrillRun } from './run';
 
 const KEY = 'restore-drills';
 const MAX_DRILLS = 100;
 const MAX_RUNS = 20;
-const RUN_DEADLINE_MS = 60 * 60_000;
-/** The label that marks a scratch database of a drill. */
-export const DRILL_LABEL = 'dbaas.kubedb.dev/restore-drill';
+/** A run marked in progress longer than this is taken as lost (its engine stopped mid-way). */
+const RUN_STALE_MS = 2 * 60 * 60_000;
 
 export const DrillBodySchema = z
   .object({
@@ -49,16 +50,6 @@ export const DrillBodySchema = z
     path: ['databaseId'],
   });
 
-export interface DrillRun {
-  startedAt: string;
-  finishedAt: string | null;
-  passed: boolean | null;
-  rtoSeconds: number | null;
-  message: string;
-  databaseId?: string;
-  scratchDatabaseId?: string;
-}
-
 export interface Drill {
   id: string;
   databaseId?: string;
@@ -66,6 +57,8 @@ export interface Drill {
   schedule: string;
   verify?: { sql?: string; command?: string };
   nextRunAt: string | null;
+  /** When the run in progress started (any engine instance); null when none runs. */
+  runningSince?: string | null;
   runs: DrillRun[];
   createdAt: string;
   createdBy?: string;
@@ -73,12 +66,17 @@ export interface Drill {
 
 export class DrillService {
   private readonly running = new Set<Promise<void>>();
+  private readonly deps: DrillRunDeps;
 
   constructor(
     private readonly context: ServiceContext,
     private readonly databases: DatabaseService,
-    private readonly restore: RestoreService,
-  ) {}
+    restore: RestoreService,
+    providers: ProviderService,
+    verifiers: DataVerifiers = {},
+  ) {
+    this.deps = { context, databases, restore, providers, verifiers };
+  }
 
   async list(grant?: Grant): Promise<{ items: Drill[] }> {
     const drills = (await this.read()).drills;
@@ -116,15 +114,18 @@ export class DrillService {
   ): Promise<Drill> {
     const body = parseInput(DrillBodySchema, input);
     const targets = await this.targets(body, options.grant);
+    checkVerification(body.verify, targets);
+    const now = isoNow(this.context);
     const drill: Drill = {
       id: options.dryRun ? 'dry-run' : this.context.newId(),
       ...(body.databaseId ? { databaseId: body.databaseId } : {}),
       ...(body.project ? { project: body.project } : {}),
       schedule: body.schedule,
       ...(body.verify ? { verify: body.verify } : {}),
-      nextRunAt: null,
+      nextRunAt: nextCronRun(body.schedule, this.context.now())?.toISOString() ?? null,
+      runningSince: options.dryRun ? null : now,
       runs: [],
-      createdAt: isoNow(this.context),
+      createdAt: now,
       ...(options.actor ? { createdBy: options.actor } : {}),
     };
     if (options.dryRun) return drill;
@@ -135,7 +136,60 @@ export class DrillService {
         });
       return [...drills, drill];
     });
-    const run: Promise<void> = this.runAll(drill, targets, options.actor)
+    this.launch(drill, targets, options.actor);
+    return drill;
+  }
+
+  /** Every drill, for the scheduler (no grant: the loop acts for the system). */
+  async all(): Promise<Drill[]> {
+    return (await this.read()).drills;
+  }
+
+  /**
+   * A scheduled run: records `nextRunAt` and, unless a run of the drill is in progress (on any
+   * engine instance; one older than 2 h is taken as lost), marks it running and starts it. Answers
+   * whether it started. A drill whose databases are gone records a failed run saying so.
+   */
+  async startScheduled(id: string, nextRunAt: string | null): Promise<boolean> {
+    const now = this.context.now();
+    let claimed: Drill | undefined;
+    await this.change((drills) => {
+      claimed = undefined;
+      return drills.map((d) => {
+        if (d.id !== id) return d;
+        const busy = !!d.runningSince && now.getTime() - Date.parse(d.runningSince) < RUN_STALE_MS;
+        if (busy) return { ...d, nextRunAt };
+        claimed = { ...d, nextRunAt, runningSince: now.toISOString() };
+        return claimed;
+      });
+    });
+    if (!claimed) return false;
+    const drill = claimed;
+    const targets = await this.targets(drill).catch(async (error: unknown) => {
+      await this.record(drill.id, [failedRun(this.context, error, drill.databaseId)]);
+      return [];
+    });
+    if (targets.length > 0) this.launch(drill, targets, 'system:drill-scheduler');
+    return true;
+  }
+
+  /** Records when a drill runs next (the scheduler), without running it. */
+  async setNextRun(id: string, nextRunAt: string | null): Promise<void> {
+    await this.change((drills) => drills.map((d) => (d.id === id ? { ...d, nextRunAt } : d)));
+  }
+
+  /** Runs of this engine instance in progress. */
+  get runsInProgress(): number {
+    return this.running.size;
+  }
+
+  /** Waits for the runs in progress (tests, shutdown). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.running]);
+  }
+
+  private launch(drill: Drill, targets: Database[], actor?: string): void {
+    const run: Promise<void> = this.runAll(drill, targets, actor)
       .catch((error: unknown) =>
         this.context.logger.warn(
           { err: error, drillId: drill.id },
@@ -144,15 +198,12 @@ export class DrillService {
       )
       .finally(() => this.running.delete(run));
     this.running.add(run);
-    return drill;
   }
 
-  /** Waits for the runs in progress (tests, shutdown). */
-  async settle(): Promise<void> {
-    await Promise.allSettled([...this.running]);
-  }
-
-  private async targets(body: z.infer<typeof DrillBodySchema>, grant?: Grant): Promise<Database[]> {
+  private async targets(
+    body: { databaseId?: string; project?: string },
+    grant?: Grant,
+  ): Promise<Database[]> {
     if (body.databaseId) return [await this.databases.get(body.databaseId, grant)];
     const page = await this.databases.list({ project: body.project }, { limit: 100 }, grant);
     const found = page.items.filter(
@@ -166,77 +217,24 @@ export class DrillService {
   }
 
   private async runAll(drill: Drill, targets: Database[], actor?: string): Promise<void> {
-    for (const database of targets) {
-      const run = await this.runOne(drill, database, actor).catch((error: unknown): DrillRun => ({
-        startedAt: isoNow(this.context),
-        finishedAt: isoNow(this.context),
-        passed: false,
-        rtoSeconds: null,
-        message: error instanceof Error ? error.message : String(error),
-        databaseId: database.id,
-      }));
+    try {
+      for (const database of targets) {
+        const run = await runDrillOnce(this.deps, drill, database, actor).catch(
+          (error: unknown): DrillRun => failedRun(this.context, error, database.id),
+        );
+        await this.record(drill.id, [run]);
+      }
+    } finally {
       await this.change((drills) =>
-        drills.map((d) =>
-          d.id === drill.id ? { ...d, runs: [...d.runs, run].slice(-MAX_RUNS) } : d,
-        ),
+        drills.map((d) => (d.id === drill.id ? { ...d, runningSince: null } : d)),
       );
     }
   }
 
-  private async runOne(drill: Drill, database: Database, actor?: string): Promise<DrillRun> {
-    const startedAt = isoNow(this.context);
-    const name = `${database.name.slice(0, 30)}-drill-${shortHash(`${drill.id}-${startedAt}`).slice(0, 6)}`;
-    const started = await this.restore.restore(
-      database.id,
-      { target: { newName: name } },
-      {
-        actor: actor ?? 'system:restore-drill',
-        targetOverrides: {
-          deletionPolicy: 'WipeOut',
-          labels: { ...database.labels, [DRILL_LABEL]: drill.id },
-        },
-      },
+  private async record(id: string, runs: DrillRun[]): Promise<void> {
+    await this.change((drills) =>
+      drills.map((d) => (d.id === id ? { ...d, runs: [...d.runs, ...runs].slice(-MAX_RUNS) } : d)),
     );
-    if (!('operation' in started) || !started.database)
-      throw new EngineError('INTERNAL', 'the drill restore started no scratch database');
-    const scratch = started.database;
-    const operation = await this.waitForOperation(started.operation.id);
-    const rtoSeconds =
-      operation.startedAt && operation.finishedAt
-        ? Math.round((Date.parse(operation.finishedAt) - Date.parse(operation.startedAt)) / 1000)
-        : null;
-    const passed = operation.status === 'SUCCEEDED';
-    const verify = drill.verify?.sql ?? drill.verify?.command;
-    const message = passed
-      ? `restored ${String(operation.params.snapshot)} into ${name} and it became Ready (phase-only${verify ? '; the given verification was not run: the engine has no data path into databases' : ''})`
-      : `restore into ${name} failed: ${operation.error?.message ?? operation.status}`;
-    await this.databases
-      .remove(scratch.id, { actor: actor ?? 'system:restore-drill' })
-      .catch((error: unknown) =>
-        this.context.logger.warn(
-          { err: error, databaseId: scratch.id },
-          'drill scratch not removed',
-        ),
-      );
-    return {
-      startedAt,
-      finishedAt: isoNow(this.context),
-      passed,
-      rtoSeconds,
-      message,
-      databaseId: database.id,
-      scratchDatabaseId: scratch.id,
-    };
-  }
-
-  private async waitForOperation(id: string) {
-    const deadline = Date.now() + RUN_DEADLINE_MS;
-    for (let pause = 200; Date.now() < deadline; pause = Math.min(5_000, pause * 2)) {
-      const op = await this.context.store.operations.get(id);
-      if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(op.status)) return op;
-      await new Promise((resolve) => setTimeout(resolve, pause));
-    }
-    throw new EngineError('UNAVAILABLE', `the drill's restore ${id} did not finish in time`);
   }
 
   private async read(): Promise<{ drills: Drill[]; revision: number | null }> {
@@ -259,4 +257,37 @@ export class DrillService {
       }
     }
   }
+}
+
+function failedRun(context: ServiceContext, error: unknown, databaseId?: string): DrillRun {
+  return {
+    startedAt: isoNow(context),
+    finishedAt: isoNow(context),
+    passed: false,
+    rtoSeconds: null,
+    message: error instanceof Error ? error.message : String(error),
+    ...(databaseId ? { databaseId } : {}),
+  };
+}
+
+/**
+ * `verify.command` is a Redis command from the read-only allow-list; `verify.sql` is for SQL
+ * engines. A drill of one database is refused a verification its engine cannot run.
+ */
+function checkVerification(
+  verify: { sql?: string; command?: string } | undefined,
+  targets: Database[],
+): void {
+  const refuse = (path: string, rule: string, message: string): never => {
+    throw new ValidationError(`invalid request: ${path}: ${message}`, [{ path, rule, message }]);
+  };
+  if (verify?.command !== undefined) {
+    const parsed = parseRedisCommand(verify.command);
+    if ('error' in parsed) refuse('verify.command', 'read-only-command', parsed.error);
+  }
+  const only = targets.length === 1 ? targets[0]!.engine : undefined;
+  if (only === 'redis' && verify?.sql !== undefined)
+    refuse('verify.sql', 'engine', 'Redis takes verify.command, not verify.sql');
+  if (only && only !== 'redis' && verify?.command !== undefined)
+    refuse('verify.command', 'engine', `${only} takes verify.sql, not verify.command`);
 }
