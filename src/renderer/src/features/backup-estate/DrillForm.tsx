@@ -149,8 +149,8 @@ export function DrillForm({
       </label>
       {fieldError('schedule', 'drill-schedule-error')}
       <label>
-        Verification SQL (optional; kept with the drill, not run yet: the engine has no data path
-        into databases)
+        Verification SQL (optional; run read-only on the restored copy; without it, the row counts
+        of the largest tables are compared with the source)
         <textarea
           rows={3}
           value={sql}
@@ -160,10 +160,10 @@ export function DrillForm({
       </label>
       {fieldError('verify.sql', 'drill-sql-error')}
       <p className="muted">
-        The first run starts at once: it restores the latest snapshot into a scratch database on the
-        same cluster, passes when the restore succeeds and the scratch database becomes Ready,
-        records the time it took (RTO), and deletes the scratch database. The engine does not run
-        later drills on the schedule yet; it keeps it with the drill.
+        The first run starts at once, later ones on the schedule: each restores the latest snapshot
+        into a scratch database on the same cluster, verifies it through a port-forward (PostgreSQL,
+        MySQL, MariaDB, Redis; MongoDB and Elasticsearch only by their Ready phase), records the
+        time the restore took (RTO), and deletes the scratch database.
       </p>
       <div className="actions">
         <button type="submit" disabled={busy || disabledReason !== null}>

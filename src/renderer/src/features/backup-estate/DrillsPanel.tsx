@@ -126,9 +126,7 @@ export function DrillsPanel({
                   <td>
                     <code>{d.schedule}</code>
                   </td>
-                  <td
-                    title={d.nextRunAt ? undefined : 'The engine runs a drill once, when created'}
-                  >
+                  <td title={d.nextRunAt ? undefined : 'The schedule has no next run time'}>
                     {d.nextRunAt ? formatTime(d.nextRunAt) : 'not scheduled'}
                   </td>
                   <td>
