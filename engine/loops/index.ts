@@ -2,6 +2,7 @@ import type { Disposable } from '../base/disposable';
 import type { Provider } from '../domain';
 import type { OperationQueue } from '../queue';
 import type { Services } from '../services';
+import type { AlertEvaluator } from '../services/alerts';
 import { allProviders } from '../services/placement';
 import { BackupWatch } from './backup-watch';
 import type { LoopContext } from './context';
@@ -32,6 +33,8 @@ export interface Loops extends Disposable {
   backupsOf(providerId: string): BackupWatch | undefined;
   readonly reconciler: Reconciler;
   readonly metrics: MetricsSampler;
+  /** The alert evaluator (runs while this instance leads). */
+  readonly alerts: AlertEvaluator;
   /** Starts or stops provider syncs to match the registry (new and removed clusters). */
   refreshProviders(): Promise<void>;
   readonly running: boolean;
@@ -72,6 +75,10 @@ export function createLoops(deps: {
     },
     options.metricsIntervalMs,
   );
+  const alerts = services.alerts.evaluator({
+    clock: context.clock,
+    fence: () => context.fence(),
+  });
   const subscriptions: Disposable[] = [];
   let running = false;
   let transition: Promise<void> = Promise.resolve();
@@ -135,12 +142,14 @@ export function createLoops(deps: {
     await refreshProviders();
     reconciler.start();
     metrics.start();
+    await alerts.start();
   };
 
   const stopLoops = async (): Promise<void> => {
     if (!running) return;
     running = false;
     context.logger.info('loops stopping');
+    await alerts.dispose();
     metrics.dispose();
     await queue.stop();
     for (const sync of syncs.values()) await sync.dispose();
@@ -151,6 +160,7 @@ export function createLoops(deps: {
   return {
     reconciler,
     metrics,
+    alerts,
     get running() {
       return running;
     },

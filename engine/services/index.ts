@@ -1,5 +1,8 @@
 /** The use cases the API calls. Built once by the composition root from the service context. */
+import { systemClock, type Clock } from '../base/clock';
 import type { OperationQueue } from '../queue';
+import { AlertService } from './alerts';
+import { NotificationService, type DeliveryOptions } from './notifications';
 import { Backups } from './backups/backups';
 import type { BackupServices } from './backups';
 import { BackupPolicies } from './backups/policies';
@@ -57,12 +60,27 @@ export interface Services {
   estate: EstateService;
   /** Backup storages, policies and backups (engine/services/backups). */
   backups: BackupServices & { backups: Backups };
+  /** Alerts as the API sees them; the evaluator runs in the loops (engine/services/alerts). */
+  alerts: AlertService;
+  /** Notification channels and the delivery of alert notices (engine/services/notifications). */
+  notifications: NotificationService;
 }
 
 export function createServices(
   context: ServiceContext,
-  infrastructure: { queue: OperationQueue; events: EventBus },
+  infrastructure: {
+    queue: OperationQueue;
+    events: EventBus;
+    /** Times the retries of notification deliveries. */
+    clock?: Clock;
+    delivery?: DeliveryOptions;
+  },
 ): Services {
+  const notifications = new NotificationService(
+    context,
+    infrastructure.clock ?? systemClock,
+    infrastructure.delivery,
+  );
   const providers = new ProviderService(context);
   const operations = new OperationService(context, infrastructure.queue, infrastructure.events);
   const tenancy = new TenancyService(context);
@@ -87,5 +105,7 @@ export function createServices(
     observations: new DatabaseObservations(context, providers),
     versions: new VersionService(context, providers),
     events: infrastructure.events,
+    alerts: new AlertService(context, notifications.delivery),
+    notifications,
   };
 }
