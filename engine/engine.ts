@@ -13,6 +13,8 @@ import { databaseChangeRoutes, eventRoutes, operationRoutes } from './api/routes
 import { backupRoutes } from './api/routes/backups';
 import { providerRoutes } from './api/routes/providers';
 import { metricsRoutes } from './api/routes/metrics';
+import { alertRoutes, notificationChannelRoutes } from './api/routes/alerts';
+import { deliveryOptions } from './services/notifications';
 import { EngineMetrics } from './metrics/registry';
 import { systemClock, type Clock } from './base/clock';
 import { DisposableStack } from './base/disposable';
@@ -226,7 +228,10 @@ export async function createEngine(
       now: () => new Date(clock.now()),
       newId: () => randomUUID(),
     };
-    const services = createServices(serviceContext, { queue, events });
+    const delivery = deliveryOptions(config.notifyMaxAttempts, config.notifyRetryInitialMs);
+    const services = createServices(serviceContext, { queue, events, clock, delivery });
+    // Deliveries in flight stop before the store closes (their dead letters go to it).
+    resources.defer(() => services.notifications.delivery.dispose());
     const identity = createIdentityServices(
       serviceContext,
       services.tenancy,
@@ -326,6 +331,7 @@ export async function createEngine(
       queueCounts: () => queue.counts(),
       subscribe: (listener) => events.subscribe((event) => listener(event)),
       now: () => clock.now(),
+      firingAlerts: () => services.alerts.firingCounts(),
     });
     resources.defer(() => metrics.close());
     const api = await buildApi({
@@ -343,6 +349,8 @@ export async function createEngine(
         ...backupRoutes(services),
         ...eventRoutes(services),
         ...versionRoutes(services),
+        ...alertRoutes(services),
+        ...notificationChannelRoutes(services),
         ...identityRoutes(identity),
         ...metricsRoutes({ metrics, scrapeToken: config.metricsToken }),
       ],
