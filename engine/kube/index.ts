@@ -27,7 +27,7 @@ export {
   type KubeconfigPolicy,
 } from './kubeconfig';
 export { probeCluster } from './probe';
-export { createConnectionGuard, type ConnectionGuard } from './address-guard';
+export { checkServerUrl, createConnectionGuard, type ConnectionGuard } from './address-guard';
 
 /** Opens clients for providers from their (vault-held) kubeconfigs and caches them per provider. */
 export interface ClusterConnector {

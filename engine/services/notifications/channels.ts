@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ConflictError, EngineError, NotFoundError } from '../../base/errors';
 import type { NotificationChannelType, NotificationChannelView } from '../../domain/alerts';
+import { checkServerUrl } from '../../kube';
 import type { SecretRef } from '../../vault';
 import { isoNow, type ServiceContext } from '../context';
 import { parseInput } from '../validation';
@@ -198,12 +199,28 @@ export class ChannelService {
     };
   }
 
+  /**
+   * The daemon's SSRF rule for cluster servers holds for receivers too: not the engine's own host,
+   * link-local or metadata addresses, unless an admin allowed private addresses. Checked when the
+   * URL is set (a name that later resolves elsewhere is not re-checked per delivery).
+   */
+  private async guard(url: string | undefined): Promise<void> {
+    const policy = this.context.kubeconfigPolicy;
+    if (!url || policy.allowPrivateAddresses) return;
+    const verdict = await checkServerUrl(url, policy.ownHosts ?? [], policy.resolve);
+    if (!verdict.allowed)
+      throw new EngineError('UNPROCESSABLE', `url is refused: ${verdict.reason ?? 'not allowed'}`, {
+        details: [{ path: 'url', rule: 'address', message: verdict.reason ?? 'not allowed' }],
+      });
+  }
+
   async create(
     input: unknown,
     options: { dryRun?: boolean } = {},
   ): Promise<NotificationChannelView> {
     const body = parseInput(ChannelBodySchema, input);
     const { shownUrl, secrets } = split(body.type, body);
+    await this.guard(body.url);
     const now = isoNow(this.context);
     const record: ChannelRecord = {
       id: options.dryRun ? 'dry-run' : this.context.newId(),
@@ -249,6 +266,7 @@ export class ChannelService {
       url: patch.url ?? old.url ?? current.url,
       secret: patch.secret ?? old.secret,
     });
+    await this.guard(patch.url);
     const next: ChannelRecord = {
       ...current,
       ...(patch.name ? { name: patch.name } : {}),
