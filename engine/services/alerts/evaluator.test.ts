@@ -227,6 +227,110 @@ describe('alert evaluator', () => {
     expect(notifier.kinds()).toEqual(['firing operation-failed', 'resolved operation-failed']);
   });
 
+  it('fires backup-failed from a failed BackupSession and resolves it with the next success', async () => {
+    const db = await h.store.databases.create(h.fixtures.database());
+    const backup = (id: string, phase: string) =>
+      h.events.publish({
+        type: 'backup.status',
+        data: {
+          databaseId: db.id,
+          id,
+          phase,
+          snapshot: null,
+          size: null,
+          ...(phase === 'Failed' ? { error: 'repository locked' } : {}),
+          updatedAt: new Date(h.clock.now()).toISOString(),
+        },
+      });
+    backup('s-1', 'Running');
+    backup('s-1', 'Failed');
+    backup('s-2', 'Failed');
+    await evaluator.idle();
+    expect(notifier.kinds()).toEqual(['firing backup-failed']);
+    expect(notifier.notices[0]!.alert).toMatchObject({
+      severity: 'warning',
+      summary: expect.stringContaining('repository locked'),
+    });
+    backup('s-3', 'Succeeded');
+    await evaluator.idle();
+    expect(notifier.kinds()).toEqual(['firing backup-failed', 'resolved backup-failed']);
+  });
+
+  it('fires cluster-unreachable after forSeconds only once a health check said so', async () => {
+    const provider = await h.store.providers.create(h.fixtures.provider());
+    const health = (reachable: boolean) => {
+      const value = {
+        reachable,
+        kubedbInstalled: reachable,
+        engines: [],
+        lastSeenAt: null,
+        message: reachable ? '' : 'connect ECONNREFUSED',
+      };
+      return h.store.providers.get(provider.id).then(async (p) => {
+        const next = await h.store.providers.update({ ...p, health: value });
+        h.events.publish({
+          type: 'provider.health',
+          data: { id: next.id, name: next.name, health: value },
+        });
+        await evaluator.idle();
+      });
+    };
+    // Never checked (the health every cluster starts with) is not unreachable.
+    h.events.publish({
+      type: 'provider.health',
+      data: { id: provider.id, name: provider.name, health: provider.health },
+    });
+    await evaluator.idle();
+    expect((await alerts.list({})).items).toEqual([]);
+    await health(false);
+    await advance(120);
+    expect(notifier.kinds()).toEqual(['firing cluster-unreachable']);
+    expect(notifier.notices[0]!.alert).toMatchObject({ providerId: provider.id });
+    expect(notifier.notices[0]!.alert.domain).toBeUndefined();
+    await health(true);
+    expect(notifier.kinds()).toEqual([
+      'firing cluster-unreachable',
+      'resolved cluster-unreachable',
+    ]);
+  });
+
+  it('resolves every alert of a deleted database, and does not fire a pending one whose database recovered unseen', async () => {
+    const db = await h.store.databases.create(h.fixtures.database());
+    await alerts.rules.put('operation-failed', {});
+    await setStatus(db, 'FAILED');
+    await advance(120);
+    h.events.publish({
+      type: 'operation.progress',
+      data: {
+        id: 'op-9',
+        databaseId: db.id,
+        type: 'restart',
+        status: 'FAILED',
+        progress: 100,
+        step: null,
+        error: null,
+        updatedAt: new Date(h.clock.now()).toISOString(),
+      },
+    });
+    await evaluator.idle();
+    expect(notifier.kinds()).toEqual(['firing database-down', 'firing operation-failed']);
+    await setStatus(db, 'DELETED');
+    expect(notifier.kinds().slice(2).sort()).toEqual([
+      'resolved database-down',
+      'resolved operation-failed',
+    ]);
+    // A pending alert re-checks the store when its time comes: no event said RUNNING here.
+    const other = await h.store.databases.create(h.fixtures.database());
+    await setStatus(other, 'FAILED');
+    await h.store.databases.update({
+      ...(await h.store.databases.get(other.id)),
+      status: 'RUNNING',
+    });
+    await advance(120);
+    expect(notifier.notices.filter((n) => n.alert.databaseId === other.id)).toEqual([]);
+    expect((await alerts.list({ databaseId: other.id })).items).toEqual([]);
+  });
+
   it('applies the most specific override and refuses bad tuning naming field and rule', async () => {
     await alerts.rules.put('database-down', {
       forSeconds: 600,
