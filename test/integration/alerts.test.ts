@@ -251,4 +251,51 @@ describe('alerts and notifications against the simulator', () => {
     expect(seen).not.toContain(SECRET);
     expect(seen).not.toContain('slack-token-4f9a8c7d');
   });
+
+  it('shows viewers the alerts of the databases they can see, and lets only operators act on them', async () => {
+    const tokens: Record<string, string> = {};
+    for (const [username, binding] of [
+      ['shop-viewer', { role: 'viewer', domain: 'acme', project: 'shop' }],
+      ['beta-viewer', { role: 'viewer', domain: 'beta' }],
+    ] as const) {
+      const created = await t.request('POST', '/api/v1/users', {
+        username,
+        password: `${username}-password-1`,
+        bindings: [binding],
+      });
+      expect(created.status, created.text).toBe(201);
+      tokens[username] = (await t.login(username, `${username}-password-1`)).accessToken;
+    }
+    type Listed = { items: { id: string; databaseId?: string }[] };
+    const shop = await t.requestAs<Listed>(
+      { token: tokens['shop-viewer']! },
+      'GET',
+      '/api/v1/alerts',
+    );
+    expect(shop.body.items.map((a) => a.databaseId)).toContain(database.id);
+    const beta = await t.requestAs<Listed>(
+      { token: tokens['beta-viewer']! },
+      'GET',
+      '/api/v1/alerts',
+    );
+    expect(beta.body.items.filter((a) => a.databaseId)).toEqual([]);
+    const id = shop.body.items.find((a) => a.databaseId === database.id)!.id;
+    expect(
+      (await t.requestAs({ token: tokens['beta-viewer']! }, 'GET', `/api/v1/alerts/${id}`)).status,
+    ).toBe(404);
+    expect(
+      (
+        await t.requestAs(
+          { token: tokens['shop-viewer']! },
+          'POST',
+          `/api/v1/alerts/${id}/silence`,
+          { untilResolved: true },
+        )
+      ).status,
+    ).toBe(403);
+    expect(
+      (await t.requestAs({ token: tokens['shop-viewer']! }, 'GET', '/api/v1/notification-channels'))
+        .status,
+    ).toBe(403);
+  });
 });
