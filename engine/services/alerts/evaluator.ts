@@ -47,17 +47,22 @@ export class AlertEvaluator implements Disposable {
   private subscription: Disposable | undefined;
   private timer: Disposable | undefined;
   private chain: Promise<void> = Promise.resolve();
-  private running = false;
+  private active = false;
 
   constructor(private readonly deps: EvaluatorDependencies) {
     this.book = new AlertBook(deps.store);
     this.rules = new AlertRuleService(deps);
   }
 
+  /** True between `start()` and `dispose()`: while this instance leads. */
+  get running(): boolean {
+    return this.active;
+  }
+
   /** Catches up from the store, then follows events. Safe to call twice. */
   async start(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+    if (this.active) return;
+    this.active = true;
     this.subscription = this.deps.events.subscribe((event) => {
       this.enqueue(() => this.onEvent(event));
     });
@@ -74,7 +79,7 @@ export class AlertEvaluator implements Disposable {
   }
 
   async dispose(): Promise<void> {
-    this.running = false;
+    this.active = false;
     void this.subscription?.dispose();
     this.subscription = undefined;
     void this.timer?.dispose();
@@ -84,7 +89,7 @@ export class AlertEvaluator implements Disposable {
 
   private enqueue(work: () => Promise<void>): void {
     this.chain = this.chain
-      .then(() => (this.running ? work() : undefined))
+      .then(() => (this.active ? work() : undefined))
       .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'alert evaluation failed'));
   }
 
@@ -254,7 +259,7 @@ export class AlertEvaluator implements Disposable {
 
   /** One timer: the next due time, at most MAX_TIMER_MS away. */
   private arm(rules: RuleTable, alerts?: AlertRecord[]): void {
-    if (!this.running) return;
+    if (!this.active) return;
     void this.timer?.dispose();
     const now = this.deps.clock.now();
     const due = alerts ? nextDue(alerts, rules, now) : undefined;
