@@ -15,7 +15,7 @@ import type { AlertNotifier, AlertNotice } from '../../domain/alerts';
 import type { Database, EngineEvent } from '../../domain';
 import type { Store } from '../../store';
 import type { EventBus } from '../events';
-import { AlertBook, isActive, type AlertRecord } from './book';
+import { AlertBook, isActive, MAX_ACTIVE, type AlertRecord } from './book';
 import {
   backupSettled,
   clusterUnreachable,
@@ -128,6 +128,7 @@ export class AlertEvaluator implements Disposable {
 
   private async apply(observations: Observation[]): Promise<void> {
     const rules = await this.ruleTable();
+    let refused = 0;
     const now = this.deps.clock.now();
     await this.write((alerts) => {
       const relevant = observations.filter(
@@ -136,8 +137,15 @@ export class AlertEvaluator implements Disposable {
           alerts.some((a) => a.subject === o.subject && a.rule === o.rule && isActive(a)),
       );
       if (relevant.length === 0) return null;
-      return applyObservations(alerts, relevant, rules, now, this.deps.newId);
+      const result = applyObservations(alerts, relevant, rules, now, this.deps.newId);
+      refused = result.refused;
+      return result;
     }, rules);
+    if (refused > 0)
+      this.deps.logger.warn(
+        { refused, limit: MAX_ACTIVE },
+        'alerts not opened: the limit of open alerts is reached',
+      );
   }
 
   /** A deleted database: every open alert about it resolves. */
@@ -178,9 +186,8 @@ export class AlertEvaluator implements Disposable {
       observations.push(...page.items.map(clusterUnreachable));
       cursor = page.nextCursor;
     } while (cursor);
-    const open = (await this.book.read()).alerts.filter(
-      (a) => a.rule === 'operation-failed' && isActive(a) && a.databaseId,
-    );
+    const active = (await this.book.read()).alerts.filter(isActive);
+    const open = active.filter((a) => a.rule === 'operation-failed' && a.databaseId);
     for (const alert of open) {
       const type = alert.subject.split('/op:')[1];
       const db = await store.databases.find(alert.databaseId!);
@@ -196,7 +203,8 @@ export class AlertEvaluator implements Disposable {
       if (observed && !observed.holds) observations.push(observed);
     }
     await this.apply(observations);
-    for (const id of deleted) await this.resolveDatabase(id);
+    const alerted = new Set(active.map((a) => a.databaseId));
+    for (const id of deleted.filter((d) => alerted.has(d))) await this.resolveDatabase(id);
     await this.tick();
   }
 

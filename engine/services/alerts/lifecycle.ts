@@ -10,7 +10,7 @@
  * - Resolving notifies only when the firing was notified, so receivers close what they opened.
  */
 import type { AlertNotice, AlertRule } from '../../domain/alerts';
-import { isActive, toAlertView, type AlertRecord } from './book';
+import { isActive, MAX_ACTIVE, toAlertView, type AlertRecord } from './book';
 import type { Observation } from './conditions';
 import { effectiveRule, type EffectiveRule, type EvaluatedRuleId } from './rules';
 
@@ -19,6 +19,8 @@ export type RuleTable = Record<EvaluatedRuleId, AlertRule>;
 export interface Transition {
   alerts: AlertRecord[];
   notices: AlertNotice[];
+  /** Alerts not opened because {@link MAX_ACTIVE} were open already. */
+  refused?: number;
 }
 
 function ruleOf(
@@ -55,9 +57,12 @@ export function applyObservations(
   rules: RuleTable,
   now: number,
   newId: () => string,
-): Transition {
+  maxActive = MAX_ACTIVE,
+): Transition & { refused: number } {
   const alerts = current;
   const notices: AlertNotice[] = [];
+  let open = alerts.filter(isActive).length;
+  let refused = 0;
   const nowIso = new Date(now).toISOString();
   for (const observation of observations) {
     const index = alerts.findIndex(
@@ -70,6 +75,11 @@ export function applyObservations(
         active.summary = observation.summary;
         continue;
       }
+      if (open >= maxActive) {
+        refused += 1;
+        continue;
+      }
+      open += 1;
       const id = newId();
       const alert: AlertRecord = {
         id,
@@ -94,13 +104,14 @@ export function applyObservations(
       continue;
     }
     if (!active) continue;
+    open -= 1;
     if (active.state === 'pending') {
       alerts.splice(index, 1);
       continue;
     }
     notices.push(...resolve(active, nowIso));
   }
-  return { alerts, notices };
+  return { alerts, notices, refused };
 }
 
 /** Resolves a firing alert; answers the resolved notice when its firing went out. */
