@@ -23,12 +23,21 @@ const FOR_SECONDS = 2;
 const SECRET = 'whsec-alerts-test-0123456789abcdef';
 const SLACK_PATH = '/services/T0001/B0001/slack-token-4f9a8c7d';
 const ATTEMPTS = 3;
+const ROUTING_KEY = 'R0UTINGKEYalerts0123456789abcdef';
 
 interface Received {
   path: string;
   headers: http.IncomingHttpHeaders;
   raw: string;
-  body: { kind?: string; dedupKey?: string; text?: string; alert?: Record<string, unknown> };
+  body: {
+    kind?: string;
+    dedupKey?: string;
+    text?: string;
+    alert?: Record<string, unknown>;
+    event_action?: string;
+    dedup_key?: string;
+    routing_key?: string;
+  };
   at: number;
 }
 
@@ -96,6 +105,7 @@ describe('alerts and notifications against the simulator', () => {
       hook: { type: 'webhook', url: `${base}/hook`, secret: SECRET },
       slack: { type: 'slack', url: `${base}${SLACK_PATH}`, filter: { severity: ['critical'] } },
       broken: { type: 'webhook', url: `${base}/broken`, secret: SECRET },
+      pagerduty: { type: 'pagerduty', url: `${base}/v2/enqueue`, routingKey: ROUTING_KEY },
       // Routed to another domain: it must hear nothing of acme's database.
       elsewhere: {
         type: 'webhook',
@@ -104,13 +114,13 @@ describe('alerts and notifications against the simulator', () => {
         filter: { domain: 'beta' },
       },
     })) {
-      const created = await t.request<{ id: string; hasSecret: boolean }>(
+      const created = await t.request<{ id: string; hasSecret: boolean; hasRoutingKey: boolean }>(
         'POST',
         '/api/v1/notification-channels',
         { name, ...body },
       );
       expect(created.status, created.text).toBe(201);
-      expect(created.body.hasSecret).toBe(true);
+      expect(created.body.hasSecret || created.body.hasRoutingKey).toBe(true);
       channels[name] = created.body.id;
     }
     const tuned = await t.request('PUT', '/api/v1/alert-rules/database-down', {
@@ -190,6 +200,14 @@ describe('alerts and notifications against the simulator', () => {
     expect(at('/hook').map((r) => r.body.kind)).toEqual(['firing', 'acknowledged', 'resolved']);
     await waitFor(() => at(SLACK_PATH).length === 3, 'the Slack resolve');
     expect(at('/elsewhere')).toEqual([]);
+    // PagerDuty: one incident, triggered, acknowledged and resolved under the same dedup key.
+    await waitFor(() => at('/v2/enqueue').length === 3, 'the PagerDuty resolve');
+    expect(at('/v2/enqueue').map((r) => [r.body.event_action, r.body.dedup_key])).toEqual([
+      ['trigger', dedupKey],
+      ['acknowledge', dedupKey],
+      ['resolve', dedupKey],
+    ]);
+    expect(at('/v2/enqueue')[0]!.body.routing_key).toBe(ROUTING_KEY);
     const after = await t.request<{ items: { state: string; endsAt?: string }[] }>(
       'GET',
       `/api/v1/alerts?databaseId=${database.id}`,
@@ -250,6 +268,7 @@ describe('alerts and notifications against the simulator', () => {
     const seen = [...t.responses, ...t.logs].join('\n');
     expect(seen).not.toContain(SECRET);
     expect(seen).not.toContain('slack-token-4f9a8c7d');
+    expect(seen).not.toContain(ROUTING_KEY);
   });
 
   it('shows viewers the alerts of the databases they can see, and lets only operators act on them', async () => {

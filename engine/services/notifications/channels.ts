@@ -67,7 +67,11 @@ export const ChannelBodySchema = z
       .min(16, { error: 'secret must be at least 16 characters' })
       .max(512, { error: 'secret must be at most 512 characters' })
       .optional(),
-    routingKey: z.string().max(128).optional(),
+    routingKey: z
+      .string({ error: 'routingKey must be a string' })
+      .min(1, { error: 'routingKey must not be empty' })
+      .max(128, { error: 'routingKey must be at most 128 characters' })
+      .optional(),
     smtp: z.unknown().optional(),
     filter: FilterSchema.optional(),
   })
@@ -78,7 +82,11 @@ const PatchSchema = ChannelBodySchema.omit({ type: true }).partial().strict();
 interface ChannelSecrets {
   url?: string;
   secret?: string;
+  routingKey?: string;
 }
+
+/** PagerDuty's Events API v2 endpoint, used when a pagerduty channel names no url. */
+export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
 
 export interface DeadLetter {
   at: string;
@@ -96,6 +104,7 @@ export interface ChannelRecord {
   /** A webhook's URL; a Slack URL's origin only (the rest is its credential, in the vault). */
   url?: string;
   hasSecret: boolean;
+  hasRoutingKey?: boolean;
   filter?: NotificationChannelView['filter'];
   createdAt: string;
   updatedAt: string;
@@ -107,6 +116,7 @@ export interface ChannelRecord {
 export interface ChannelTarget extends ChannelRecord {
   targetUrl: string;
   secret?: string;
+  routingKey?: string;
 }
 
 function ref(id: string): SecretRef {
@@ -122,7 +132,7 @@ export function toChannelView(
     type: record.type,
     ...(record.url ? { url: record.url } : {}),
     hasSecret: record.hasSecret,
-    hasRoutingKey: false,
+    hasRoutingKey: record.hasRoutingKey === true,
     ...(record.filter ? { filter: record.filter } : {}),
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
@@ -134,9 +144,9 @@ export function toChannelView(
 function unsupported(type: string): EngineError {
   return new EngineError(
     'UNSUPPORTED',
-    `channel type ${type} is not supported by this version yet (webhook, slack are)`,
+    `channel type ${type} is not supported by this version yet (webhook, slack, pagerduty are)`,
     {
-      details: [{ path: 'type', rule: 'supported', message: 'webhook or slack' }],
+      details: [{ path: 'type', rule: 'supported', message: 'webhook, slack or pagerduty' }],
     },
   );
 }
@@ -144,9 +154,18 @@ function unsupported(type: string): EngineError {
 /** Checks what each type needs; answers the record's shown URL and the secrets for the vault. */
 function split(
   type: NotificationChannelType,
-  body: { url?: string; secret?: string },
+  body: { url?: string; secret?: string; routingKey?: string },
 ): { shownUrl?: string; secrets: ChannelSecrets } {
-  if (type === 'pagerduty' || type === 'email') throw unsupported(type);
+  if (type === 'email') throw unsupported(type);
+  if (type === 'pagerduty') {
+    if (!body.routingKey)
+      throw new EngineError('VALIDATION_FAILED', 'routingKey is required for a pagerduty channel', {
+        details: [
+          { path: 'routingKey', rule: 'required', message: 'a pagerduty channel needs routingKey' },
+        ],
+      });
+    return { shownUrl: body.url ?? PAGERDUTY_EVENTS_URL, secrets: { routingKey: body.routingKey } };
+  }
   if (!body.url)
     throw new EngineError('VALIDATION_FAILED', `url is required for a ${type} channel`, {
       details: [{ path: 'url', rule: 'required', message: `a ${type} channel needs url` }],
@@ -196,6 +215,7 @@ export class ChannelService {
       ...channel,
       targetUrl: secrets.url ?? channel.url ?? '',
       ...(secrets.secret ? { secret: secrets.secret } : {}),
+      ...(secrets.routingKey ? { routingKey: secrets.routingKey } : {}),
     };
   }
 
@@ -228,6 +248,7 @@ export class ChannelService {
       type: body.type,
       ...(shownUrl ? { url: shownUrl } : {}),
       hasSecret: !!secrets.secret || !!secrets.url,
+      ...(secrets.routingKey ? { hasRoutingKey: true } : {}),
       ...(body.filter ? { filter: body.filter } : {}),
       createdAt: now,
       updatedAt: now,
@@ -265,6 +286,7 @@ export class ChannelService {
     const { shownUrl, secrets } = split(current.type, {
       url: patch.url ?? old.url ?? current.url,
       secret: patch.secret ?? old.secret,
+      routingKey: patch.routingKey ?? old.routingKey,
     });
     await this.guard(patch.url);
     const next: ChannelRecord = {
@@ -275,7 +297,8 @@ export class ChannelService {
       updatedAt: isoNow(this.context),
     };
     if (options.dryRun) return toChannelView(next);
-    if (patch.url || patch.secret) await this.context.vault.put(ref(id), JSON.stringify(secrets));
+    if (patch.url || patch.secret || patch.routingKey)
+      await this.context.vault.put(ref(id), JSON.stringify(secrets));
     await this.change((channels) => {
       if (patch.name && channels.some((c) => c.name === patch.name && c.id !== id))
         throw new ConflictError(`a notification channel named ${patch.name} already exists`);

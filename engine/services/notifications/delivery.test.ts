@@ -153,6 +153,37 @@ describe('notification channels and delivery', () => {
     expect(slack.blocks.length).toBeGreaterThan(0);
   });
 
+  it('speaks PagerDuty Events v2: trigger, acknowledge, resolve under one dedup key', async () => {
+    const pd = await service.channels.create({
+      name: 'pd',
+      type: 'pagerduty',
+      url: `${base}/v2/enqueue`,
+      routingKey: 'R0UTINGKEY0123456789abcdef012345',
+    });
+    expect(pd).toMatchObject({ hasRoutingKey: true, url: `${base}/v2/enqueue` });
+    expect(JSON.stringify(await service.channels.list())).not.toContain('R0UTINGKEY');
+    for (const kind of ['firing', 'acknowledged', 'resolved'] as const)
+      await service.delivery.notify({ ...firing(), kind });
+    await service.delivery.settle();
+    const events = hits.map(
+      (x) =>
+        JSON.parse(x.raw) as {
+          routing_key: string;
+          event_action: string;
+          dedup_key: string;
+          payload?: { severity: string; source: string };
+        },
+    );
+    expect(events.map((e) => e.event_action).sort()).toEqual(['acknowledge', 'resolve', 'trigger']);
+    expect(new Set(events.map((e) => e.dedup_key))).toEqual(new Set(['dbaas/a-1']));
+    expect(events.every((e) => e.routing_key === 'R0UTINGKEY0123456789abcdef012345')).toBe(true);
+    expect(events.find((e) => e.event_action === 'trigger')!.payload).toMatchObject({
+      severity: 'critical',
+      source: 'db-1',
+    });
+    expect(events.find((e) => e.event_action === 'resolve')!.payload).toBeUndefined();
+  });
+
   it('retries a 5xx with growing delays, then counts one dead letter on the channel', async () => {
     answer = () => 503;
     const channel = await service.channels.create({
@@ -264,9 +295,12 @@ describe('notification channels and delivery', () => {
     expect(
       await refusal({ name: 'x', type: 'webhook', url: 'ftp://host/x', secret: SECRET }),
     ).toMatchObject({ details: [expect.objectContaining({ path: 'url' })] });
-    expect(await refusal({ name: 'x', type: 'pagerduty', routingKey: 'r' })).toMatchObject({
+    expect(await refusal({ name: 'x', type: 'email' })).toMatchObject({
       code: 'UNSUPPORTED',
       details: [{ path: 'type' }],
+    });
+    expect(await refusal({ name: 'x', type: 'pagerduty' })).toMatchObject({
+      details: [{ path: 'routingKey', rule: 'required' }],
     });
     expect(
       await refusal({ name: 'x', type: 'webhook', url: `${base}/x`, secret: 'short' }),

@@ -52,6 +52,40 @@ export function matches(channel: ChannelTarget, alert: Alert): boolean {
   return true;
 }
 
+const PAGERDUTY_ACTIONS: Record<AlertNotice['kind'], 'trigger' | 'acknowledge' | 'resolve'> = {
+  firing: 'trigger',
+  renotify: 'trigger',
+  test: 'trigger',
+  acknowledged: 'acknowledge',
+  resolved: 'resolve',
+};
+
+/** A PagerDuty Events API v2 event: trigger / acknowledge / resolve under the alert's dedup key. */
+export function pagerDutyEvent(routingKey: string, notice: AlertNotice, sentAt: string): unknown {
+  const action = PAGERDUTY_ACTIONS[notice.kind];
+  const { alert } = notice;
+  return {
+    routing_key: routingKey,
+    event_action: action,
+    dedup_key: notice.dedupKey,
+    ...(action === 'trigger'
+      ? {
+          payload: {
+            summary: alert.summary.slice(0, 1024),
+            source: alert.databaseId ?? alert.providerId ?? 'kubedb-dbaas',
+            severity: alert.severity,
+            timestamp: alert.startsAt,
+            component: alert.rule,
+            ...(alert.domain ? { group: `${alert.domain}/${alert.project ?? ''}` } : {}),
+            class: alert.rule,
+            custom_details: { ...alert, sentAt },
+          },
+        }
+      : {}),
+    ...(notice.link ? { links: [{ href: notice.link, text: 'console' }] } : {}),
+  };
+}
+
 /** The request for a channel: body and headers, signed when the channel has a secret. */
 export function buildRequest(
   channel: ChannelTarget,
@@ -60,7 +94,9 @@ export function buildRequest(
 ): { body: string; headers: Record<string, string> } {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   let body: string;
-  if (channel.type === 'slack') {
+  if (channel.type === 'pagerduty') {
+    body = JSON.stringify(pagerDutyEvent(channel.routingKey ?? '', notice, sentAt));
+  } else if (channel.type === 'slack') {
     const { alert } = notice;
     const text = `[${notice.kind.toUpperCase()}] ${alert.severity} ${alert.rule}: ${alert.summary}`;
     body = JSON.stringify({
