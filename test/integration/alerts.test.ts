@@ -24,6 +24,11 @@ const SECRET = 'whsec-alerts-test-0123456789abcdef';
 const SLACK_PATH = '/services/T0001/B0001/slack-token-4f9a8c7d';
 const ATTEMPTS = 3;
 const ROUTING_KEY = 'R0UTINGKEYalerts0123456789abcdef';
+const ENV = {
+  DBAAS_FAILURE_THRESHOLD_MS: '500',
+  DBAAS_NOTIFY_MAX_ATTEMPTS: String(ATTEMPTS),
+  DBAAS_NOTIFY_RETRY_INITIAL_MS: '100',
+};
 
 interface Received {
   path: string;
@@ -49,6 +54,8 @@ describe('alerts and notifications against the simulator', () => {
   let base: string;
   const received: Received[] = [];
   const channels: Record<string, string> = {};
+  /** What engines stopped for a restart answered and logged (searched for secrets at the end). */
+  const earlier: string[] = [];
 
   const at = (path: string, kind?: string) =>
     received.filter(
@@ -79,13 +86,7 @@ describe('alerts and notifications against the simulator', () => {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
     [cluster] = (await startClusters(1, 400)) as [SimCluster];
-    t = await startTestEngine({
-      env: {
-        DBAAS_FAILURE_THRESHOLD_MS: '500',
-        DBAAS_NOTIFY_MAX_ATTEMPTS: String(ATTEMPTS),
-        DBAAS_NOTIFY_RETRY_INITIAL_MS: '100',
-      },
-    });
+    t = await startTestEngine({ env: ENV });
     const provider = await t.engine.services.providers.create({
       name: 'alerting',
       kubeconfig: cluster.kubeconfig,
@@ -177,6 +178,23 @@ describe('alerts and notifications against the simulator', () => {
     const metrics = await t.requestAs<string>({ token: admin.accessToken }, 'GET', '/metrics');
     expect(metrics.text).toMatch(/^dbaas_alerts_firing\{severity="critical"\} 1$/m);
 
+    // A restart of the engine while the alert fires: the new one sends nothing again. (Once the
+    // failing receiver had all its tries: a restart cuts deliveries in flight short.)
+    await waitFor(() => at('/broken', 'firing').length === ATTEMPTS, 'the retries of the firing');
+    const before = received.length;
+    await t.engine.stop();
+    await t.store.close();
+    earlier.push(...t.responses, ...t.logs);
+    t = await startTestEngine({ env: ENV, dataDir: t.dataDir });
+    await waitFor(
+      () => t.engine.loops.syncOf(database.providerId)?.synced,
+      'the sync after restart',
+      20_000,
+    );
+    await t.engine.loops.alerts.idle();
+    expect((await read()).status).toBe('FAILED');
+    expect(received.slice(before)).toEqual([]);
+
     const ack = await t.request<{ acknowledgedBy: string }>(
       'POST',
       `/api/v1/alerts/${listed.body.items[0]!.id}/acknowledge`,
@@ -265,7 +283,7 @@ describe('alerts and notifications against the simulator', () => {
     );
     expect(bad.status).toBe(400);
     expect(bad.body.error.details[0]).toMatchObject({ path: 'secret', rule: 'required' });
-    const seen = [...t.responses, ...t.logs].join('\n');
+    const seen = [...earlier, ...t.responses, ...t.logs].join('\n');
     expect(seen).not.toContain(SECRET);
     expect(seen).not.toContain('slack-token-4f9a8c7d');
     expect(seen).not.toContain(ROUTING_KEY);
