@@ -75,9 +75,13 @@ export function createLoops(deps: {
     },
     options.metricsIntervalMs,
   );
+  const finished = new Set(['Succeeded', 'Failed', 'Invalid']);
   const alerts = services.alerts.evaluator({
     clock: context.clock,
     fence: () => context.fence(),
+    newestBackup: async (databaseId) =>
+      (await services.backups.backups.list(databaseId)).items.find((b) => finished.has(b.phase)) ??
+      null,
   });
   const subscriptions: Disposable[] = [];
   let running = false;
@@ -138,11 +142,12 @@ export function createLoops(deps: {
     running = true;
     context.logger.info('loops starting');
     queue.start(runner.handle, { concurrency: options.workers, maxAttempts: options.maxAttempts });
+    // Alerts first: they follow the events the status and backup watches are about to publish.
+    await alerts.start();
     await services.operations.requeueUnfinished();
     await refreshProviders();
     reconciler.start();
     metrics.start();
-    await alerts.start();
   };
 
   const stopLoops = async (): Promise<void> => {

@@ -256,6 +256,49 @@ describe('alert evaluator', () => {
     expect(notifier.kinds()).toEqual(['firing backup-failed', 'resolved backup-failed']);
   });
 
+  it('follows the newest finished backup, whatever order a re-list replays old sessions in', async () => {
+    const db = await h.store.databases.create(h.fixtures.database());
+    // Newest first, as the watch caches list them.
+    const sessions: { id: string; phase: string }[] = [
+      { id: 's-2', phase: 'Succeeded' },
+      { id: 's-1', phase: 'Failed' },
+    ];
+    await evaluator.dispose();
+    evaluator = alerts.evaluator({
+      clock: h.clock,
+      fence: async () => undefined,
+      newestBackup: async () => sessions[0] ?? null,
+    });
+    await evaluator.start();
+    const replay = async (id: string) => {
+      const session = sessions.find((x) => x.id === id)!;
+      h.events.publish({
+        type: 'backup.status',
+        data: {
+          databaseId: db.id,
+          id,
+          phase: session.phase,
+          snapshot: null,
+          size: null,
+          updatedAt: new Date(h.clock.now()).toISOString(),
+        },
+      });
+      await evaluator.idle();
+    };
+    await replay('s-2');
+    await replay('s-1');
+    expect(notifier.notices).toEqual([]);
+    sessions.unshift({ id: 's-3', phase: 'Failed' });
+    await replay('s-3');
+    await replay('s-1');
+    await replay('s-2');
+    expect(notifier.kinds()).toEqual(['firing backup-failed']);
+    sessions.unshift({ id: 's-4', phase: 'Succeeded' });
+    await replay('s-4');
+    await replay('s-3');
+    expect(notifier.kinds()).toEqual(['firing backup-failed', 'resolved backup-failed']);
+  });
+
   it('fires cluster-unreachable after forSeconds only once a health check said so', async () => {
     const provider = await h.store.providers.create(h.fixtures.provider());
     const health = (reachable: boolean) => {

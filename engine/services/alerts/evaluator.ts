@@ -39,6 +39,14 @@ export interface EvaluatorDependencies {
   newId: () => string;
   /** Called before every write: throws once this instance no longer leads. */
   fence: () => Promise<void>;
+  /**
+   * The newest finished backup of a database (from the watch caches), so that backup-failed
+   * follows the latest backup, whatever order a re-list replays old sessions in. Without it, the
+   * event's own session is taken.
+   */
+  newestBackup?: (
+    databaseId: string,
+  ) => Promise<{ id: string; phase: string; error?: string } | null>;
 }
 
 export class AlertEvaluator implements Disposable {
@@ -121,7 +129,11 @@ export class AlertEvaluator implements Disposable {
       }
       case 'backup.status': {
         const db = await this.deps.store.databases.find(event.data.databaseId);
-        return db ? backupSettled(db, event.data) : null;
+        if (!db) return null;
+        const newest = this.deps.newestBackup
+          ? await this.deps.newestBackup(db.id).catch(() => event.data)
+          : event.data;
+        return newest ? backupSettled(db, newest) : null;
       }
     }
   }

@@ -67,7 +67,7 @@ export class AlertService {
   }
 
   /** The evaluator, for the loops to run while this instance leads. */
-  evaluator(deps: Pick<EvaluatorDependencies, 'clock' | 'fence'>): AlertEvaluator {
+  evaluator(deps: Pick<EvaluatorDependencies, 'clock' | 'fence' | 'newestBackup'>): AlertEvaluator {
     const { store, events, logger, newId } = this.context;
     return new AlertEvaluator({ store, events, logger, newId, notifier: this.notifier, ...deps });
   }
