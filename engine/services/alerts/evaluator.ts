@@ -98,7 +98,11 @@ export class AlertEvaluator implements Disposable {
   private enqueue(work: () => Promise<void>): void {
     this.chain = this.chain
       .then(() => (this.active ? work() : undefined))
-      .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'alert evaluation failed'));
+      .catch((error: unknown) => {
+        this.deps.logger.warn({ err: error }, 'alert evaluation failed');
+        // A store that failed once is tried again within the timer's bound, not only on the next event.
+        this.arm();
+      });
   }
 
   private async ruleTable(): Promise<RuleTable> {
@@ -278,11 +282,11 @@ export class AlertEvaluator implements Disposable {
   }
 
   /** One timer: the next due time, at most MAX_TIMER_MS away. */
-  private arm(rules: RuleTable, alerts?: AlertRecord[]): void {
+  private arm(rules?: RuleTable, alerts?: AlertRecord[]): void {
     if (!this.active) return;
     void this.timer?.dispose();
     const now = this.deps.clock.now();
-    const due = alerts ? nextDue(alerts, rules, now) : undefined;
+    const due = rules && alerts ? nextDue(alerts, rules, now) : undefined;
     const wait = Math.max(0, Math.min(MAX_TIMER_MS, (due ?? now + MAX_TIMER_MS) - now));
     this.timer = this.deps.clock.setTimeout(() => this.enqueue(() => this.tick()), wait);
   }
