@@ -92,6 +92,10 @@ export const ConfigSchema = z.object({
   leaderLeaseMs: z.coerce.number().int().min(2_000).max(60_000).default(6_000),
   /** This instance's name in leader election (shared mode); random when unset. */
   instanceId: z.string().min(1).max(100).optional(),
+  /** Attempts per notification delivery before it becomes a dead letter. */
+  notifyMaxAttempts: z.coerce.number().int().min(1).max(10).default(5),
+  /** The first retry's delay of a notification delivery; each next one doubles (with jitter, up to 60 s). */
+  notifyRetryInitialMs: z.coerce.number().int().min(10).max(60_000).default(1_000),
   /** How often every cluster's health is checked. */
   providerHealthIntervalMs: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
   /** The first start's `admin` password; generated and printed once by the daemon when unset. */
@@ -195,6 +199,8 @@ const ENV_KEYS = {
   DBAAS_LEADER_LEASE_MS: 'leaderLeaseMs',
   DBAAS_REDIS_PREFIX: 'redisPrefix',
   DBAAS_QUEUE_LEASE_MS: 'queueLeaseMs',
+  DBAAS_NOTIFY_MAX_ATTEMPTS: 'notifyMaxAttempts',
+  DBAAS_NOTIFY_RETRY_INITIAL_MS: 'notifyRetryInitialMs',
 } as const satisfies Record<string, keyof z.input<typeof ConfigSchema>>;
 
 /** A config problem, naming the field (and its variable) and the rule it broke. */

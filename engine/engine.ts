@@ -4,15 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApi } from './api/app';
 import type { ReadinessProbe } from './api/routes/health';
-import { databaseRoutes, versionRoutes } from './api/routes/databases';
-import { restoreRoutes } from './api/routes/restore';
-import { drillRoutes } from './api/routes/drills';
-import { estateRoutes } from './api/routes/estate';
-import { databaseDetailRoutes } from './api/routes/database-views';
-import { databaseChangeRoutes, eventRoutes, operationRoutes } from './api/routes/operations';
-import { backupRoutes } from './api/routes/backups';
-import { providerRoutes } from './api/routes/providers';
 import { metricsRoutes } from './api/routes/metrics';
+import { serviceRoutes } from './api/routes/service-routes';
+import { deliveryOptions } from './services/notifications';
 import { EngineMetrics } from './metrics/registry';
 import { systemClock, type Clock } from './base/clock';
 import { DisposableStack } from './base/disposable';
@@ -227,11 +221,16 @@ export async function createEngine(
       now: () => new Date(clock.now()),
       newId: () => randomUUID(),
     };
+    const delivery = deliveryOptions(config.notifyMaxAttempts, config.notifyRetryInitialMs);
     const services = createServices(serviceContext, {
       queue,
       events,
+      clock,
+      delivery,
       dataVerifiers: openDataVerifiers(),
     });
+    // Deliveries in flight stop before the store closes (their dead letters go to it).
+    resources.defer(() => services.notifications.delivery.dispose());
     const identity = createIdentityServices(
       serviceContext,
       services.tenancy,
@@ -331,23 +330,14 @@ export async function createEngine(
       queueCounts: () => queue.counts(),
       subscribe: (listener) => events.subscribe((event) => listener(event)),
       now: () => clock.now(),
+      firingAlerts: () => services.alerts.firingCounts(),
     });
     resources.defer(() => metrics.close());
     const api = await buildApi({
       logger,
       rendererDir: config.rendererDir,
       routes: [
-        ...providerRoutes(services),
-        ...databaseRoutes(services),
-        ...databaseDetailRoutes(services),
-        ...databaseChangeRoutes(services),
-        ...operationRoutes(services),
-        ...restoreRoutes(services),
-        ...drillRoutes(services),
-        ...estateRoutes(services),
-        ...backupRoutes(services),
-        ...eventRoutes(services),
-        ...versionRoutes(services),
+        ...serviceRoutes(services),
         ...identityRoutes(identity),
         ...metricsRoutes({ metrics, scrapeToken: config.metricsToken }),
       ],

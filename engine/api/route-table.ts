@@ -25,6 +25,9 @@ export type Permission =
   | 'users:read'
   | 'users:write'
   | 'audit:read'
+  | 'alerts:read'
+  | 'alerts:write'
+  | 'alerts:configure'
   /** Any authenticated caller, acting on its own things (`/auth/me`, its API keys). */
   | 'self';
 

@@ -33,7 +33,7 @@ export {
   type PortForwardHandle,
   type PortForwardOptions,
 } from './port-forward';
-export { createConnectionGuard, type ConnectionGuard } from './address-guard';
+export { checkServerUrl, createConnectionGuard, type ConnectionGuard } from './address-guard';
 
 /** Opens clients for providers from their (vault-held) kubeconfigs and caches them per provider. */
 export interface ClusterConnector {

@@ -63,19 +63,44 @@ describe('createLoops', () => {
   it('runs nothing while following, starts when it leads, and stops as soon as it follows again', async () => {
     const { h, loops, leadership } = await arrange();
     const provider = await h.store.providers.create(h.fixtures.provider());
+    const database = await h.store.databases.create(h.fixtures.database());
+    const failed = () =>
+      h.events.publish({
+        type: 'operation.progress',
+        data: {
+          id: h.fixtures.id('op'),
+          databaseId: database.id,
+          type: 'restart',
+          status: 'FAILED',
+          progress: 100,
+          step: null,
+          error: null,
+          updatedAt: new Date(h.clock.now()).toISOString(),
+        },
+      });
+    const alerts = async () => (await (await h.services()).alerts.list({})).items.length;
     await loops.start();
     expect(loops.running).toBe(false);
     expect(loops.syncOf(provider.id)).toBeUndefined();
     expect(loops.drills.started).toBe(false);
+    // A follower evaluates no alert: the event passes it by.
+    failed();
+    expect(loops.alerts.running).toBe(false);
+    await loops.alerts.idle();
+    expect(await alerts()).toBe(0);
 
     leadership.become('leader');
     await waitFor(() => loops.syncOf(provider.id), 'the provider’s status sync to start');
     expect(loops.running).toBe(true);
     expect(loops.drills.started).toBe(true);
+    await waitFor(() => loops.alerts.running, 'the alert evaluator to start');
+    failed();
+    await waitFor(async () => (await alerts()) === 1, 'the leader to raise the alert');
 
     leadership.become('follower');
     await waitFor(() => !loops.running && !loops.syncOf(provider.id), 'the loops to stop');
     expect(loops.drills.started).toBe(false);
+    expect(loops.alerts.running).toBe(false);
   });
 
   it('runs a submitted operation to the end while leading', async () => {

@@ -2,6 +2,7 @@ import type { Disposable } from '../base/disposable';
 import type { Provider } from '../domain';
 import type { OperationQueue } from '../queue';
 import type { Services } from '../services';
+import type { AlertEvaluator } from '../services/alerts';
 import { allProviders } from '../services/placement';
 import { BackupWatch } from './backup-watch';
 import { DrillScheduler } from './drill-scheduler';
@@ -37,6 +38,8 @@ export interface Loops extends Disposable {
   readonly metrics: MetricsSampler;
   /** Runs restore drills whose schedule is due (while this instance leads). */
   readonly drills: DrillScheduler;
+  /** The alert evaluator (runs while this instance leads). */
+  readonly alerts: AlertEvaluator;
   /** Starts or stops provider syncs to match the registry (new and removed clusters). */
   refreshProviders(): Promise<void>;
   readonly running: boolean;
@@ -79,6 +82,14 @@ export function createLoops(deps: {
   );
   const drills = new DrillScheduler(context, services.drills, {
     intervalMs: options.drillIntervalMs,
+  });
+  const finished = new Set(['Succeeded', 'Failed', 'Invalid']);
+  const alerts = services.alerts.evaluator({
+    clock: context.clock,
+    fence: () => context.fence(),
+    newestBackup: async (databaseId) =>
+      (await services.backups.backups.list(databaseId)).items.find((b) => finished.has(b.phase)) ??
+      null,
   });
   const subscriptions: Disposable[] = [];
   let running = false;
@@ -139,6 +150,8 @@ export function createLoops(deps: {
     running = true;
     context.logger.info('loops starting');
     queue.start(runner.handle, { concurrency: options.workers, maxAttempts: options.maxAttempts });
+    // Alerts first: they follow the events the status and backup watches are about to publish.
+    await alerts.start();
     await services.operations.requeueUnfinished();
     await refreshProviders();
     reconciler.start();
@@ -150,6 +163,7 @@ export function createLoops(deps: {
     if (!running) return;
     running = false;
     context.logger.info('loops stopping');
+    await alerts.dispose();
     metrics.dispose();
     drills.dispose();
     await queue.stop();
@@ -162,6 +176,7 @@ export function createLoops(deps: {
     reconciler,
     metrics,
     drills,
+    alerts,
     get running() {
       return running;
     },

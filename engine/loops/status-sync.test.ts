@@ -147,5 +147,19 @@ describe('ProviderStatusSync', () => {
       return current.status === 'FAILED' ? current : null;
     }, 'the database to show FAILED');
     expect(failed.statusReason).toBeTruthy();
+    // A restart: a new sync of the same cluster keeps the confirmed failure, never RUNNING.
+    await sync.dispose();
+    const again = new ProviderStatusSync(h.context, provider, client, {
+      failureThresholdMs: THRESHOLD_MS,
+    });
+    cleanups.push(() => again.dispose());
+    again.start();
+    await waitFor(() => again.synced, 'the new sync to list');
+    again.enqueue(database.id);
+    await again.idle();
+    expect((await h.store.databases.get(database.id)).status).toBe('FAILED');
+    expect(
+      h.published.filter((e) => e.type === 'database.status' && e.data.id === database.id).at(-1),
+    ).toMatchObject({ data: { status: 'FAILED' } });
   });
 });

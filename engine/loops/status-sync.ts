@@ -327,7 +327,11 @@ export class ProviderStatusSync implements Disposable {
         previous: database.status,
       });
       if (mapped.failing && !activeType) {
-        const since = this.failingSince.get(database.id) ?? now;
+        // Already FAILED when this sync first sees it (a restart): that failure was confirmed
+        // before, so it stays FAILED instead of reading RUNNING for another threshold.
+        const since =
+          this.failingSince.get(database.id) ??
+          (database.status === 'FAILED' ? now - this.options.failureThresholdMs : now);
         this.failingSince.set(database.id, since);
         status = confirmFailure(mapped, {
           previous: database.status,

@@ -9,6 +9,8 @@ export interface MetricsSources {
   queueCounts: () => Promise<{ queued: number; running: number; delayed: number }>;
   subscribe: (listener: (event: EngineEvent) => void) => Disposable;
   now: () => number;
+  /** Firing alerts by severity, read from the store at scrape time (so every replica agrees). */
+  firingAlerts?: () => Promise<Record<string, number>>;
 }
 
 /**
@@ -68,6 +70,12 @@ export class EngineMetrics {
       help: 'Alerts firing by severity',
       labelNames: ['severity'],
       registers,
+      async collect() {
+        if (!sources.firingAlerts) return;
+        const counts = await sources.firingAlerts();
+        for (const severity of ['critical', 'warning', 'info'])
+          this.set({ severity }, counts[severity] ?? 0);
+      },
     });
     new Gauge({
       name: 'dbaas_queue_depth',

@@ -1,6 +1,9 @@
 /** The use cases the API calls. Built once by the composition root from the service context. */
 import type { DataVerifiers } from '../dataplane';
+import { systemClock, type Clock } from '../base/clock';
 import type { OperationQueue } from '../queue';
+import { AlertService } from './alerts';
+import { NotificationService, type DeliveryOptions } from './notifications';
 import { Backups } from './backups/backups';
 import type { BackupServices } from './backups';
 import { BackupPolicies } from './backups/policies';
@@ -58,6 +61,10 @@ export interface Services {
   estate: EstateService;
   /** Backup storages, policies and backups (engine/services/backups). */
   backups: BackupServices & { backups: Backups };
+  /** Alerts as the API sees them; the evaluator runs in the loops (engine/services/alerts). */
+  alerts: AlertService;
+  /** Notification channels and the delivery of alert notices (engine/services/notifications). */
+  notifications: NotificationService;
 }
 
 export function createServices(
@@ -67,8 +74,16 @@ export function createServices(
     events: EventBus;
     /** The data path's clients by engine, for restore drills' verification (none: phase-only). */
     dataVerifiers?: DataVerifiers;
+    /** Times the retries of notification deliveries. */
+    clock?: Clock;
+    delivery?: DeliveryOptions;
   },
 ): Services {
+  const notifications = new NotificationService(
+    context,
+    infrastructure.clock ?? systemClock,
+    infrastructure.delivery,
+  );
   const providers = new ProviderService(context);
   const operations = new OperationService(context, infrastructure.queue, infrastructure.events);
   const tenancy = new TenancyService(context);
@@ -93,5 +108,7 @@ export function createServices(
     observations: new DatabaseObservations(context, providers),
     versions: new VersionService(context, providers),
     events: infrastructure.events,
+    alerts: new AlertService(context, notifications.delivery),
+    notifications,
   };
 }

@@ -8,6 +8,7 @@ import {
 } from '../domain';
 import { DuplicateError, type Page, type PageRequest } from '../store';
 import type { Grant } from './auth/access';
+import { AlertBook } from './alerts/book';
 import { isoNow, type ServiceContext } from './context';
 import { parseInput } from './validation';
 
@@ -177,6 +178,7 @@ export class TenancyService {
   ): Promise<{ domain: string; project: string } | null> {
     const { store } = this.context;
     let databaseId: string | null = null;
+    if (resource === 'alerts') return new AlertBook(store).tenantOf(id);
     if (resource === 'databases') databaseId = id;
     else if (resource === 'operations')
       databaseId = (await store.operations.find(id))?.databaseId ?? null;

@@ -7,6 +7,7 @@ export const SECRET_KINDS = [
   's3-credentials',
   'signing-key',
   'connection-url',
+  'notification-channel',
 ] as const;
 
 /** One of {@link SECRET_KINDS}. */

@@ -74,9 +74,11 @@ export async function startTestEngine(
     env?: Record<string, string>;
     config?: Parameters<typeof loadConfig>[1];
     engine?: Omit<EngineOptions, 'logger' | 'store'>;
+    /** The data dir of an engine stopped before (`engine.stop()`, `store.close()`): a restart. */
+    dataDir?: string;
   } = {},
 ): Promise<TestEngine> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'dbaas-engine-'));
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'dbaas-engine-'));
   const logs: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, callback) {

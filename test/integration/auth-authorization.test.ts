@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alertResources } from '../helpers/alerts';
 import { PERMISSION_RULES, type PermissionRule } from '../../engine/api/plugins/auth';
 import type { Permission, RouteSpec } from '../../engine/api/route-table';
 import type { Database, RoleBinding } from '../../engine/domain';
@@ -190,6 +191,7 @@ describe('authorization, generated from the route table', () => {
       })
     ).id;
     ids.operationB = operations.items.find((o) => o.databaseId === dbB.id)?.id ?? 'none';
+    Object.assign(ids, await alertResources(t, clusters[0]!, dbA));
 
     const users: [IdentityName, RoleBinding][] = [
       ['viewer-a', { role: 'viewer', ...A }],
@@ -291,7 +293,7 @@ describe('authorization, generated from the route table', () => {
       'backup-storages': ids.storage,
       'restore-drills': ids.drill,
     };
-    let id = byResource[resource ?? ''] ?? 'unknown-id';
+    let id = byResource[resource ?? ''] ?? ids[resource ?? ''] ?? 'unknown-id';
     // Deleting a database is for real: each caller that may do it gets its own database in A.
     if (
       route.method === 'DELETE' &&
@@ -306,7 +308,7 @@ describe('authorization, generated from the route table', () => {
           schedule: '0 2 * * *',
         });
     }
-    return { id, domain: A.domain, project: A.project, action: 'restart' };
+    return { id, ...A, action: 'restart', rule: 'operation-failed' };
   }
 
   function bodyFor(route: RouteSpec, identity: Identity): unknown {

@@ -23,6 +23,7 @@ describe('?dryRun=true on every changing route', () => {
   let storageId: string;
   let unusedStorageId: string;
   let providerId: string;
+  let channelId: string;
 
   beforeAll(async () => {
     [cluster] = (await startClusters(1, 400)) as [SimCluster];
@@ -108,6 +109,14 @@ describe('?dryRun=true on every changing route', () => {
       spec: { storageRef: { name: 'none' }, path: '/orphan' },
     });
     providerId = provider.id;
+    channelId = (
+      await t.engine.services.notifications.channels.create({
+        name: 'dry-hook',
+        type: 'webhook',
+        url: 'http://127.0.0.1:9/hook',
+        secret: 'dry-run-webhook-secret-0123',
+      })
+    ).id;
   }, 90_000);
 
   afterAll(async () => {
@@ -198,6 +207,19 @@ describe('?dryRun=true on every changing route', () => {
             },
           },
         ];
+      case 'POST /api/v1/notification-channels':
+        return [
+          {
+            url: '/api/v1/notification-channels',
+            body: { name: 'dry-new-hook', type: 'slack', url: 'http://127.0.0.1:9/services/x' },
+          },
+        ];
+      case 'PATCH /api/v1/notification-channels/{id}':
+        return [
+          { url: `/api/v1/notification-channels/${channelId}`, body: { name: 'dry-renamed' } },
+        ];
+      case 'DELETE /api/v1/notification-channels/{id}':
+        return [{ url: `/api/v1/notification-channels/${channelId}` }];
       default:
         throw new Error(`no dry-run sample for ${method} ${path}: add one to this test`);
     }
@@ -272,7 +294,7 @@ describe('?dryRun=true on every changing route', () => {
         }
       }
     }
-    expect(previews).toBe(16);
+    expect(previews).toBe(19);
     expect(refusals).toBeGreaterThan(5);
 
     expect((await t.store.operations.list({}, { limit: 500 })).items.length).toBe(
@@ -295,6 +317,10 @@ describe('?dryRun=true on every changing route', () => {
       schedule: '0 2 * * *',
     });
     expect((await t.engine.services.databases.get(paused.id)).halted).toBe(true);
+    // The channel previews kept nothing: one channel, as it was.
+    expect(
+      (await t.engine.services.notifications.channels.list()).items.map((c) => c.name),
+    ).toEqual(['dry-hook']);
 
     const audit = (
       await t.request<{ items: { action: string; details: { dryRun?: boolean } }[] }>(

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../sim/index';
+import { failedOperationAlert } from '../helpers/alerts';
 import {
   startClusters,
   startTestEngine,
@@ -160,6 +161,65 @@ describe('documented and actual success statuses', () => {
       [
         'POST /api/v1/operations/{id}/abort',
         () => ({ url: `/api/v1/operations/${ids.rotate}/abort` }),
+      ],
+      [
+        'POST /api/v1/alerts/{id}/acknowledge',
+        async () => {
+          ids.alert = await failedOperationAlert(t, cluster, {
+            id: ids.database!,
+            name: 'st-db',
+            namespace: 'acme-status',
+          });
+          return {
+            url: `/api/v1/alerts/${ids.alert}/acknowledge`,
+            body: { comment: 'looking' },
+            check: (r) => expect(r.body.acknowledgeComment).toBe('looking'),
+          };
+        },
+      ],
+      [
+        'POST /api/v1/alerts/{id}/silence',
+        () => ({ url: `/api/v1/alerts/${ids.alert}/silence`, body: { untilResolved: true } }),
+      ],
+      [
+        'PUT /api/v1/alert-rules/{rule}',
+        () => ({
+          url: '/api/v1/alert-rules/database-down',
+          body: { forSeconds: 30, overrides: [{ scope: 'acme/status', severity: 'warning' }] },
+          check: (r) => expect(r.body.forSeconds).toBe(30),
+        }),
+      ],
+      [
+        'POST /api/v1/notification-channels',
+        () => ({
+          url: '/api/v1/notification-channels',
+          body: {
+            name: 'st-hook',
+            type: 'webhook',
+            url: 'http://127.0.0.1:9/hook',
+            secret: 'status-webhook-secret-0123',
+          },
+          check: remember('channel', (b) => b.id),
+        }),
+      ],
+      [
+        'PATCH /api/v1/notification-channels/{id}',
+        () => ({
+          url: `/api/v1/notification-channels/${ids.channel}`,
+          body: { filter: { severity: ['critical'] } },
+        }),
+      ],
+      [
+        'POST /api/v1/notification-channels/{id}/test',
+        () => ({
+          url: `/api/v1/notification-channels/${ids.channel}/test`,
+          // Nothing listens on port 9: the answer says so, without the URL.
+          check: (r) => expect(r.body).toMatchObject({ ok: false, retryable: true }),
+        }),
+      ],
+      [
+        'DELETE /api/v1/notification-channels/{id}',
+        () => ({ url: `/api/v1/notification-channels/${ids.channel}` }),
       ],
       [
         'POST /api/v1/databases/{id}/restore',

@@ -12,6 +12,9 @@ const KINDS: Record<string, string> = {
   'backup-storages': 'backup-storage',
   'restore-drills': 'restore-drill',
   'backup-estate': 'backup-estate',
+  alerts: 'alert',
+  'alert-rules': 'alert-rule',
+  'notification-channels': 'notification-channel',
 };
 
 /** Looks up the name of an object by kind and id; null when there is none (any more). */

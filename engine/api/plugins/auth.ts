@@ -43,6 +43,9 @@ export const PERMISSION_RULES = {
   'users:read': { role: 'admin', reach: 'global' },
   'users:write': { role: 'admin', reach: 'global' },
   'audit:read': { role: 'admin', reach: 'global' },
+  'alerts:read': { role: 'viewer', reach: 'scoped' },
+  'alerts:write': { role: 'operator', reach: 'scoped' },
+  'alerts:configure': { role: 'admin', reach: 'global' },
   self: { role: 'viewer', reach: 'self' },
 } as const satisfies Record<Exclude<Permission, 'public'>, PermissionRule>;
 
