@@ -182,6 +182,8 @@ describe('PITR through the API (real PostgreSQL, Ceph S3)', () => {
     expect(patched.status, patched.text).toBe(202);
     expect((await operationDone(patched.body.operation.id)).status).toBe('SUCCEEDED');
     expect(live()?.metadata.labels?.team).toBe('pitr');
+    const after = (await t.request<Database>('GET', `/api/v1/databases/${source.id}`)).body;
+    expect(after.drift.filter((d) => d.path.includes('archiver'))).toEqual([]);
     expect((live()?.spec as { archiver?: unknown } | undefined)?.archiver).toEqual({
       ref: { name: 'orders-archiver', namespace: ns },
     });
@@ -230,6 +232,12 @@ describe('PITR through the API (real PostgreSQL, Ceph S3)', () => {
     );
     const window = view.recoverableWindow!;
     expect(Date.parse(window.from)).toBeLessThan(Date.parse(between));
+    const shown = await t.request<BackupPolicyResponse>(
+      'GET',
+      `/api/v1/databases/${source.id}/backup-policy`,
+    );
+    expect(shown.body.recoverableWindow?.from).toBe(window.from);
+    expect(shown.body.recoverableWindow!.to >= window.to).toBe(true);
 
     const late = new Date(Date.parse(window.to) + 3600_000).toISOString();
     const outside = await t.request('POST', `/api/v1/databases/${source.id}/restore`, {

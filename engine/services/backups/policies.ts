@@ -9,6 +9,12 @@ import {
   buildEncryptionSecret,
   buildRetentionPolicy,
 } from '../../kubedb/kubestash';
+import {
+  archivedPoints,
+  archivedWindow,
+  fullSnapshotSelector,
+  supportsPitr,
+} from '../../kubedb/archiver';
 import type { Grant } from '../auth/access';
 import { isoNow, type ServiceContext } from '../context';
 import { specOf } from '../databases';
@@ -205,6 +211,7 @@ export class BackupPolicies implements BackupPolicyService {
     const breached: ('rpo' | 'rto')[] =
       rpoSeconds === null || rpoSeconds > OBJECTIVES.rpoSeconds ? ['rpo'] : [];
     const next = this.nextRunAt(policy.schedule, now, policy.paused);
+    const window = policy.pitr ? await this.archivedWindowOf(database) : null;
     return {
       databaseId: database.id,
       storageId: policy.storageId,
@@ -218,7 +225,28 @@ export class BackupPolicies implements BackupPolicyService {
       rpoSeconds,
       rtoSeconds: null,
       objectives: { ...OBJECTIVES, breached },
+      ...(window ? { recoverableWindow: window } : {}),
     };
+  }
+
+  /**
+   * The window the archiver recorded in the `<db>-full` Snapshots; none when it has recorded none
+   * yet or the cluster cannot be read now (the policy is still shown).
+   */
+  private async archivedWindowOf(database: Database): Promise<{ from: string; to: string } | null> {
+    if (!supportsPitr(database.engine) || !isLive(database)) return null;
+    try {
+      const client = await this.providers.clientFor(
+        await this.context.store.providers.get(database.providerId),
+      );
+      const page = await client.listAll('storage.kubestash.com/v1alpha1', 'Snapshot', {
+        namespace: database.namespace,
+        labelSelector: fullSnapshotSelector(database),
+      });
+      return archivedWindow(archivedPoints(database, page.items));
+    } catch {
+      return null;
+    }
   }
 }
 
