@@ -213,6 +213,18 @@ describe('PITR through the API (real PostgreSQL, Ceph S3)', () => {
   it('shows the archived window and restores in place to a time between two writes', async () => {
     // KubeDB restarts the running server with archiving on.
     await sqlWhenUp('SHOW archive_mode', 'archive_mode on after the restart', (v) => v === 'on');
+    // The window opens with the first base backup: the writes to recover come after it.
+    await waitFor(
+      () =>
+        cluster.state
+          .list('storage.kubestash.com/v1alpha1', 'Snapshot', {
+            namespace: source.namespace,
+            labels: { 'kubestash.com/repo-name': 'orders-full' },
+          })
+          .some((s) => (s.status as { phase?: string } | undefined)?.phase === 'Succeeded'),
+      'the first full backup of the archiver',
+      60_000,
+    );
     await sql("CREATE TABLE marks (id serial PRIMARY KEY, label text); INSERT INTO marks (label) VALUES ('t1')"); // prettier-ignore
     await switchAndWaitArchived();
     await sql("INSERT INTO marks (label) VALUES ('t2')");

@@ -77,8 +77,12 @@ export async function removePitr(client: ClusterClient, database: ArchivedDataba
     .catch(() => null);
   const ref = buildArchiverRef(database, false);
   const live = await client.get(ref.apiVersion, ref.kind, database.namespace, database.name);
-  // Applying nothing as the PITR field manager removes the fields it applied before, and only them.
-  if (live) await client.apply(ref, { fieldManager: PITR_FIELD_MANAGER, force: true });
+  const managers = (live?.metadata as { managedFields?: { manager?: string }[] } | undefined)
+    ?.managedFields;
+  // Applying nothing as the PITR field manager removes the fields it applied before, and only them
+  // (a database it never touched is not written to).
+  if (managers?.some((entry) => entry.manager === PITR_FIELD_MANAGER))
+    await client.apply(ref, { fieldManager: PITR_FIELD_MANAGER, force: true });
   if (archiver)
     await client.delete(
       ARCHIVER_API,
