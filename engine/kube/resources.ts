@@ -125,6 +125,26 @@ const RESOURCES: Record<string, ResourceInfo> = {
     'v1alpha1',
     'backupsessions',
   ),
+  'archiver.kubedb.com/v1alpha1/PostgresArchiver': of(
+    'archiver.kubedb.com',
+    'v1alpha1',
+    'postgresarchivers',
+  ),
+  'archiver.kubedb.com/v1alpha1/MySQLArchiver': of(
+    'archiver.kubedb.com',
+    'v1alpha1',
+    'mysqlarchivers',
+  ),
+  'archiver.kubedb.com/v1alpha1/MariaDBArchiver': of(
+    'archiver.kubedb.com',
+    'v1alpha1',
+    'mariadbarchivers',
+  ),
+  'archiver.kubedb.com/v1alpha1/MongoDBArchiver': of(
+    'archiver.kubedb.com',
+    'v1alpha1',
+    'mongodbarchivers',
+  ),
   'core.kubestash.com/v1alpha1/RestoreSession': of(
     'core.kubestash.com',
     'v1alpha1',

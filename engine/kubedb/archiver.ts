@@ -5,9 +5,14 @@
  * simulator runs (sim/dataplane/pitr); other engines are refused by name.
  */
 import { ENGINE_KINDS, type DatabaseSpec, type Engine } from '../domain';
-import { backupNames, backupStorageNames, retentionPolicyName } from './kubestash';
+import {
+  backupNames,
+  backupStorageNames,
+  retentionPolicyName,
+  type RetentionCounts,
+} from './kubestash';
 import { databaseLabels } from './names';
-import { DATABASE_ID_LABEL, type KubeObject } from './types';
+import { DATABASE_ID_LABEL, KUBEDB_API_VERSION, type KubeObject } from './types';
 
 export const ARCHIVER_API = 'archiver.kubedb.com/v1alpha1';
 
@@ -38,7 +43,13 @@ type ArchivedDatabase = Pick<
  */
 export function buildArchiver(
   database: ArchivedDatabase,
-  policy: { schedule: string; retentionDays: number; storage: { name: string }; paused?: boolean },
+  policy: {
+    schedule: string;
+    retentionDays: number;
+    retention?: RetentionCounts | undefined;
+    storage: { name: string };
+    paused?: boolean | undefined;
+  },
 ): KubeObject {
   const names = backupNames(database);
   return {
@@ -63,7 +74,7 @@ export function buildArchiver(
       },
       encryptionSecret: { name: names.encryptionSecret, namespace: database.namespace },
       retentionPolicy: {
-        name: retentionPolicyName(policy.retentionDays),
+        name: retentionPolicyName(policy.retentionDays, policy.retention),
         namespace: database.namespace,
       },
       fullBackup: {
@@ -71,20 +82,102 @@ export function buildArchiver(
         scheduler: { schedule: policy.schedule, successfulJobsHistoryLimit: 2 },
         sessionHistoryLimit: 2,
       },
-      logBackup: { retentionPeriod: `${policy.retentionDays * 24}h`, successfulLogHistoryLimit: 5 },
+      // The CRD allows whole days, weeks, months or years only (`^[1-9][0-9]*[dwmy]$`).
+      logBackup: { retentionPeriod: `${policy.retentionDays}d`, successfulLogHistoryLimit: 5 },
       deletionPolicy: 'Retain',
       ...(policy.paused ? { pause: true } : {}),
     },
   };
 }
 
-/** The recoverable window an archiver reports (`status.recoverableWindow` or its base/WAL times). */
-export function readArchiverWindow(
-  archiver: KubeObject | null,
+/**
+ * The field manager of the database's `spec.archiver`: its own, so that the database's apply (as
+ * `kubedb-dbaas`, which never sets `spec.archiver`) neither removes the reference nor fights it, and
+ * applying the reference without it later removes exactly that field.
+ */
+export const PITR_FIELD_MANAGER = 'kubedb-dbaas-pitr';
+
+/**
+ * The database's `spec.archiver.ref` as a partial object for server-side apply under
+ * `PITR_FIELD_MANAGER`; with `archived: false` the empty configuration that removes it.
+ */
+export function buildArchiverRef(
+  database: Pick<DatabaseSpec, 'name' | 'engine' | 'namespace'>,
+  archived: boolean,
+): KubeObject {
+  return {
+    apiVersion: KUBEDB_API_VERSION,
+    kind: ENGINE_KINDS[database.engine],
+    metadata: { name: database.name, namespace: database.namespace },
+    ...(archived
+      ? {
+          spec: {
+            archiver: {
+              ref: { name: archiverName(database), namespace: database.namespace },
+            },
+          },
+        }
+      : {}),
+  };
+}
+
+/** The repository KubeDB's archiver writes full (base) backups to: `<db>-full`. */
+export function fullRepositoryName(database: Pick<DatabaseSpec, 'name'>): string {
+  return `${database.name}-full`;
+}
+
+/** The label selector of a database's full-backup Snapshots. */
+export function fullSnapshotSelector(database: Pick<DatabaseSpec, 'name'>): string {
+  return `kubestash.com/repo-name=${fullRepositoryName(database)}`;
+}
+
+/** A succeeded full-backup Snapshot and the WAL span it can recover (`logStats {start, end}`). */
+export interface ArchivedPoint {
+  name: string;
+  start: string;
+  end: string;
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+}
+
+/**
+ * The full-backup Snapshots of a database's `<db>-full` repository with their WAL span, oldest
+ * first: KubeStash records it in `status.components.<component>.logStats {start, end}`.
+ */
+export function archivedPoints(
+  database: Pick<DatabaseSpec, 'name' | 'namespace'>,
+  snapshots: readonly KubeObject[],
+): ArchivedPoint[] {
+  const repository = fullRepositoryName(database);
+  const out: ArchivedPoint[] = [];
+  for (const snapshot of snapshots) {
+    if (snapshot.metadata.namespace !== database.namespace) continue;
+    if (snapshot.metadata.labels?.['kubestash.com/repo-name'] !== repository) continue;
+    const status = record(snapshot.status);
+    if (status.phase !== 'Succeeded') continue;
+    const stats = Object.values(record(status.components))
+      .map((component) => record(record(component).logStats))
+      .find((s) => typeof s.start === 'string' && typeof s.end === 'string');
+    if (!stats) continue;
+    out.push({ name: snapshot.metadata.name, start: String(stats.start), end: String(stats.end) });
+  }
+  return out.sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
+}
+
+/** The recoverable window of the archived points: the earliest start to the latest end. */
+export function archivedWindow(
+  points: readonly ArchivedPoint[],
 ): { from: string; to: string } | null {
-  const status = archiver?.status ?? {};
-  const window = (status.recoverableWindow ?? {}) as Record<string, unknown>;
-  const from = window.from ?? window.earliest ?? status.firstBaseBackupTime;
-  const to = window.to ?? window.latest ?? status.lastArchivedTime;
-  return typeof from === 'string' && typeof to === 'string' ? { from, to } : null;
+  if (points.length === 0) return null;
+  const from = points.reduce(
+    (a, p) => (Date.parse(p.start) < Date.parse(a) ? p.start : a),
+    points[0]!.start,
+  );
+  const to = points.reduce(
+    (a, p) => (Date.parse(p.end) > Date.parse(a) ? p.end : a),
+    points[0]!.end,
+  );
+  return { from, to };
 }

@@ -33,6 +33,8 @@ export interface RestoreParams {
   pointTime?: string;
   /** PITR with an archiver: the time KubeStash recovers to (RFC 3339). */
   targetTime?: string;
+  /** PITR with an archiver: the repository of the full backup (`<db>-full`), not the logical one. */
+  repository?: string;
 }
 
 /** One restorable point of a repository. */
@@ -86,20 +88,23 @@ export function snapshotSelector(database: Pick<RestoreDatabase, 'name'>): strin
 
 /**
  * The RestoreSession of one restore operation: `source`'s repository into `target` (the same
- * database in place, or a new one created with `waitForInitialRestore`).
+ * database in place, or a new one created with `waitForInitialRestore`). A PITR restore names the
+ * full backup's repository and `dataSource.pitr.targetTime`.
  */
 export function buildOperationRestoreSession(
   source: RestoreDatabase,
   target: RestoreDatabase,
-  restore: { operationId: string; snapshot: string; targetTime?: string },
+  restore: { operationId: string; snapshot: string; targetTime?: string; repository?: string },
 ): KubeObject {
   const session = buildRestoreSession(source, target, restore);
-  if (!restore.targetTime) return session;
+  if (!restore.targetTime && !restore.repository) return session;
   const spec = session.spec as { dataSource: Record<string, unknown> };
-  return {
-    ...session,
-    spec: { ...spec, dataSource: { ...spec.dataSource, pitr: { targetTime: restore.targetTime } } },
+  const dataSource = {
+    ...spec.dataSource,
+    ...(restore.repository ? { repository: restore.repository } : {}),
+    ...(restore.targetTime ? { pitr: { targetTime: restore.targetTime } } : {}),
   };
+  return { ...session, spec: { ...spec, dataSource } };
 }
 
 /** The RestoreSessions an operation made (there must never be more than one). */

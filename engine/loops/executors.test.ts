@@ -6,6 +6,7 @@ import type { Database, Operation, OperationType } from '../domain';
 import { ClusterClient } from '../kube';
 import { KUBEDB_API_VERSION } from '../kubedb/types';
 import { execute, undoApplied, type Execution } from './executors';
+import { executeRestore } from './restore-executors';
 
 let sim: SimCluster;
 let client: ClusterClient;
@@ -154,5 +155,60 @@ describe('the executors', () => {
       message: expect.stringMatching(/lacks its mode, source or snapshot/),
       terminal: true,
     });
+  });
+
+  it('adopts the RestoreSession its operation already made on a redelivery, never a second one', async () => {
+    await created();
+    await h.context.store.databases.create(database);
+    const { run, reports, operation } = execution('restore', {
+      mode: 'in-place',
+      sourceId: database.id,
+      snapshot: 'orders-full-1',
+      targetTime: '2026-01-01T00:00:00Z',
+      repository: 'orders-full',
+    });
+    const snapshot = sim.state.create(
+      {
+        apiVersion: 'storage.kubestash.com/v1alpha1',
+        kind: 'Snapshot',
+        metadata: { name: `${database.name}-snap`, namespace: database.namespace },
+        spec: { repository: `${database.name}-repo`, type: 'FullBackup' },
+      },
+      { skipAdmission: true },
+    );
+    sim.state.updateStatus(
+      { ...snapshot, status: { phase: 'Succeeded' } },
+      { skipAdmission: true },
+    );
+    // What an earlier attempt applied (under another name, as an older version named it).
+    sim.state.create({
+      apiVersion: 'core.kubestash.com/v1alpha1',
+      kind: 'RestoreSession',
+      metadata: {
+        name: 'earlier-attempt',
+        namespace: database.namespace,
+        labels: { 'dbaas.kubedb.dev/operation-id': operation.id },
+      },
+      spec: {
+        target: { apiGroup: 'kubedb.com', kind: 'Postgres', name: database.name, namespace: database.namespace }, // prettier-ignore
+        dataSource: { repository: `${database.name}-repo`, snapshot: `${database.name}-snap` },
+        addon: { name: 'postgres-addon', tasks: [{ name: 'logical-backup-restore' }] },
+      },
+    });
+    const outcome = await driveClock(
+      h.clock,
+      executeRestore(run).then(
+        () => 'ok',
+        (error: unknown) => String(error),
+      ),
+    );
+    expect(outcome).toBe('ok');
+    expect(reports).toContain('step adopt RestoreSession');
+    expect(reports).not.toContain('step apply RestoreSession');
+    expect(reports).toContain('ops earlier-attempt');
+    const sessions = sim.state.list('core.kubestash.com/v1alpha1', 'RestoreSession', {
+      namespace: database.namespace,
+    });
+    expect(sessions.map((s) => s.metadata.name)).toEqual(['earlier-attempt']);
   });
 });

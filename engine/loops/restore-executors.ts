@@ -17,7 +17,7 @@ import {
   restoreSessionSelector,
   type RestoreParams,
 } from '../kubedb/restore';
-import { KUBEDB_API_VERSION } from '../kubedb/types';
+import { KUBEDB_API_VERSION, type KubeObject } from '../kubedb/types';
 import { specOf } from '../services/databases';
 import type { Execution } from './executors';
 
@@ -84,6 +84,38 @@ function paramsOf(execution: Execution): RestoreParams {
   return params as RestoreParams;
 }
 
+/**
+ * The operation's one RestoreSession: on a redelivery (a retry, a resumed daemon) the session this
+ * operation already labelled is adopted and followed as it is, never applied again or doubled;
+ * otherwise `wanted` is applied. Two labelled sessions for one operation are a terminal conflict.
+ */
+async function claimRestoreSession(execution: Execution, wanted: KubeObject): Promise<KubeObject> {
+  const { client, operation, report } = execution;
+  const existing = await client.list(KUBESTASH_CORE_API, 'RestoreSession', {
+    namespace: wanted.metadata.namespace,
+    labelSelector: restoreSessionSelector(operation.id),
+    signal: execution.signal,
+  });
+  if (existing.items.length > 1)
+    throw new EngineError(
+      'CONFLICT',
+      `RestoreSessions ${existing.items.map((i) => i.metadata.name).join(', ')} all belong to this operation`,
+      { terminal: true },
+    );
+  const adopted = existing.items[0];
+  if (adopted) {
+    await report.step('adopt RestoreSession', adopted.metadata.name);
+    return adopted;
+  }
+  await report.step('apply RestoreSession', wanted.metadata.name);
+  await client.apply(wanted, {
+    fieldManager: FIELD_MANAGER,
+    force: true,
+    signal: execution.signal,
+  });
+  return wanted;
+}
+
 /** Executes a `restore` operation (see the module comment). */
 export async function executeRestore(execution: Execution): Promise<void> {
   const { client, database, report, operation, context } = execution;
@@ -109,31 +141,21 @@ export async function executeRestore(execution: Execution): Promise<void> {
   }
   await report.progress(20, 'target prepared');
 
-  const session = buildOperationRestoreSession(specOf(source), specOf(database), {
-    operationId: operation.id,
-    snapshot: params.snapshot,
-  });
-  const existing = await client.list(KUBESTASH_CORE_API, 'RestoreSession', {
-    namespace: session.metadata.namespace,
-    labelSelector: restoreSessionSelector(operation.id),
-    signal: execution.signal,
-  });
-  const other = existing.items.find((item) => item.metadata.name !== session.metadata.name);
-  if (other)
-    throw new EngineError(
-      'CONFLICT',
-      `RestoreSession ${other.metadata.name} already belongs to this operation`,
-      { terminal: true },
-    );
-  await report.step('apply RestoreSession', session.metadata.name);
-  await client.apply(session, {
-    fieldManager: FIELD_MANAGER,
-    force: true,
-    signal: execution.signal,
-  });
+  const session = await claimRestoreSession(
+    execution,
+    buildOperationRestoreSession(specOf(source), specOf(database), {
+      operationId: operation.id,
+      snapshot: params.snapshot,
+      ...(params.targetTime ? { targetTime: params.targetTime } : {}),
+      ...(params.repository ? { repository: params.repository } : {}),
+    }),
+  );
   await report.opsRequest(session.metadata.name);
 
-  await report.step('wait for KubeStash', `snapshot ${params.snapshot}`);
+  await report.step(
+    'wait for KubeStash',
+    `snapshot ${params.snapshot}${params.targetTime ? ` to ${params.targetTime}` : ''}`,
+  );
   let lastPhase = '';
   const done = await waitUntil(execution, `RestoreSession ${session.metadata.name}`, async () => {
     const live = await client.get(

@@ -8,6 +8,7 @@ import {
   type CreateDatabaseRequest,
   type Database,
   type DatabaseSpec,
+  type Engine,
   type Operation,
 } from '../domain';
 import type { ClusterClient } from '../kube';
@@ -67,7 +68,9 @@ export function specOf(database: Database): DatabaseSpec {
 export class DatabaseService {
   private readonly views: DatabaseViews;
   /** Checks `backup` on create (the storage exists, its default retention); set by createServices. */
-  backupPolicies?: { parse(input: unknown): Promise<BackupPolicy> };
+  backupPolicies?: {
+    parse(input: unknown, engine?: Engine, pitrPath?: string): Promise<BackupPolicy>;
+  };
 
   constructor(
     private readonly context: ServiceContext,
@@ -100,8 +103,11 @@ export class DatabaseService {
       );
     }
     const backup = request.backup
-      ? ((await this.backupPolicies?.parse((input as { backup?: unknown }).backup)) ??
-        request.backup)
+      ? ((await this.backupPolicies?.parse(
+          (input as { backup?: unknown }).backup,
+          request.engine,
+          'backup.pitr',
+        )) ?? request.backup)
       : null;
     const provider = await chooseProvider(store, request);
     const client = await this.providers.clientFor(provider);

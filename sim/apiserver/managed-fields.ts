@@ -149,25 +149,41 @@ function matchesSegment(item: unknown, seg: string): boolean {
   return isObject(item) && Object.entries(key).every(([k, v]) => item[k] === v);
 }
 
-/** Removes the field at a leaf path, in place. */
+/**
+ * Removes the field at a leaf path, in place, and the maps the removal leaves empty (as the API
+ * server does: a manager owns the maps it applied, so `spec.archiver.ref` goes with its last
+ * field, not leaving `archiver: {ref: {}}` behind). Top-level fields (`spec`) stay.
+ */
 export function removeAt(object: unknown, path: string): void {
   const segs = path.split(SEP);
   if (segs[segs.length - 1] === '.') segs.pop();
   let cur: unknown = object;
+  const parents: { map: Json; key: string }[] = [];
   for (let i = 0; i < segs.length; i++) {
     const seg = segs[i] as string;
     const last = i === segs.length - 1;
     if (seg.startsWith('f:')) {
       if (!isObject(cur)) return;
       if (last) delete cur[seg.slice(2)];
-      else cur = cur[seg.slice(2)];
+      else {
+        parents.push({ map: cur, key: seg.slice(2) });
+        cur = cur[seg.slice(2)];
+      }
     } else {
       if (!Array.isArray(cur)) return;
       const idx = cur.findIndex((item) => matchesSegment(item, seg));
       if (idx < 0) return;
       if (last) cur.splice(idx, 1);
-      else cur = cur[idx];
+      else {
+        parents.length = 0; // below a list item: prune no further up than the item
+        cur = cur[idx];
+      }
     }
+  }
+  for (const { map, key } of parents.filter((p) => p.map !== object).reverse()) {
+    const value = map[key];
+    if (!isObject(value) || Object.keys(value).length > 0) break;
+    delete map[key];
   }
 }
 

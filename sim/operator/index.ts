@@ -109,6 +109,7 @@ export function startOperator(state: ClusterState, options: OperatorOptions): Si
         real.dataPlane,
         (object, error) => report(object, error, 'pitr'),
         (db, pod) => real.specFor(db, pod),
+        (db) => real.archivesAsAsked(db),
       )
     : undefined;
   const restores = new RestoreController(

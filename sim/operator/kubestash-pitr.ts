@@ -4,7 +4,9 @@
  * - A Postgres with `spec.archiver.ref` -> a `PostgresArchiver` gets `walArchive` in its instance
  *   spec (`resolveWalArchive`): the data plane starts it with archive_mode=on into a restic
  *   repository at `<storage prefix>/<subDir>/<namespace>/<name>` of the archiver's BackupStorage.
- * - Once its real instance runs, a base backup is taken (and again on `spec.fullBackup.scheduler`),
+ * - A running Postgres whose archive changes is restarted with it (sim/operator/real-pods.ts), as
+ *   KubeDB restarts its pods when `spec.archiver` is set on a running database.
+ * - Once its real instance runs with archiving on, a base backup is taken (and again on `spec.fullBackup.scheduler`),
  *   recorded as a Snapshot `<db>-full-<unix>` of repository `<db>-full` with
  *   `status.components.wal.logStats {start, end}`: the recoverable window, refreshed from the
  *   repository every 10 s. The archiver's `status.databaseRefs` lists the databases it archives.
@@ -91,6 +93,7 @@ interface Tracked {
 export class PitrController {
   private readonly tracked = new Map<string, Tracked>();
   private stopTimer: () => void = () => undefined;
+  private stopListening: () => void = () => undefined;
 
   constructor(
     private readonly state: ClusterState,
@@ -100,15 +103,23 @@ export class PitrController {
     /** The instance spec of a database's primary pod (to start it again after a restore). */
     private readonly specFor: (db: KubeObject, pod: string) => InstanceSpec | string = () =>
       'no data plane',
+    /** Whether the database's process runs with the archive its object asks for now. */
+    private readonly archivesAsAsked: (db: KubeObject) => boolean = () => true,
   ) {}
 
   start(): void {
     this.stopTimer = this.runtime.every(REFRESH_MS, () => this.tick(), REFRESH_MS);
+    // A Postgres (re)started, e.g. with archiving on: its first base backup need not wait a tick.
+    this.stopListening =
+      this.dataPlane?.onChange((info) => {
+        if (info.engine === 'postgres' && info.state === 'running') this.tick();
+      }) ?? (() => undefined);
     this.tick();
   }
 
   stop(): void {
     this.stopTimer();
+    this.stopListening();
   }
 
   /** Base backups due, windows refreshed, for every archived real Postgres. */
@@ -116,12 +127,14 @@ export class PitrController {
     if (!this.dataPlane) return;
     for (const db of this.state.list(DB_API, 'Postgres')) {
       const target = resolveWalArchive(this.state, db);
-      if (!target || typeof target === 'string') continue;
       const ns = db.metadata.namespace ?? '';
       const name = db.metadata.name ?? '';
+      const key = `${ns}/${name}`;
+      // Archiving off: a later archive starts again with a base backup (no gap in the chain).
+      if (!target) this.tracked.delete(key);
+      if (!target || typeof target === 'string' || !this.archivesAsAsked(db)) continue;
       const info = this.dataPlane.instanceOfDatabase(ns, 'Postgres', name);
       if (info?.state !== 'running') continue;
-      const key = `${ns}/${name}`;
       const t = this.tracked.get(key) ?? { busy: false };
       this.tracked.set(key, t);
       if (t.busy) continue;

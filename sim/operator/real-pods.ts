@@ -6,11 +6,14 @@
  * init-script ConfigMap and the pod's memory limit, and the process lifetime: a deleted pod stops
  * the process (data kept), a deleted PVC `data-<pod>` removes its data directory (WipeOut /
  * Delete). Failover stays simulated: a standby is never promoted.
+ * A running Postgres whose WAL archive changes (`spec.archiver.ref` added, removed or pointed
+ * elsewhere) is restarted with the new settings, as KubeDB restarts its pods: archive_mode is a
+ * start-up setting.
  */
 import type { ClusterState, KubeObject, Unsubscribe } from '../core/contract';
 import type { DataPlane, InstanceInfo, InstanceSpec, RealEngine } from '../core/data-plane';
 import { DB_API, engineByPlural, type EngineKind } from './engines';
-import { resolveWalArchive } from './kubestash-pitr';
+import { ARCHIVER_API, resolveWalArchive } from './kubestash-pitr';
 import { asRecord, getPath, parseQuantity, text, unb64 } from './util';
 
 export const DATA_PLANE_ANNOTATION = 'sim.kubedb.dev/data-plane';
@@ -48,9 +51,18 @@ function podOrdinal(pod: KubeObject): number {
   return Number(pod.metadata.labels?.['apps.kubernetes.io/pod-index'] ?? -1);
 }
 
+/** The WAL archive an instance was started with (its repository, '' for none). */
+interface Archiving {
+  repository: string;
+  /** Being restarted for a new archive: not archiving (yet) as the repository says. */
+  restarting: boolean;
+}
+
 export class RealPods {
   /** `ns/pod` -> the pod uid an instance was last ensured for. */
   private readonly ensured = new Map<string, string>();
+  /** `ns/pod` -> the WAL archive its process was started with. */
+  private readonly archiving = new Map<string, Archiving>();
 
   constructor(
     private readonly state: ClusterState,
@@ -58,14 +70,26 @@ export class RealPods {
     private readonly report: (error: unknown, pod: string) => void,
   ) {}
 
-  /** Stops processes of deleted pods and removes data of deleted PVCs. */
+  /**
+   * Stops processes of deleted pods and removes data of deleted PVCs; restarts a running Postgres
+   * whose archive changed (its object or its namespace's PostgresArchivers changed).
+   */
   watch(): Unsubscribe {
     return this.state.subscribe((change) => {
+      const { object } = change;
+      if (change.type !== 'DELETED' && object.apiVersion === DB_API && object.kind === 'Postgres')
+        this.restartForArchive(object);
+      if (object.apiVersion === ARCHIVER_API && object.kind === 'PostgresArchiver')
+        for (const db of this.state.list(DB_API, 'Postgres', {
+          namespace: object.metadata.namespace ?? '',
+        }))
+          this.restartForArchive(db);
       if (change.type !== 'DELETED' || change.object.apiVersion !== 'v1') return;
       const namespace = change.object.metadata.namespace ?? '';
       const name = change.object.metadata.name ?? '';
       if (change.object.kind === 'Pod' && this.dataPlane.instance(namespace, name)) {
         this.ensured.delete(`${namespace}/${name}`);
+        this.archiving.delete(`${namespace}/${name}`);
         this.dataPlane.stop(namespace, name).catch((error) => this.report(error, name));
       }
       if (change.object.kind === 'PersistentVolumeClaim' && name.startsWith('data-')) {
@@ -114,6 +138,7 @@ export class RealPods {
       const spec = this.specOf(db, kind, engine, pod, standbyOf);
       if (typeof spec === 'string') return { mode: 'real', ready: false, message: spec };
       this.ensured.set(key, uid);
+      this.archiving.set(key, { repository: spec.walArchive?.repository ?? '', restarting: false });
       this.dataPlane.ensure(spec).catch((error) => {
         this.ensured.delete(key);
         this.report(error, podName);
@@ -135,6 +160,46 @@ export class RealPods {
       ...(message ? { message } : {}),
       ...(info.state === 'failed' ? { failed: info.message ?? 'failed' } : {}),
     };
+  }
+
+  /**
+   * Whether a database's primary process runs with the WAL archive its object asks for now (so a
+   * base backup taken from it is followed by archived WAL).
+   */
+  archivesAsAsked(db: KubeObject): boolean {
+    const key = `${db.metadata.namespace ?? ''}/${db.metadata.name ?? ''}-0`;
+    const started = this.archiving.get(key);
+    const wanted = resolveWalArchive(this.state, db);
+    if (!started || started.restarting || typeof wanted === 'string') return false;
+    return started.repository === (wanted?.repository ?? '');
+  }
+
+  /** Restarts a running real Postgres whose archive target is no longer the one it started with. */
+  private restartForArchive(db: KubeObject): void {
+    const namespace = db.metadata.namespace ?? '';
+    const podName = `${db.metadata.name ?? ''}-0`;
+    const key = `${namespace}/${podName}`;
+    const started = this.archiving.get(key);
+    if (!started || started.restarting || !this.ensured.has(key)) return;
+    if (this.dataPlane.instance(namespace, podName)?.state !== 'running') return;
+    const wanted = resolveWalArchive(this.state, db);
+    if (typeof wanted === 'string') return; // not resolvable yet: keep running as it is
+    if (started.repository === (wanted?.repository ?? '')) return;
+    const spec = this.specFor(db, podName);
+    if (typeof spec === 'string') return;
+    const next: Archiving = { repository: spec.walArchive?.repository ?? '', restarting: true };
+    this.archiving.set(key, next);
+    this.dataPlane
+      .stop(namespace, podName)
+      .then(() => {
+        // The old process is gone: whatever runs from now on starts with the new archive.
+        next.restarting = false;
+        return this.dataPlane.ensure(spec);
+      })
+      .catch((error: unknown) => {
+        next.restarting = false;
+        this.report(error, podName);
+      });
   }
 
   /** The instance spec of a database's primary pod (by name), or why it cannot be built yet. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EngineError, NotFoundError } from '../../base/errors';
 import type { BackupPolicyResponse } from '../../domain/backup-views';
-import { BackupPolicySchema, type BackupPolicy, type Database } from '../../domain';
+import { BackupPolicySchema, type BackupPolicy, type Database, type Engine } from '../../domain';
 import { FIELD_MANAGER } from '../../kube';
 import {
   backupNames,
@@ -9,10 +9,18 @@ import {
   buildEncryptionSecret,
   buildRetentionPolicy,
 } from '../../kubedb/kubestash';
+import {
+  archivedPoints,
+  archivedWindow,
+  fullSnapshotSelector,
+  supportsPitr,
+} from '../../kubedb/archiver';
 import type { Grant } from '../auth/access';
 import { isoNow, type ServiceContext } from '../context';
 import { specOf } from '../databases';
 import type { ProviderService } from '../providers';
+import { assertPitrSupported } from '../restore/recovery';
+import { applyPitr, pitrManifests, removePitr } from '../restore/pitr';
 import { parseInput } from '../validation';
 import { nextCronRun, parseCron } from './cron';
 import type {
@@ -30,7 +38,10 @@ function refuse(path: string, rule: string, message: string): EngineError {
   return new EngineError('UNPROCESSABLE', message, { details: [{ path, rule, message }] });
 }
 
-/** The KubeStash objects of a policy, Secrets excluded (they are built only when applied). */
+/**
+ * The KubeStash objects of a policy, Secrets excluded (they are built only when applied), and with
+ * `pitr` the archiver and the database's reference to it.
+ */
 export function policyManifests(database: Database, policy: BackupPolicy, storageName: string) {
   const spec = specOf(database);
   return [
@@ -42,6 +53,7 @@ export function policyManifests(database: Database, policy: BackupPolicy, storag
       storage: { name: storageName },
       paused: policy.paused,
     }),
+    ...pitrManifests(spec, policy, storageName),
   ];
 }
 
@@ -54,10 +66,14 @@ export class BackupPolicies implements BackupPolicyService {
     private readonly backups: () => Pick<BackupService, 'list'>,
   ) {}
 
-  /** Parses and checks a policy (also used for `backup` on create); the storage must exist. */
-  async parse(input: unknown): Promise<BackupPolicy> {
+  /**
+   * Parses and checks a policy (also used for `backup` on create, `pitrPath` then `backup.pitr`);
+   * the storage must exist, and `pitr` needs an engine with an archiver (422 naming it).
+   */
+  async parse(input: unknown, engine?: Engine, pitrPath = 'pitr'): Promise<BackupPolicy> {
     const given = (input ?? {}) as { retentionDays?: unknown };
     const policy = parseInput(BackupPolicySchema, input);
+    if (policy.pitr && engine) assertPitrSupported(engine, pitrPath);
     if (!parseCron(policy.schedule))
       throw refuse(
         'schedule',
@@ -87,7 +103,7 @@ export class BackupPolicies implements BackupPolicyService {
     options: BackupActOptions = {},
   ): Promise<BackupPolicyResponse | BackupDryRun> {
     const database = await this.database(databaseId, options.grant);
-    const policy = await this.parse(input);
+    const policy = await this.parse(input, database.engine);
     const storage = await this.storages.record(policy.storageId);
     if (options.dryRun)
       return { dryRun: true, manifests: policyManifests(database, policy, storage.name) };
@@ -119,6 +135,7 @@ export class BackupPolicies implements BackupPolicyService {
       database.namespace,
       backupNames(database).backupConfiguration,
     );
+    await removePitr(client, specOf(database));
     await this.context.store.databases.update({
       ...(await this.context.store.databases.get(databaseId)),
       backup: null,
@@ -168,8 +185,9 @@ export class BackupPolicies implements BackupPolicyService {
     const spec = specOf(database);
     await client.apply(buildEncryptionSecret(spec, password), apply);
     const storageName = materialized.backupStorage.replace(/^dbaas-/, '');
-    for (const manifest of policyManifests(database, policy, storageName))
-      await client.apply(manifest, apply);
+    const [retention, configuration] = policyManifests(database, policy, storageName);
+    for (const manifest of [retention!, configuration!]) await client.apply(manifest, apply);
+    await applyPitr(client, spec, policy, storageName);
   }
 
   nextRunAt(schedule: string, from: Date, paused = false): Date | null {
@@ -193,6 +211,7 @@ export class BackupPolicies implements BackupPolicyService {
     const breached: ('rpo' | 'rto')[] =
       rpoSeconds === null || rpoSeconds > OBJECTIVES.rpoSeconds ? ['rpo'] : [];
     const next = this.nextRunAt(policy.schedule, now, policy.paused);
+    const window = policy.pitr ? await this.archivedWindowOf(database) : null;
     return {
       databaseId: database.id,
       storageId: policy.storageId,
@@ -206,7 +225,28 @@ export class BackupPolicies implements BackupPolicyService {
       rpoSeconds,
       rtoSeconds: null,
       objectives: { ...OBJECTIVES, breached },
+      ...(window ? { recoverableWindow: window } : {}),
     };
+  }
+
+  /**
+   * The window the archiver recorded in the `<db>-full` Snapshots; none when it has recorded none
+   * yet or the cluster cannot be read now (the policy is still shown).
+   */
+  private async archivedWindowOf(database: Database): Promise<{ from: string; to: string } | null> {
+    if (!supportsPitr(database.engine) || !isLive(database)) return null;
+    try {
+      const client = await this.providers.clientFor(
+        await this.context.store.providers.get(database.providerId),
+      );
+      const page = await client.listAll('storage.kubestash.com/v1alpha1', 'Snapshot', {
+        namespace: database.namespace,
+        labelSelector: fullSnapshotSelector(database),
+      });
+      return archivedWindow(archivedPoints(database, page.items));
+    } catch {
+      return null;
+    }
   }
 }
 

@@ -25,8 +25,15 @@ import type { OperationService } from '../operations';
 import type { ProviderService } from '../providers';
 import type { TenancyService } from '../tenancy';
 import { parseInput } from '../validation';
-import { ARCHIVER_API, archiverKind, archiverName, supportsPitr } from '../../kubedb/archiver';
 import {
+  archivedPoints,
+  fullRepositoryName,
+  fullSnapshotSelector,
+  supportsPitr,
+  type ArchivedPoint,
+} from '../../kubedb/archiver';
+import {
+  archivedPointFor,
   assertInWindow,
   assertPitrSupported,
   pointAtOrBefore,
@@ -37,12 +44,17 @@ import {
 import { isInPlace, RestoreBodySchema, type RestoreBody } from './request';
 
 export { RestoreBodySchema } from './request';
-export { OBJECTIVES, pitrManifests, type RecoveryView } from './recovery';
+export { OBJECTIVES, type RecoveryView } from './recovery';
+export { pitrManifests } from './pitr';
 
-/** The snapshot chosen, and the PITR target time when there is an archiver to replay to it. */
+/**
+ * The snapshot chosen, and with an archiver the PITR target time and the `<db>-full` repository of
+ * the full backup KubeStash replays the WAL from.
+ */
 interface Chosen {
   point: RestorePoint;
   targetTime?: string;
+  repository?: string;
 }
 
 /** The answer of a restore: its operation, and the new database when restoring into one. */
@@ -81,13 +93,15 @@ export class RestoreService {
     return restorePoints(database, page.items);
   }
 
-  /** The database's archiver, when PITR is set up for it. */
-  async archiver(database: Database, client?: ClusterClient): Promise<KubeObject | null> {
-    if (!supportsPitr(database.engine)) return null;
+  /** The full backups of the database's archiver (`<db>-full`) with their WAL spans, oldest first. */
+  async archived(database: Database, client?: ClusterClient): Promise<ArchivedPoint[]> {
+    if (!supportsPitr(database.engine)) return [];
     const cluster = client ?? (await this.clientOf(database.providerId));
-    return cluster
-      .get(ARCHIVER_API, archiverKind(database.engine), database.namespace, archiverName(database))
-      .catch(() => null);
+    const page = await cluster.listAll(KUBESTASH_STORAGE_API, 'Snapshot', {
+      namespace: database.namespace,
+      labelSelector: fullSnapshotSelector(database),
+    });
+    return archivedPoints(database, page.items);
   }
 
   /** RPO, RTO, objectives, points and the recoverable window (`GET /databases/:id/recovery`). */
@@ -95,11 +109,11 @@ export class RestoreService {
     const database = await this.context.store.databases.get(id);
     grant?.assertAllowed('database', id, database.domain, database.project);
     const client = await this.clientOf(database.providerId);
-    const [points, archiver] = await Promise.all([
+    const [points, archived] = await Promise.all([
       this.points(database, client),
-      this.archiver(database, client),
+      this.archived(database, client),
     ]);
-    return recoveryView(this.context.store, database, points, archiver, this.context.now());
+    return recoveryView(this.context.store, database, points, archived, this.context.now());
   }
 
   async restore(
@@ -115,7 +129,8 @@ export class RestoreService {
       throw new ConflictError(`database ${source.name} is being deleted`);
     const body = parseInput(RestoreBodySchema, input);
     const client = await this.clientOf(source.providerId);
-    const { point, targetTime } = await this.choosePoint(source, body, client);
+    const chosen = await this.choosePoint(source, body, client);
+    const { point, targetTime, repository } = chosen;
     if (isInPlace(body.target)) {
       const paused = source.halted || source.status === 'PAUSED';
       if (!paused && body.target.replace !== true) {
@@ -130,6 +145,7 @@ export class RestoreService {
         snapshot: point.name,
         pointTime: point.time,
         ...(targetTime ? { targetTime } : {}),
+        ...(repository ? { repository } : {}),
         ...(paused ? { wasPaused: true } : {}),
       };
       if (options.dryRun) return { manifests: [this.preview(source, source, params)] };
@@ -141,12 +157,7 @@ export class RestoreService {
       );
       return { operation };
     }
-    return this.restoreIntoNew(
-      source,
-      body.target,
-      { point, ...(targetTime ? { targetTime } : {}) },
-      options,
-    );
+    return this.restoreIntoNew(source, body.target, chosen, options);
   }
 
   private async restoreIntoNew(
@@ -156,13 +167,14 @@ export class RestoreService {
     options: RestoreOptions,
   ): Promise<RestoreStarted | { manifests: KubeObject[] }> {
     const { store } = this.context;
-    const { point, targetTime } = chosen;
+    const { point, targetTime, repository } = chosen;
     const params: RestoreParams = {
       mode: 'new',
       sourceId: source.id,
       snapshot: point.name,
       pointTime: point.time,
       ...(targetTime ? { targetTime } : {}),
+      ...(repository ? { repository } : {}),
     };
     const domain = source.domain;
     const project = target.project ?? source.project;
@@ -242,6 +254,7 @@ export class RestoreService {
       operationId: 'dry-run',
       snapshot: params.snapshot,
       ...(params.targetTime ? { targetTime: params.targetTime } : {}),
+      ...(params.repository ? { repository: params.repository } : {}),
     });
   }
 
@@ -252,20 +265,7 @@ export class RestoreService {
     client: ClusterClient,
   ): Promise<Chosen> {
     const points = await this.points(source, client);
-    if (body.pitr) {
-      assertPitrSupported(source.engine, 'pitr');
-      const archiver = await this.archiver(source, client);
-      const window = windowOf(points, archiver);
-      assertInWindow(source, body.pitr.targetTime, window);
-      // The base: the newest snapshot at or before the target; with an archiver KubeStash replays
-      // the WAL up to the target time, without one the snapshot itself is the restored point.
-      const point = pointAtOrBefore(points, body.pitr.targetTime) ?? points[0];
-      if (!point) assertInWindow(source, body.pitr.targetTime, null);
-      return {
-        point: point!,
-        ...(window?.source === 'archiver' ? { targetTime: body.pitr.targetTime } : {}),
-      };
-    }
+    if (body.pitr) return this.choosePitr(source, body.pitr.targetTime, points, client);
     if (body.backupId) {
       const wanted = await this.snapshotOf(source, body.backupId, client);
       const point = points.find((p) => p.name === wanted);
@@ -285,6 +285,40 @@ export class RestoreService {
         `database ${source.name} has no succeeded snapshot to restore`,
       );
     return { point: newest };
+  }
+
+  /**
+   * The restore point of a PITR request (a 422 names the window when the target is outside it).
+   * With an archiver: the newest full backup of `<db>-full` whose WAL span starts by the target,
+   * and KubeStash replays the WAL up to the target time. Without one the window is the snapshots'
+   * span and the newest snapshot at or before the target is itself the restored point.
+   */
+  private async choosePitr(
+    source: Database,
+    targetTime: string,
+    points: RestorePoint[],
+    client: ClusterClient,
+  ): Promise<Chosen> {
+    assertPitrSupported(source.engine, 'pitr');
+    const archived = await this.archived(source, client);
+    const window = windowOf(points, archived);
+    assertInWindow(source, targetTime, window);
+    const full = window?.source === 'archiver' ? archivedPointFor(archived, targetTime) : undefined;
+    if (full)
+      return {
+        point: {
+          name: full.name,
+          namespace: source.namespace,
+          time: full.start,
+          phase: 'Succeeded',
+          simulated: false,
+        },
+        targetTime,
+        repository: fullRepositoryName(source),
+      };
+    const point = pointAtOrBefore(points, targetTime) ?? points[0];
+    if (!point) assertInWindow(source, targetTime, null);
+    return { point: point! };
   }
 
   /** A backup id (stored backup, or BackupSession name) as the Snapshot name it produced. */

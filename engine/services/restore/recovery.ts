@@ -1,19 +1,18 @@
 /**
  * Recovery objectives and the recoverable window of a database. RPO now is the age of the newest
  * restorable point; RTO is the last successful restore's duration; the seed's objectives are
- * RPO < 1 h and RTO < 4 h. The window is what an archiver reports (PITR) or else the span of the
- * succeeded snapshots.
+ * RPO < 1 h and RTO < 4 h. The window is what the archiver recorded in the `<db>-full` Snapshots
+ * (PITR: `logStats {start, end}`), or else the span of the succeeded snapshots.
  */
 import { EngineError } from '../../base/errors';
 import type { Database, Engine, Operation } from '../../domain';
 import {
   PITR_ENGINES,
-  buildArchiver,
-  readArchiverWindow,
+  archivedWindow,
   supportsPitr,
+  type ArchivedPoint,
 } from '../../kubedb/archiver';
 import type { RestorePoint } from '../../kubedb/restore';
-import type { KubeObject } from '../../kubedb/types';
 import type { Store } from '../../store';
 
 /** The seed's objectives, in seconds. */
@@ -46,24 +45,13 @@ export function assertPitrSupported(engine: Engine, path = 'pitr'): void {
   });
 }
 
-/**
- * The `pitr` hook of the backup policy service: the archiver objects a policy with `pitr: true`
- * applies (422 naming the engine when there is none).
- */
-export function pitrManifests(
-  database: Pick<Database, 'id' | 'name' | 'engine' | 'namespace' | 'domain' | 'project'>,
-  policy: { schedule: string; retentionDays: number; storage: { name: string }; paused?: boolean },
-): KubeObject[] {
-  assertPitrSupported(database.engine);
-  return [buildArchiver(database, policy)];
-}
-
+/** The window of the archived WAL when there is one, else the span of the snapshots. */
 export function windowOf(
   points: readonly RestorePoint[],
-  archiver: KubeObject | null,
+  archived: readonly ArchivedPoint[],
 ): RecoveryWindow | null {
-  const archived = readArchiverWindow(archiver);
-  if (archived) return { ...archived, source: 'archiver' };
+  const window = archivedWindow(archived);
+  if (window) return { ...window, source: 'archiver' };
   const first = points[0];
   const last = points.at(-1);
   return first && last ? { from: first.time, to: last.time, source: 'snapshots' } : null;
@@ -86,6 +74,15 @@ export function assertInWindow(
   });
 }
 
+/** The full backup to recover `targetTime` from: the newest whose WAL span starts by then. */
+export function archivedPointFor(
+  archived: readonly ArchivedPoint[],
+  targetTime: string,
+): ArchivedPoint | undefined {
+  const at = Date.parse(targetTime);
+  return archived.filter((p) => Date.parse(p.start) <= at).at(-1) ?? archived[0];
+}
+
 /** The newest point taken at or before `targetTime`. */
 export function pointAtOrBefore(
   points: readonly RestorePoint[],
@@ -105,10 +102,10 @@ export async function recoveryView(
   store: Store,
   database: Database,
   points: RestorePoint[],
-  archiver: KubeObject | null,
+  archived: readonly ArchivedPoint[],
   now: Date,
 ): Promise<RecoveryView> {
-  const window = windowOf(points, archiver);
+  const window = windowOf(points, archived);
   const newest = window?.source === 'archiver' ? window.to : (points.at(-1)?.time ?? null);
   const rpoSeconds = newest ? seconds(newest, now.toISOString()) : null;
   const restores = (
