@@ -310,4 +310,33 @@ describe('kill -9 of the daemon during a restore', () => {
     for (const secret of [WRONG_SECRET, s3().secretAccessKey])
       expect(everything).not.toContain(secret);
   }, 240_000);
+
+  it('a backup whose daemon is killed mid-session: the next daemon adopts that session, no second one', async () => {
+    const started = await api.call<{ operation: Operation }>(
+      'POST',
+      `/api/v1/databases/${database.id}/backups`,
+    );
+    expect(started.status, started.text).toBe(202);
+    const operationId = started.body.operation.id;
+    const labelled = () =>
+      cluster.state.list(CORE, 'BackupSession', {
+        namespace: database.namespace,
+        labels: { 'dbaas.kubedb.dev/operation-id': operationId },
+      });
+    const running = await until(
+      () =>
+        labelled().find((s) => (s.status as { phase?: string } | undefined)?.phase === 'Running'),
+      'the BackupSession to run',
+      60_000,
+      10,
+    );
+    api.process.signal('SIGKILL');
+    await api.process.exited;
+    api = await startDaemon(join(dir, 'engine'), seen);
+    daemons.push(api);
+    const op = await settled(operationId);
+    expect(op.status, JSON.stringify(op.error)).toBe('SUCCEEDED');
+    expect(op.attempts).toBeGreaterThanOrEqual(2);
+    expect(labelled().map((s) => s.metadata.name)).toEqual([running.metadata.name]);
+  }, 180_000);
 });
