@@ -94,6 +94,26 @@ export async function runBackup(execution: Execution): Promise<void> {
     signal,
   });
   const left = adoptableSession(labelled.items);
+  // KubeStash skips a session that starts while another of the configuration runs (a scheduled
+  // one, or the first run of a new configuration): wait for it rather than lose an attempt.
+  if (!left)
+    await until(
+      execution,
+      `the running BackupSession of ${names.backupConfiguration} to finish`,
+      WAIT.sessionMs,
+      async () => {
+        const all = await client.list(CORE_API, 'BackupSession', {
+          namespace: database.namespace,
+          signal,
+        });
+        const busy = all.items.some(
+          (s) =>
+            (s.spec as { invoker?: { name?: string } } | undefined)?.invoker?.name ===
+              names.backupConfiguration && !readSessionStatus(s).done,
+        );
+        return busy ? undefined : true;
+      },
+    );
   const session = left
     ? { object: left, existing: true }
     : await claimSessionName(
