@@ -4,12 +4,13 @@
  * database's backups land in (read from the objects the engine applied on the cluster).
  */
 import { spawnSync } from 'node:child_process';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { backupNames } from '../../engine/kubedb/kubestash';
 import type { KubeObject } from '../../sim/core/contract';
 import { Restic } from '../../sim/dataplane/backup/restic';
 import type { SimCluster } from '../../sim/index';
 import { startEngineProcess, type EngineProcess } from './engine-process';
-import { s3ForTests } from './s3';
+import { s3Client, s3ForTests } from './s3';
 
 export const ADMIN_PASSWORD = 'backup-failures-admin-password';
 
@@ -87,34 +88,62 @@ function secretValue(secret: KubeObject | undefined, key: string): string {
   return plain;
 }
 
+/** Where the repository of `database` lies in S3, as the cluster's objects place it. */
+export function repositoryLocation(
+  cluster: SimCluster,
+  database: { name: string; namespace: string },
+  storageName: string,
+): { bucket: string; key: string } {
+  const STORAGE = 'storage.kubestash.com/v1alpha1';
+  const ns = database.namespace;
+  const storage = cluster.state.get(STORAGE, 'BackupStorage', ns, `dbaas-${storageName}`);
+  const repo = cluster.state.get(STORAGE, 'Repository', ns, backupNames(database).repository);
+  if (!storage || !repo) throw new Error(`no BackupStorage or Repository of ${database.name}`);
+  const s3 = (storage.spec as { storage: { s3: { bucket: string; prefix?: string } } }).storage.s3;
+  const key = [s3.prefix ?? '', (repo.spec as { path: string }).path]
+    .flatMap((part) => part.split('/'))
+    .filter(Boolean)
+    .join('/');
+  return { bucket: s3.bucket, key };
+}
+
 /**
- * restic on the repository of `database` as the cluster's objects place it (the BackupStorage's
- * bucket and prefix, the Repository's path, its encryption secret), with the run's good S3 keys.
+ * The restic snapshot ids in the repository, read as S3 objects (`<repo>/snapshots/<id>`): restic
+ * itself takes a lock to list, which a bucket over its quota refuses.
+ */
+export async function snapshotObjects(location: {
+  bucket: string;
+  key: string;
+}): Promise<string[]> {
+  const page = await s3Client().send(
+    new ListObjectsV2Command({ Bucket: location.bucket, Prefix: `${location.key}/snapshots/` }),
+  );
+  return (page.Contents ?? []).map((object) => object.Key!.split('/').at(-1)!).sort();
+}
+
+/**
+ * restic on the repository of `database` (the BackupStorage's bucket and prefix, the Repository's
+ * path, its encryption secret), with the run's good S3 keys.
  */
 export function resticOfDatabase(
   cluster: SimCluster,
   database: { name: string; namespace: string },
   storageName: string,
 ): Restic {
-  const STORAGE = 'storage.kubestash.com/v1alpha1';
-  const ns = database.namespace;
-  const names = backupNames(database);
-  const storage = cluster.state.get(STORAGE, 'BackupStorage', ns, `dbaas-${storageName}`);
-  const repo = cluster.state.get(STORAGE, 'Repository', ns, names.repository);
-  if (!storage || !repo) throw new Error(`no BackupStorage or Repository of ${database.name}`);
-  const s3 = (storage.spec as { storage: { s3: { bucket: string; prefix?: string } } }).storage.s3;
-  const path = [s3.bucket, s3.prefix ?? '', (repo.spec as { path: string }).path]
-    .flatMap((part) => part.split('/'))
-    .filter(Boolean)
-    .join('/');
+  const { bucket, key } = repositoryLocation(cluster, database, storageName);
   const test = s3ForTests();
   return new Restic(
     {
-      repository: `s3:${test.endpoint}/${path}`,
+      repository: `s3:${test.endpoint}/${bucket}/${key}`,
       accessKeyId: test.accessKeyId,
       secretAccessKey: test.secretAccessKey,
       password: secretValue(
-        cluster.state.get('v1', 'Secret', ns, names.encryptionSecret),
+        cluster.state.get(
+          'v1',
+          'Secret',
+          database.namespace,
+          backupNames(database).encryptionSecret,
+        ),
         'RESTIC_PASSWORD',
       ),
     },

@@ -16,8 +16,10 @@ import { crdsDirForTests } from '../../sim/apiserver/testing';
 import { startSimCluster, type SimCluster } from '../../sim/index';
 import { sql } from '../helpers/backup-cluster';
 import {
+  repositoryLocation,
   resticOfDatabase,
   setBucketQuota,
+  snapshotObjects,
   startDaemon,
   until,
   type DaemonApi,
@@ -90,11 +92,12 @@ async function sessionsOf(operation: Operation): Promise<BackupListResponse['ite
   return list.body.items.filter((item) => names.has(item.id));
 }
 
+/** The restic snapshots in the bucket the storage points at now. */
+const snapshotIds = () => snapshotObjects(repositoryLocation(cluster, database, 'ceph'));
+
 /** A failed backup: three attempts, three failed sessions naming `reason`, no snapshot made. */
 async function expectFailedBackup(reason: RegExp): Promise<Operation> {
-  const before = await resticOfDatabase(cluster, database, 'ceph')
-    .snapshots()
-    .catch(() => []);
+  const before = await snapshotIds();
   const op = await backup();
   expect(op.status, JSON.stringify(op)).toBe('FAILED');
   expect(op.attempts).toBe(3);
@@ -109,10 +112,7 @@ async function expectFailedBackup(reason: RegExp): Promise<Operation> {
       sessions.some((i) => i.id === (s.spec as { backupSession?: string }).backupSession),
     );
   expect(snapshots.map((s) => (s.status as { phase?: string }).phase)).not.toContain('Succeeded');
-  const after = await resticOfDatabase(cluster, database, 'ceph')
-    .snapshots()
-    .catch(() => []);
-  expect(after.map((s) => s.id)).toEqual(before.map((s) => s.id));
+  expect(await snapshotIds()).toEqual(before);
   return op;
 }
 
@@ -220,10 +220,7 @@ describe('failed backups through the API', () => {
     await patchStorage({ bucket: full.name });
     const op = await expectFailedBackup(/quota/);
     expect(op.error?.message).toMatch(/QuotaExceeded/);
-    const inFull = await resticOfDatabase(cluster, database, 'ceph')
-      .snapshots()
-      .catch(() => []);
-    expect(inFull).toEqual([]);
+    expect(await snapshotIds()).toEqual([]);
     await patchStorage({ bucket: bucket.name });
   }, 150_000);
 });
