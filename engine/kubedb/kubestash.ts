@@ -32,6 +32,9 @@ export function backupNames(database: Pick<Database, 'name'>) {
   };
 }
 
+/** Finished BackupSessions KubeStash keeps per BackupConfiguration (its default is 1). */
+export const SESSION_HISTORY_LIMIT = 10;
+
 /** Names of a BackupStorage's objects in a namespace (one copy per project namespace that uses it). */
 export function backupStorageNames(storage: Pick<BackupStorage, 'name'>) {
   return { backupStorage: `dbaas-${storage.name}`, secret: `dbaas-${storage.name}-s3` };
@@ -197,6 +200,9 @@ export function buildBackupConfiguration(
       sessions: [
         {
           name: BACKUP_SESSION_NAME,
+          // KubeStash keeps one finished session by default: the three failed attempts of one
+          // backup, and the runs before it, would vanish from the backups list.
+          sessionHistoryLimit: SESSION_HISTORY_LIMIT,
           scheduler: { schedule: policy.schedule, jobTemplate: { backoffLimit: 1 } },
           repositories: [
             {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OPERATION_ID_LABEL, type KubeObject } from '../kubedb/types';
-import { claimSessionName } from './backup-executors';
+import { adoptableSession, claimSessionName } from './backup-executors';
 
 const build = (unix: number): KubeObject => ({
   apiVersion: 'core.kubestash.com/v1alpha1',
@@ -56,5 +56,37 @@ describe('claimSessionName', () => {
     await expect(claimSessionName(build, 100, 'op-1', cluster(...taken))).rejects.toMatchObject({
       code: 'CONFLICT',
     });
+  });
+});
+
+describe('adoptableSession', () => {
+  const at = (name: string, phase: string | undefined, created: string): KubeObject => ({
+    ...session(name, 'op-1'),
+    metadata: { ...session(name, 'op-1').metadata, creationTimestamp: created },
+    ...(phase ? { status: { phase } } : {}),
+  });
+
+  it('carries on with the session a crashed attempt left running, not a failed one', () => {
+    const sessions = [
+      at('bc-scheduled-100', 'Failed', '2026-01-01T00:00:00Z'),
+      at('bc-scheduled-110', 'Running', '2026-01-01T00:01:00Z'),
+    ];
+    expect(adoptableSession(sessions)?.metadata.name).toBe('bc-scheduled-110');
+    expect(
+      adoptableSession([at('bc-scheduled-100', undefined, '2026-01-01T00:00:00Z')]),
+    ).toBeDefined();
+  });
+
+  it('adopts a succeeded session, and none when every session failed or was skipped', () => {
+    expect(
+      adoptableSession([at('bc-scheduled-100', 'Succeeded', '2026-01-01T00:00:00Z')])?.metadata
+        .name,
+    ).toBe('bc-scheduled-100');
+    expect(
+      adoptableSession([
+        at('bc-scheduled-100', 'Failed', '2026-01-01T00:00:00Z'),
+        at('bc-scheduled-110', 'Skipped', '2026-01-01T00:01:00Z'),
+      ]),
+    ).toBeUndefined();
   });
 });

@@ -85,20 +85,49 @@ export async function runBackup(execution: Execution): Promise<void> {
     },
   );
   await report.progress(20, 'backup configuration ready');
-  // One session per attempt: a redelivery of the same attempt finds the session it created.
+  // One session per attempt: a redelivery of the same attempt finds the session it created; an
+  // attempt after a crash (counted as a new one) adopts the session the dead one left running.
   const current = await context.store.operations.get(operation.id);
-  const session = await claimSessionName(
-    (unixSeconds) =>
-      buildBackupSession(specOf(database), {
-        operationId: operation.id,
-        unixSeconds,
-        backupConfigurationUid: configuration.metadata.uid,
-      }),
-    // Each attempt has its own range of names, so that one never adopts another's session.
-    Date.parse(operation.createdAt) / 1000 + NAME_TRIES * Math.max(0, current.attempts - 1),
-    operation.id,
-    (name) => client.get(CORE_API, 'BackupSession', database.namespace, name, signal),
-  );
+  const labelled = await client.list(CORE_API, 'BackupSession', {
+    namespace: database.namespace,
+    labelSelector: `${OPERATION_ID_LABEL}=${operation.id}`,
+    signal,
+  });
+  const left = adoptableSession(labelled.items);
+  // KubeStash skips a session that starts while another of the configuration runs (a scheduled
+  // one, or the first run of a new configuration): wait for it rather than lose an attempt.
+  if (!left)
+    await until(
+      execution,
+      `the running BackupSession of ${names.backupConfiguration} to finish`,
+      WAIT.sessionMs,
+      async () => {
+        const all = await client.list(CORE_API, 'BackupSession', {
+          namespace: database.namespace,
+          signal,
+        });
+        const busy = all.items.some(
+          (s) =>
+            (s.spec as { invoker?: { name?: string } } | undefined)?.invoker?.name ===
+              names.backupConfiguration && !readSessionStatus(s).done,
+        );
+        return busy ? undefined : true;
+      },
+    );
+  const session = left
+    ? { object: left, existing: true }
+    : await claimSessionName(
+        (unixSeconds) =>
+          buildBackupSession(specOf(database), {
+            operationId: operation.id,
+            unixSeconds,
+            backupConfigurationUid: configuration.metadata.uid,
+          }),
+        // Each attempt has its own range of names, so that one never adopts another's session.
+        Date.parse(operation.createdAt) / 1000 + NAME_TRIES * Math.max(0, current.attempts - 1),
+        operation.id,
+        (name) => client.get(CORE_API, 'BackupSession', database.namespace, name, signal),
+      );
   await report.step('back up', session.object.metadata.name);
   if (!session.existing)
     await client.apply(session.object, { fieldManager: FIELD_MANAGER, force: true, signal });
@@ -129,6 +158,22 @@ export async function runBackup(execution: Execution): Promise<void> {
     );
   }
   await report.progress(100, done.status.snapshot ? `snapshot ${done.status.snapshot}` : null);
+}
+
+/**
+ * The session of this operation that a new attempt carries on with: one still pending or running
+ * (a crashed attempt's; a second would be skipped by KubeStash while it runs) or one that
+ * succeeded (the backup is done). Failed ones are not: the attempt makes a new session.
+ */
+export function adoptableSession(sessions: readonly KubeObject[]): KubeObject | undefined {
+  return [...sessions]
+    .filter((s) => {
+      const status = readSessionStatus(s);
+      return !status.done || status.succeeded;
+    })
+    .sort((a, b) =>
+      (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''),
+    )[0];
 }
 
 /** Seconds tried after the first when a name is taken by a session of someone else. */

@@ -65,6 +65,26 @@ describe('OperationRunner', () => {
     expect(h.fences).toBeGreaterThan(0);
   });
 
+  it('marks the step an interrupted attempt left running as failed, not succeeded', async () => {
+    const [sim] = (await startClusters(1, 400)) as [SimCluster];
+    cleanups.push(() => sim.stop());
+    const { h, operation, runner, job } = await arrange(new ClusterClient(sim.kubeconfig, 'sim-1'));
+    // What a daemon killed mid-attempt leaves behind: attempt 1 RUNNING with a running step.
+    const at = new Date(h.clock.now()).toISOString();
+    await h.store.operations.update({
+      ...(await h.store.operations.get(operation.id)),
+      status: 'RUNNING',
+      attempts: 1,
+      steps: [{ name: 'apply', status: 'running', startedAt: at, finishedAt: null, message: null }],
+    });
+    expect(await runner.handle(job(2), new AbortController().signal)).toEqual({ outcome: 'done' });
+    const settled = await h.store.operations.get(operation.id);
+    expect(settled).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+    expect(settled.steps[0]).toMatchObject({ name: 'apply', status: 'failed' });
+    expect(settled.steps[0]?.message).toBe('interrupted: attempt 1 did not finish');
+    expect(settled.steps.slice(1).every((step) => step.status === 'succeeded')).toBe(true);
+  });
+
   it('retries an attempt that met a 409 Conflict from the cluster', async () => {
     const cluster = await scripted(409, 'Conflict', 'the object has been modified');
     const { h, database, operation, runner, job } = await arrange(cluster.client);

@@ -121,6 +121,18 @@ export class OperationRunner {
         attempts: Math.max(op.attempts, attempt),
         startedAt: op.startedAt ?? now,
         error: null,
+        // A step still running belongs to an attempt that never finished (its engine died or
+        // lost the job): it did not succeed, whatever the next attempt finds.
+        steps: op.steps.map((step) =>
+          step.status === 'running'
+            ? {
+                ...step,
+                status: 'failed',
+                finishedAt: now,
+                message: `interrupted: attempt ${op.attempts} did not finish${step.message ? ` (${step.message})` : ''}`,
+              }
+            : step,
+        ),
         updatedAt: now,
       }),
     );

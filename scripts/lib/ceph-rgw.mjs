@@ -337,9 +337,13 @@ export function runNeedsS3(filters, env) {
   return filters.length === 0 || filters.some((f) => S3_TEST_FILES.test(f));
 }
 
-/** The TEST_S3_* variables the tests read (test/helpers/s3.ts). */
+/**
+ * The TEST_S3_* variables the tests read (test/helpers/s3.ts). TEST_S3_CEPH_CONF is the cluster's
+ * ceph.conf (it names the admin keyring), for tests that drive `radosgw-admin` (bucket quotas).
+ */
 export function testS3Env(s3) {
   return {
+    TEST_S3_CEPH_CONF: join(s3.dataDir, 'ceph.conf'),
     TEST_S3_ENDPOINT: s3.endpoint,
     TEST_S3_ACCESS_KEY_ID: s3.accessKeyId,
     TEST_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,

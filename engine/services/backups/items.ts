@@ -23,7 +23,7 @@ type Status = {
   duration?: string;
   snapshotTime?: string;
   size?: string;
-  conditions?: { status?: string; reason?: string; message?: string }[];
+  conditions?: { type?: string; status?: string; reason?: string; message?: string }[];
   components?: Record<string, { error?: string }>;
 };
 
@@ -61,15 +61,26 @@ export function goDurationSeconds(text: string | undefined): number | null {
   return matched ? total : null;
 }
 
-/** KubeStash's reason for a failed session or snapshot: the failing condition's message. */
+/** Conditions whose `False` is the good outcome ("Skip check passed": the backup was not skipped). */
+const FALSE_IS_FINE = new Set(['BackupSkipped']);
+
+/**
+ * KubeStash's reason for a failed session or snapshot: the failing condition's reason and message
+ * (`WrongCredentials: the S3 server rejected …`), so both the code and the words reach the user.
+ */
 export function failureOf(
   session: KubeObject | undefined,
   snapshot?: KubeObject,
 ): string | undefined {
   for (const object of [session, snapshot]) {
     const status = statusOf(object);
-    const failed = status.conditions?.find((c) => c.status === 'False' && c.message);
-    if (failed?.message) return failed.message;
+    const failed = status.conditions?.find(
+      (c) => c.status === 'False' && c.message && !FALSE_IS_FINE.has(c.type ?? ''),
+    );
+    if (failed?.message)
+      return failed.reason && !failed.message.includes(failed.reason)
+        ? `${failed.reason}: ${failed.message}`
+        : failed.message;
     const component = Object.values(status.components ?? {}).find((c) => c.error);
     if (component?.error) return component.error;
   }

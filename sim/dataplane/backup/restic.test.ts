@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Restic, ResticError, bucketOf } from './restic';
+import { Restic, ResticError, bucketOf, classify } from './restic';
 
 const dir = mkdtempSync(join(tmpdir(), 'restic-unit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -85,6 +85,15 @@ describe('restic runner (local backend)', () => {
     expect((error as ResticError).reason).toBe('WrongPassword');
     expect((error as Error).message).not.toContain('the-wrong-secret-xyz');
   }, 60_000);
+
+  it('names a full bucket QuotaExceeded, not wrong credentials (both are 403s)', () => {
+    expect(
+      classify(
+        'Fatal: unable to save snapshot: client.PutObject: Error response code QuotaExceeded.',
+      ),
+    ).toBe('QuotaExceeded');
+    expect(classify('client.PutObject: Access Denied.')).toBe('WrongCredentials');
+  });
 
   it('removes a stale lock left by a killed restic', async () => {
     const r = repo('d');

@@ -14,6 +14,7 @@ export type ResticFailure =
   | 'WrongCredentials'
   | 'BucketNotFound'
   | 'StorageUnreachable'
+  | 'QuotaExceeded'
   | 'WrongPassword'
   | 'RepositoryLocked'
   | 'Timeout'
@@ -75,6 +76,8 @@ const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 /** Maps restic's stderr to the cause a user can act on. */
 export function classify(stderr: string, timedOut = false): ResticFailure {
   const s = stderr.toLowerCase();
+  // Before the credential check: S3 answers a full bucket with a 403 too.
+  if (/quotaexceeded/.test(s)) return 'QuotaExceeded';
   if (
     /invalidaccesskeyid|signaturedoesnotmatch|signature we calculated does not match|access key id you provided does not exist|access denied|accessdenied|forbidden/.test(
       s,
@@ -95,6 +98,7 @@ const EXPLAIN: Record<ResticFailure, string> = {
   WrongCredentials: 'the S3 server rejected the access key or secret key of the storage secret',
   BucketNotFound: 'the S3 bucket of the BackupStorage does not exist',
   StorageUnreachable: 'the S3 endpoint of the BackupStorage is unreachable',
+  QuotaExceeded: 'the S3 bucket of the BackupStorage is over its quota',
   WrongPassword: 'the repository password (encryption secret) does not open the repository',
   RepositoryLocked: 'the repository is locked by another restic process',
   Timeout: 'restic did not finish in time',
@@ -114,6 +118,26 @@ function isConnectionRetry(chunk: string): boolean {
     /retrying after/i.test(chunk) &&
     /connection refused|dial tcp|connection reset|eof|no such host/i.test(chunk)
   );
+}
+
+/** Whether restic retries a write that S3 refused for the bucket's quota (it will not pass). */
+function isQuotaRetry(chunk: string): boolean {
+  return /retrying after/i.test(chunk) && /quotaexceeded/i.test(chunk);
+}
+
+/**
+ * Why restic is given up on early, from its stderr: a quota refusal at once (retrying cannot free
+ * space), a dead endpoint after `maxRetries` connection retries (restic's own back-off is minutes).
+ */
+function watchRetries(
+  maxRetries = 3,
+): (chunk: string) => 'StorageUnreachable' | 'QuotaExceeded' | undefined {
+  let retries = 0;
+  return (chunk) => {
+    if (isQuotaRetry(chunk)) return 'QuotaExceeded';
+    if (isConnectionRetry(chunk) && ++retries > maxRetries) return 'StorageUnreachable';
+    return undefined;
+  };
 }
 
 export class Restic {
@@ -187,8 +211,8 @@ export class Restic {
     const abort = new AbortController();
     const onAbort = (): void => abort.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    let retries = 0;
-    let unreachable = false;
+    const giveUp = watchRetries(this.options.maxRetries);
+    let givenUp: 'StorageUnreachable' | 'QuotaExceeded' | undefined;
     try {
       return await runChild('restic', [...this.globalArgs(), ...args], {
         env,
@@ -198,15 +222,12 @@ export class Restic {
         signal: abort.signal,
         ...(input !== undefined ? { input } : {}),
         onStderr: (chunk) => {
-          if (isConnectionRetry(chunk) && ++retries > (this.options.maxRetries ?? 3)) {
-            unreachable = true;
-            abort.abort();
-          }
+          givenUp ??= giveUp(chunk);
+          if (givenUp) abort.abort();
         },
       });
     } catch (error) {
-      if (unreachable)
-        throw new ResticError('StorageUnreachable', `${what}: ${EXPLAIN.StorageUnreachable}`);
+      if (givenUp) throw new ResticError(givenUp, `${what}: ${EXPLAIN[givenUp]}`);
       throw this.fail(error, what);
     } finally {
       signal?.removeEventListener('abort', onAbort);
@@ -282,8 +303,8 @@ export class Restic {
     signal?: AbortSignal,
   ): Promise<BackupResult> {
     const started = Date.now();
-    let retries = 0;
-    let unreachable = false;
+    const giveUp = watchRetries(this.options.maxRetries);
+    let givenUp: 'StorageUnreachable' | 'QuotaExceeded' | undefined;
     const run = startChild(
       'restic',
       [
@@ -303,10 +324,8 @@ export class Restic {
         ...this.unlockIfOrphaned(['backup']),
         ...(signal ? { signal } : {}),
         onStderr: (chunk) => {
-          if (isConnectionRetry(chunk) && ++retries > (this.options.maxRetries ?? 3)) {
-            unreachable = true;
-            run.kill();
-          }
+          givenUp ??= giveUp(chunk);
+          if (givenUp) run.kill();
         },
       },
     );
@@ -337,8 +356,7 @@ export class Restic {
     if (outcome.ok && sourceEnded) stdin?.end();
     else run.kill();
     const { code, signal: killed } = await run.exited;
-    if (unreachable)
-      throw new ResticError('StorageUnreachable', `backup: ${EXPLAIN.StorageUnreachable}`);
+    if (givenUp) throw new ResticError(givenUp, `backup: ${EXPLAIN[givenUp]}`);
     if (!outcome.ok && code !== 0) {
       // The dump failed (or restic died first): report whichever is the cause.
       if (outcome.message !== 'restic ended before the dump')
