@@ -50,8 +50,8 @@ function resticPids(): number[] {
   return out;
 }
 
-/** Orphan reapers that are not this test process's own (the killed simulator's, reparented). */
-function orphanReapers(): number[] {
+/** The orphan reapers whose parent is `parent` (a simulator's own reaper, while it lives). */
+function reapersOf(parent: number): number[] {
   const out: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -61,13 +61,22 @@ function orphanReapers(): number[] {
       const ppid = Number(
         readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ')[1],
       );
-      if (ppid !== process.pid) out.push(Number(entry));
+      if (ppid === parent) out.push(Number(entry));
     } catch {
       // gone
     }
   }
   return out;
 }
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 beforeAll(async () => {
   s3 = s3ForTests();
@@ -117,6 +126,9 @@ describe('kill -9 of the simulator during a backup', () => {
       60_000,
       100,
     );
+    // The simulator's orphan reaper (other test files' reapers belong to their own workers).
+    const reapers = reapersOf(child.pid!);
+    expect(reapers).toHaveLength(1);
     child.kill('SIGKILL');
     await new Promise((resolve) => child?.on('close', resolve));
     await waitFor(() => resticPids().length === 0, 'restic gone with the simulator', 30_000, 50);
@@ -129,7 +141,7 @@ describe('kill -9 of the simulator during a backup', () => {
       60_000,
       200,
     );
-    await waitFor(() => orphanReapers().length === 0, 'the orphan reaper to exit', 60_000, 100);
+    await waitFor(() => !reapers.some(alive), 'the orphan reaper to exit', 60_000, 100);
     // Killed mid-backup: no snapshot. On a slow machine the small dump may have finished just
     // before the kill: then its one snapshot is whole.
     const leftover = await restic.snapshots();
