@@ -22,7 +22,10 @@ export function snapshotNames(
   return out;
 }
 
-/** Writes the metadata of the run's finished (real or simulated) Snapshots. */
+/**
+ * Writes the metadata of the run's real Snapshots. A simulated database's Snapshot holds no data and
+ * writes nothing to the bucket, so it is never synced to another cluster.
+ */
 export async function uploadMetadata(
   state: ClusterState,
   namespace: string,
@@ -32,8 +35,7 @@ export async function uploadMetadata(
   report: (error: unknown) => void,
 ): Promise<void> {
   for (const s of snapshots) {
-    const kind = outcomes.get(s.name)?.kind;
-    if (kind !== 'real' && kind !== 'simulated') continue;
+    if (outcomes.get(s.name)?.kind !== 'real') continue;
     await writeMetadata(state, namespace, s.repository, s.name, signal).catch(report);
   }
 }

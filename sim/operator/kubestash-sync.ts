@@ -60,6 +60,8 @@ export function locationOf(state: ClusterState, storage: KubeObject): Location {
     forcePathStyle: true,
     credentials: { accessKeyId, secretAccessKey },
     maxAttempts: 2,
+    // Bounded: a dead endpoint fails the metadata upload or the sync, never hangs a session.
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 20_000 },
   });
   return { client, bucket, prefix: text(s3.prefix) };
 }
