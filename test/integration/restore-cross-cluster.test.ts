@@ -196,4 +196,17 @@ describe('restore into a new database on another cluster (real PostgreSQL, Ceph 
     expect(a.state.list(CORE, 'RestoreSession')).toHaveLength(0);
     expect(await sql(a, source.namespace, 'Postgres', source.name, CHECKSUM)).toBe(before);
   }, 240_000);
+
+  it('refuses with 422 naming target.providerId when the source has no backup policy to place', async () => {
+    const removed = await t.request('DELETE', `/api/v1/databases/${source.id}/backup-policy`);
+    expect(removed.status, removed.text).toBeLessThan(300);
+    const refused = await t.request('POST', `/api/v1/databases/${source.id}/restore`, {
+      backupId: snapshot,
+      target: { newName: 'orders-b2', providerId: providerB },
+    });
+    expect(refused.status, refused.text).toBe(422);
+    expect(refused.text).toContain('target.providerId');
+    expect(refused.text).toContain('no backup policy');
+    expect(b.state.get('kubedb.com/v1', 'Postgres', source.namespace, 'orders-b2')).toBeUndefined();
+  });
 });
