@@ -285,6 +285,8 @@ export async function createEngine(
         fence: () => leadership.fence(),
         audit: (entry) => identity.audit.record(entry),
         applyBackupPolicy: (databaseId) => services.backups.policies.apply(databaseId),
+        placeRestoreRepository: (sourceId, providerId) =>
+          services.backups.policies.placeRepository(sourceId, providerId),
         cachedOpsRequest: (providerId, kind, namespace, name) =>
           loopsRef.current?.syncOf(providerId)?.cachedOpsRequest(kind, namespace, name),
       },

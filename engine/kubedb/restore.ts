@@ -35,6 +35,11 @@ export interface RestoreParams {
   targetTime?: string;
   /** PITR with an archiver: the repository of the full backup (`<db>-full`), not the logical one. */
   repository?: string;
+  /**
+   * Into a new database on another cluster: the source's cluster. The repository is placed on the
+   * target cluster and the restore waits for KubeStash to sync the snapshot there.
+   */
+  sourceProviderId?: string;
 }
 
 /** One restorable point of a repository. */

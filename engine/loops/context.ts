@@ -31,6 +31,11 @@ export interface LoopContext {
   ): KubeObject | undefined;
   /** Applies a database's backup policy (KubeStash objects + Secrets from the vault); backups need it. */
   applyBackupPolicy?(databaseId: string): Promise<void>;
+  /**
+   * Places a source database's repository (backup storage + restic encryption Secret) on another
+   * cluster, for a restore there.
+   */
+  placeRestoreRepository?(sourceId: string, providerId: string): Promise<void>;
   /** The audit trail, for what a loop decides on its own (a drift adopted into the desired state). */
   audit?(entry: AuditEntry): Promise<unknown>;
 }

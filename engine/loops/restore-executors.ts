@@ -7,11 +7,12 @@
  */
 import { delay } from '../base/clock';
 import { EngineError } from '../base/errors';
-import { ENGINE_KINDS } from '../domain';
+import { ENGINE_KINDS, type Database } from '../domain';
 import { FIELD_MANAGER } from '../kube';
 import { buildDatabaseManifest, buildDesiredManifests } from '../kubedb/manifests';
 import {
   KUBESTASH_CORE_API,
+  KUBESTASH_STORAGE_API,
   buildOperationRestoreSession,
   readRestoreSession,
   restoreSessionSelector,
@@ -21,15 +22,16 @@ import { KUBEDB_API_VERSION, type KubeObject } from '../kubedb/types';
 import { specOf } from '../services/databases';
 import type { Execution } from './executors';
 
-const WAIT = { minMs: 100, maxMs: 2_000, deadlineMs: 60 * 60_000 };
+const WAIT = { minMs: 100, maxMs: 2_000, deadlineMs: 60 * 60_000, syncDeadlineMs: 10 * 60_000 };
 
 async function waitUntil<T>(
   execution: Execution,
   what: string,
   probe: () => Promise<T | undefined>,
+  deadlineMs = WAIT.deadlineMs,
 ): Promise<T> {
   const { clock, store } = execution.context;
-  const deadline = clock.now() + WAIT.deadlineMs;
+  const deadline = clock.now() + deadlineMs;
   let pause = WAIT.minMs;
   for (;;) {
     if ((await store.operations.find(execution.operation.id))?.status === 'CANCELLED')
@@ -116,12 +118,80 @@ async function claimRestoreSession(execution: Execution, wanted: KubeObject): Pr
   return wanted;
 }
 
+/**
+ * A restore on another cluster: the source's repository is placed there (its backup storage and
+ * encryption Secret), then KubeStash syncs the Repository and its Snapshots from the bucket; the
+ * restore waits, bounded, until the chosen snapshot is there and succeeded. Nothing on the source's
+ * cluster is written.
+ */
+async function syncRepository(
+  execution: Execution,
+  params: RestoreParams,
+  source: Database,
+): Promise<void> {
+  const { context, client, database, report } = execution;
+  if (!context.placeRestoreRepository)
+    throw new EngineError('INTERNAL', 'this engine cannot place a repository on another cluster', {
+      terminal: true,
+    });
+  await report.step('place repository', `backup storage of ${source.name} on the target cluster`);
+  await context.placeRestoreRepository(source.id, database.providerId);
+  await report.step('wait for snapshot sync', `snapshot ${params.snapshot} on the target cluster`);
+  let seen = 'not synced yet';
+  await waitUntil(
+    execution,
+    `KubeStash to sync snapshot ${params.snapshot} of ${source.name} to the target cluster`,
+    async () => {
+      const snap = await client.get(
+        KUBESTASH_STORAGE_API,
+        'Snapshot',
+        source.namespace,
+        params.snapshot,
+        execution.signal,
+      );
+      if (snap) seen = String((snap.status as { phase?: string } | undefined)?.phase ?? 'no phase');
+      return seen === 'Succeeded' ? true : undefined;
+    },
+    WAIT.syncDeadlineMs,
+  ).catch(async (error: unknown) => {
+    if (!(error instanceof EngineError) || error.code !== 'UNAVAILABLE') throw error;
+    throw new EngineError(
+      'UNAVAILABLE',
+      `${error.message} (snapshot: ${seen}${await syncErrorOf(execution, source)})`,
+      { terminal: true, cause: error },
+    );
+  });
+  await report.progress(10, `snapshot ${params.snapshot} synced`);
+}
+
+/** What the target cluster's BackupStorages say about syncing the source's namespace. */
+async function syncErrorOf(execution: Execution, source: Database): Promise<string> {
+  const page = await execution.client
+    .list(KUBESTASH_STORAGE_API, 'BackupStorage', { namespace: source.namespace })
+    .catch(() => ({ items: [] as KubeObject[] }));
+  const errors = page.items.flatMap((storage) =>
+    (
+      (storage.status as { repositories?: { namespace?: string; error?: string }[] } | undefined)
+        ?.repositories ?? []
+    )
+      .filter((r) => r.namespace === source.namespace && r.error)
+      .map((r) => r.error),
+  );
+  return errors.length ? `; repository sync: ${errors.join('; ')}` : '';
+}
+
 /** Executes a `restore` operation (see the module comment). */
 export async function executeRestore(execution: Execution): Promise<void> {
   const { client, database, report, operation, context } = execution;
   const params = paramsOf(execution);
   const source = await context.store.databases.get(params.sourceId);
 
+  if (
+    params.mode === 'new' &&
+    params.sourceProviderId &&
+    params.sourceProviderId !== database.providerId
+  )
+    await syncRepository(execution, params, source);
   if (params.mode === 'new') {
     await report.step('create target', `${database.name} waits for its initial restore`);
     for (const manifest of buildDesiredManifests({

@@ -13,6 +13,7 @@ import { DB_API, isEngineKind } from './engines';
 import { CORE_API, STORAGE_API, parseSize, ref, sessionsOf } from './kubestash-common';
 import type { RealBackupOptions } from './kubestash-real';
 import { BackupSessionRunner } from './kubestash-session';
+import { RepositorySyncer } from './kubestash-syncer';
 import type { FailureReporter } from './failure-status';
 import type { Runtime } from './runtime';
 import {
@@ -32,6 +33,7 @@ export class BackupController {
   private simNow: number;
   private readonly runner: BackupSessionRunner;
   private readonly initialRunDone = new Set<string>();
+  private readonly sync: RepositorySyncer | undefined;
 
   constructor(
     private readonly state: ClusterState,
@@ -40,6 +42,9 @@ export class BackupController {
     private readonly report: FailureReporter,
     real?: RealBackupOptions,
   ) {
+    this.sync = real
+      ? new RepositorySyncer(state, runtime, (storage) => this.reconcileStorage(storage))
+      : undefined;
     this.simNow = Math.floor(Date.now() / 60_000) * 60_000;
     this.runner = new BackupSessionRunner(
       state,
@@ -54,6 +59,7 @@ export class BackupController {
   /** Starts the simulated cron clock. */
   start(): void {
     this.runtime.every(60_000, () => this.tick(), 20);
+    this.sync?.start();
   }
 
   /** Simulated time now (for names and schedules). */
@@ -101,7 +107,7 @@ export class BackupController {
     const secretFound =
       typeof secretName !== 'string' ||
       !!this.state.get('v1', 'Secret', storage.metadata.namespace, secretName);
-    const repos = this.state
+    const repos: Record<string, unknown>[] = this.state
       .list(STORAGE_API, 'Repository')
       .filter((r) => getPath(r, ['spec', 'storageRef', 'name']) === storage.metadata.name)
       .map((r) => ({
@@ -111,7 +117,10 @@ export class BackupController {
         size: text(getPath(r, ['status', 'size']), '0 B'),
         synced: true,
       }));
-    const total = repos.reduce((n, r) => n + parseSize(r.size), 0);
+    for (const failed of this.sync?.failures(storage) ?? [])
+      if (!repos.some((r) => r.name === failed.name && r.namespace === failed.namespace))
+        repos.push({ ...failed });
+    const total = repos.reduce((n, r) => n + parseSize(text(r.size, '0 B')), 0);
     let conditions = getConditions(storage);
     conditions = setCondition(
       conditions,
@@ -138,6 +147,7 @@ export class BackupController {
     };
     if (!sameJson(status, storage.status))
       this.state.updateStatus({ ...storage, status }, { skipAdmission: true });
+    if (secretFound) this.sync?.request(storage);
   }
 
   reconcileConfiguration(bc: KubeObject): void {

@@ -39,7 +39,7 @@ export interface RealBackupOptions {
   maxRetries?: number;
 }
 
-function secretValue(secret: KubeObject | undefined, key: string): string | undefined {
+export function secretValue(secret: KubeObject | undefined, key: string): string | undefined {
   const data = asRecord((secret as Record<string, unknown> | undefined)?.data);
   const raw = data[key];
   if (typeof raw === 'string') return unb64(raw);

@@ -18,6 +18,7 @@ import {
 } from './kubestash-real';
 import { applyRetention, updateRepository } from './kubestash-repository';
 import { snapshotStatus, type SnapshotOutcome } from './kubestash-snapshot';
+import { forgetMetadata, snapshotNames, uploadMetadata } from './kubestash-metadata';
 import { StoppedError, type Runtime } from './runtime';
 import {
   asNumber,
@@ -177,6 +178,10 @@ export class BackupSessionRunner {
       this.finishSnapshot(namespace, s.name, outcome, time, sessionName);
       updateRepository(this.state, namespace, s.repository);
     }
+    if (this.real)
+      await uploadMetadata(this.state, namespace, snapshots, outcomes, this.runtime.signal, (e) =>
+        this.runtime.stopped ? undefined : this.report(bc, e),
+      );
     const firstFailure = [...outcomes.values()].find((o) => o.kind === 'failed');
     if (firstFailure?.kind === 'failed') failed = firstFailure.message;
     const duration = formatGoDuration((Date.now() - started) * this.runtime.speed);
@@ -192,6 +197,7 @@ export class BackupSessionRunner {
         },
       );
     } else {
+      const before = snapshotNames(this.state, namespace, snapshots);
       if (realInstance(this.real?.dataPlane, db))
         await pruneRealSnapshots(
           this.state,
@@ -207,6 +213,10 @@ export class BackupSessionRunner {
         namespace,
         snapshots.map((s) => s.repository),
       );
+      if (this.real)
+        await forgetMetadata(this.state, namespace, before, (e) =>
+          this.runtime.stopped ? undefined : this.report(bc, e),
+        );
       this.writeSession(
         bs,
         { phase: 'Succeeded', duration, snapshots, retentionPolicy: retention },

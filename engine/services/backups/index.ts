@@ -90,6 +90,11 @@ export interface BackupPolicyService {
   apply(databaseId: string): Promise<void>;
   /** The next run of a five-field cron schedule after `from` (UTC); null when paused. */
   nextRunAt(schedule: string, from: Date, paused?: boolean): Date | null;
+  /**
+   * Makes `sourceId`'s repository reachable on `providerId` for a restore there: its backup
+   * storage and restic encryption Secret applied in the source's namespace (placement.ts).
+   */
+  placeRepository(sourceId: string, providerId: string): Promise<void>;
 }
 
 export interface BackupService {

@@ -1,3 +1,4 @@
+import { placeRepository } from './placement';
 import { randomBytes } from 'node:crypto';
 import { EngineError, NotFoundError } from '../../base/errors';
 import type { BackupPolicyResponse } from '../../domain/backup-views';
@@ -188,6 +189,10 @@ export class BackupPolicies implements BackupPolicyService {
     const [retention, configuration] = policyManifests(database, policy, storageName);
     for (const manifest of [retention!, configuration!]) await client.apply(manifest, apply);
     await applyPitr(client, spec, policy, storageName);
+  }
+
+  placeRepository(sourceId: string, providerId: string): Promise<void> {
+    return placeRepository(this.context, this.providers, this.storages, sourceId, providerId);
   }
 
   nextRunAt(schedule: string, from: Date, paused = false): Date | null {

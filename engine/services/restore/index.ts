@@ -42,6 +42,7 @@ import {
   type RecoveryView,
 } from './recovery';
 import { isInPlace, RestoreBodySchema, type RestoreBody } from './request';
+import { placementPreview, storageIdOf } from '../backups/placement';
 
 export { RestoreBodySchema } from './request';
 export { OBJECTIVES, type RecoveryView } from './recovery';
@@ -55,6 +56,15 @@ interface Chosen {
   point: RestorePoint;
   targetTime?: string;
   repository?: string;
+}
+
+/**
+ * A dry run's answer: the objects applied on the target cluster; for a restore on another cluster
+ * also per cluster (none on the source's: it is only read).
+ */
+export interface RestorePreview {
+  manifests: KubeObject[];
+  clusters?: { providerId: string; role: 'source' | 'target'; manifests: KubeObject[] }[];
 }
 
 /** The answer of a restore: its operation, and the new database when restoring into one. */
@@ -120,7 +130,7 @@ export class RestoreService {
     id: string,
     input: unknown,
     options: RestoreOptions = {},
-  ): Promise<RestoreStarted | { manifests: KubeObject[] }> {
+  ): Promise<RestoreStarted | RestorePreview> {
     const source = await this.context.store.databases.get(id);
     if (source.status === 'DELETED')
       throw new EngineError('NOT_FOUND', `database ${id} was not found`);
@@ -165,7 +175,7 @@ export class RestoreService {
     target: { newName: string; project?: string | undefined; providerId?: string | undefined },
     chosen: Chosen,
     options: RestoreOptions,
-  ): Promise<RestoreStarted | { manifests: KubeObject[] }> {
+  ): Promise<RestoreStarted | RestorePreview> {
     const { store } = this.context;
     const { point, targetTime, repository } = chosen;
     const params: RestoreParams = {
@@ -189,16 +199,16 @@ export class RestoreService {
     const provider = await store.providers.find(providerId);
     if (!provider)
       throw unprocessable('target.providerId', 'exists', `provider ${providerId} was not found`);
-    if (providerId !== source.providerId) {
-      throw new EngineError(
-        'UNSUPPORTED',
-        `restoring into another cluster (${provider.name}) needs the repository's snapshots synced there, which this version cannot do yet; restore on ${source.providerId}`,
-        {
-          details: [
-            { path: 'target.providerId', rule: 'same-cluster', message: 'not supported yet' },
-          ],
-        },
-      );
+    const crossCluster = providerId !== source.providerId;
+    if (crossCluster) {
+      storageIdOf(source);
+      if (repository)
+        throw unprocessable(
+          'target.providerId',
+          'pitr-same-cluster',
+          `a point-in-time restore replays the archiver's WAL, which is not synced to another cluster (${provider.name}); restore on the source's cluster or restore a snapshot`,
+        );
+      params.sourceProviderId = source.providerId;
     }
     const spec: DatabaseSpec = {
       ...specOf(source),
@@ -210,11 +220,25 @@ export class RestoreService {
       ...options.targetOverrides,
     };
     if (options.dryRun) {
+      const onTarget = [
+        ...(crossCluster
+          ? (await this.placementPreview(source)).filter(
+              (m) => m.kind !== 'Namespace' || m.metadata.name !== spec.namespace,
+            )
+          : []),
+        ...buildDesiredManifests({ ...spec, waitForInitialRestore: true }),
+        this.preview(source, spec, params),
+      ];
       return {
-        manifests: [
-          ...buildDesiredManifests({ ...spec, waitForInitialRestore: true }),
-          this.preview(source, spec, params),
-        ],
+        manifests: onTarget,
+        ...(crossCluster
+          ? {
+              clusters: [
+                { providerId: source.providerId, role: 'source' as const, manifests: [] },
+                { providerId, role: 'target' as const, manifests: onTarget },
+              ],
+            }
+          : {}),
       };
     }
     await this.tenancy?.ensureProject(domain, project, options.grant);
@@ -243,6 +267,12 @@ export class RestoreService {
       options.actor,
     );
     return { operation, database };
+  }
+
+  /** What a restore on another cluster applies there first (secrets' values redacted). */
+  private async placementPreview(source: Database): Promise<KubeObject[]> {
+    const storage = await this.context.store.backupStorages.get(storageIdOf(source));
+    return placementPreview(storage, source);
   }
 
   private preview(
