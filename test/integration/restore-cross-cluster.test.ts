@@ -12,7 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackupStorageResponse } from '../../engine/api/contracts';
-import type { RestoreStartedResponse } from '../../engine/api/contracts-backup';
+import type {
+  BackupEstateResponse,
+  RestoreStartedResponse,
+} from '../../engine/api/contracts-backup';
 import type { Database, Operation } from '../../engine/domain';
 import type { KubeObject } from '../../sim/core/contract';
 import { crdsDirForTests } from '../../sim/apiserver/testing';
@@ -195,6 +198,23 @@ describe('restore into a new database on another cluster (real PostgreSQL, Ceph 
     expect(b.state.list(CORE, 'RestoreSession')).toHaveLength(1);
     expect(a.state.list(CORE, 'RestoreSession')).toHaveLength(0);
     expect(await sql(a, source.namespace, 'Postgres', source.name, CHECKSUM)).toBe(before);
+
+    // The estate ties the synced copies on B to the source database on A: they are no orphans
+    // (cleaning them up would delete the source's backups).
+    const estate = await t.request<BackupEstateResponse>('GET', '/api/v1/backup-estate');
+    expect(estate.status).toBe(200);
+    const onB = estate.body.items.filter(
+      (i) =>
+        i.providerId === providerB &&
+        ((i.kind === 'Snapshot' && i.name === snapshot) ||
+          (i.kind === 'Repository' && i.name === repoName)),
+    );
+    expect(onB.map((i) => [i.kind, i.databaseId, i.orphan])).toEqual(
+      expect.arrayContaining([
+        ['Repository', source.id, undefined],
+        ['Snapshot', source.id, undefined],
+      ]),
+    );
   }, 240_000);
 
   it('refuses with 422 naming target.providerId when the source has no backup policy to place', async () => {

@@ -90,7 +90,7 @@ export class EstateService {
         continue;
       }
       const here = databases.filter((d) => d.providerId === provider.id);
-      items.push(...this.classify(provider.id, objects, here));
+      items.push(...this.classify(provider.id, objects, here, databases));
       unprotected.push(
         ...unprotectedDatabases(
           objects.get('BackupConfiguration') ?? [],
@@ -162,9 +162,21 @@ export class EstateService {
     providerId: string,
     objects: Map<Kind, KubeObject[]>,
     databases: Database[],
+    everywhere: Database[],
   ): EstateItem[] {
     const byId = new Map(databases.map((d) => [d.id, d]));
     const byName = new Map(databases.map((d) => [`${d.namespace}/${d.name}`, d]));
+    // A repository or snapshot synced here from a storage another cluster backs up to (for a
+    // restore into this cluster) belongs to a database on that cluster: it is no orphan, and
+    // cleaning it up would delete that database's backups.
+    const elsewhereById = new Map(
+      everywhere.filter((d) => d.providerId !== providerId).map((d) => [d.id, d]),
+    );
+    const elsewhereByName = new Map(
+      everywhere
+        .filter((d) => d.providerId !== providerId)
+        .map((d) => [`${d.namespace}/${d.name}`, d]),
+    );
     const configurations = objects.get('BackupConfiguration') ?? [];
     const written = new Set(
       configurations.flatMap((bc) =>
@@ -200,17 +212,29 @@ export class EstateService {
         const labelled = labels[DATABASE_ID_LABEL];
         const database =
           (labelled ? byId.get(labelled) : undefined) ?? (appKey ? byName.get(appKey) : undefined);
+        const elsewhere = database
+          ? undefined
+          : ((labelled ? elsewhereById.get(labelled) : undefined) ??
+            (appKey ? elsewhereByName.get(appKey) : undefined));
         let orphan: string | undefined;
-        if (kind === 'Snapshot' && !database && (labelled || appKey))
+        if (kind === 'Snapshot' && !database && !elsewhere && (labelled || appKey))
           orphan = `its database ${appKey || labelled} is gone`;
-        if (kind === 'Repository' && !written.has(`${namespace}/${object.metadata.name}`))
+        if (
+          kind === 'Repository' &&
+          !elsewhere &&
+          !written.has(`${namespace}/${object.metadata.name}`)
+        )
           orphan = 'no BackupConfiguration writes to it';
         items.push({
           providerId,
           namespace,
           kind,
           name: object.metadata.name,
-          ...(database ? { databaseId: database.id } : labelled ? { databaseId: labelled } : {}),
+          ...((database ?? elsewhere)
+            ? { databaseId: (database ?? elsewhere)!.id }
+            : labelled
+              ? { databaseId: labelled }
+              : {}),
           managed: labels[MANAGED_BY_LABEL] === MANAGED_BY_VALUE || !!labelled,
           ...(orphan ? { orphan } : {}),
         });
