@@ -242,10 +242,18 @@ function readVitestCounts(file) {
   const report = JSON.parse(readFileSync(file, 'utf8'));
   return {
     passed: report.numPassedTests ?? 0,
-    // A file that fails to load has no failed test of its own: count it as one failure.
-    failed: (report.numFailedTests ?? 0) || (report.numFailedTestSuites ?? 0),
+    // A file that fails to load has no failed test of its own: count it as one failure each, also
+    // when other files have failed tests.
+    failed: (report.numFailedTests ?? 0) + unloadedFiles(report),
     skipped: (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0),
   };
+}
+
+/** Test files that failed without a failed test: they did not load (or failed outside a test). */
+function unloadedFiles(report) {
+  return (report.testResults ?? []).filter(
+    (r) => r.status === 'failed' && !(r.assertionResults ?? []).some((a) => a.status === 'failed'),
+  ).length;
 }
 
 function readPlaywrightCounts(file) {

@@ -56,6 +56,8 @@ function runTestCommand(name: string, args: string[], failing: string[]) {
       FAKE_CALLS: calls,
       TEST_S3: '0',
       TEST_S3_ENDPOINT: '',
+      // Nor a MongoDB wire test server (its script is not in the copy): vitest never connects.
+      MONGODB_URL: 'mongodb://127.0.0.1:9',
     },
   });
   const called = spawnSync('cat', [calls], { encoding: 'utf8' }).stdout.trim().split('\n');

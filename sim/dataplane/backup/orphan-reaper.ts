@@ -11,7 +11,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const CHILD = fileURLToPath(new URL('./orphan-reaper-child.mjs', import.meta.url));
+/** The reaper's script, resolved when first needed (a browser-like test environment never does). */
+const childScript = (): string =>
+  fileURLToPath(new URL('./orphan-reaper-child.mjs', import.meta.url));
 
 /** What the reaper runs if the simulator dies while the tracked child runs. */
 export interface OrphanCleanup {
@@ -26,7 +28,7 @@ let next = 0;
 
 function send(message: object): void {
   if (!reaper) {
-    reaper = spawn(process.execPath, [CHILD], {
+    reaper = spawn(process.execPath, [childScript()], {
       // Its own process group: a group kill of the simulator's children must not take it.
       detached: true,
       stdio: ['pipe', 'ignore', 'ignore'],
