@@ -48,7 +48,8 @@ function runTestCommand(name: string, args: string[], failing: string[]) {
   const result = spawnSync(process.execPath, ['scripts/test.mjs', ...args], {
     cwd: checkout,
     encoding: 'utf8',
-    timeout: 60_000,
+    // Under a full run's load the real Redis and start-up take longer than alone.
+    timeout: 180_000,
     // vitest is a stand-in here: no Ceph RGW (TEST_S3=0; a real one would add ~14 s a run).
     env: {
       ...process.env,
